@@ -1,0 +1,52 @@
+//! The search index: distinct character bigrams of each dataset's normalized text.
+//!
+//! One row per (gram, dataset, field), where field 1 is title and keywords and field 2 the
+//! description. The same table, filled by the same SQL, on SQLite and PostgreSQL (see
+//! `inventory::domain::search`). On PostgreSQL the gram uses the "C" collation: grams are
+//! compared for equality only, and byte order keeps the index small and fast.
+
+use sea_orm::DbBackend;
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let db = m.get_connection();
+        let create = match m.get_database_backend() {
+            DbBackend::Postgres => {
+                "CREATE TABLE search_gram (\
+                   gram TEXT COLLATE \"C\" NOT NULL, \
+                   dataset_id BIGINT NOT NULL REFERENCES dataset(id) ON DELETE CASCADE, \
+                   field SMALLINT NOT NULL, \
+                   PRIMARY KEY (gram, dataset_id, field))"
+            }
+            _ => {
+                "CREATE TABLE search_gram (\
+                   gram TEXT NOT NULL, \
+                   dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE, \
+                   field INTEGER NOT NULL, \
+                   PRIMARY KEY (gram, dataset_id, field)) WITHOUT ROWID"
+            }
+        };
+        db.execute_unprepared(create).await?;
+        db.execute_unprepared("CREATE INDEX search_gram_dataset ON search_gram (dataset_id)")
+            .await?;
+        // Character positions the grams are cut at (filled by the application).
+        db.execute_unprepared("CREATE TABLE search_pos (i INTEGER NOT NULL PRIMARY KEY)")
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.get_connection()
+            .execute_unprepared("DROP TABLE search_gram")
+            .await?;
+        m.get_connection()
+            .execute_unprepared("DROP TABLE search_pos")
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,8 @@
+//! The SeaORM migration CLI for the inventory database (`DATABASE_URL` selects it).
+
+use sea_orm_migration::prelude::*;
+
+#[tokio::main]
+async fn main() {
+    cli::run_cli(migration::Migrator).await;
+}

@@ -1,0 +1,89 @@
+//! The search index: distinct character bigrams of each dataset's normalized text.
+//!
+//! Korean titles are unspaced compounds and most nouns have two syllables, so the index is made
+//! of bigrams: every query of two or more characters can be answered from it. The grams are
+//! produced **by SQL** from the normalized `search_title` / `search_body` columns, the same
+//! statement on SQLite and PostgreSQL (`substr` counts characters on both), so both databases
+//! hold exactly the same index. Field 1 is title and keywords, field 2 the description.
+
+use sea_orm::{ConnectionTrait, DbErr, Statement};
+
+use crate::domain::text::MAX_INDEXED_CHARS;
+
+/// Grams of the rows selected by `filter` (a condition on `d`, with `$n` parameters).
+fn insert_sql(filter: &str) -> String {
+    format!(
+        "INSERT INTO search_gram (gram, dataset_id, field) \
+         SELECT DISTINCT substr(d.search_title, p.i, 2), d.id, 1 \
+           FROM dataset d JOIN search_pos p ON p.i < length(d.search_title) WHERE {filter} \
+         UNION \
+         SELECT DISTINCT substr(d.search_body, p.i, 2), d.id, 2 \
+           FROM dataset d JOIN search_pos p ON p.i < length(d.search_body) WHERE {filter}"
+    )
+}
+
+/// Fills `search_pos` (the positions 1..=MAX_INDEXED_CHARS the grams are cut at) once.
+pub async fn ensure_positions<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    let have = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM search_pos",
+        ))
+        .await?
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    if have as usize >= MAX_INDEXED_CHARS {
+        return Ok(());
+    }
+    db.execute_unprepared("DELETE FROM search_pos").await?;
+    db.execute_unprepared(&format!(
+        "INSERT INTO search_pos (i) WITH RECURSIVE s(i) AS \
+         (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {MAX_INDEXED_CHARS}) SELECT i FROM s"
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Indexes the datasets with ids in `from..=to` (which must not be indexed yet).
+pub async fn index_range<C: ConnectionTrait>(db: &C, from: i64, to: i64) -> Result<(), DbErr> {
+    ensure_positions(db).await?;
+    let sql = insert_sql("d.id BETWEEN $1 AND $2");
+    db.execute_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        [from.into(), to.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Re-indexes the given datasets after their text changed.
+pub async fn reindex<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    ensure_positions(db).await?;
+    for chunk in ids.chunks(500) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        db.execute_unprepared(&format!(
+            "DELETE FROM search_gram WHERE dataset_id IN ({list})"
+        ))
+        .await?;
+        db.execute_unprepared(&insert_sql(&format!("d.id IN ({list})")))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Rebuilds the whole index (after a bulk load).
+pub async fn rebuild_all<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    ensure_positions(db).await?;
+    db.execute_unprepared("DELETE FROM search_gram").await?;
+    db.execute_unprepared(&insert_sql("1 = 1")).await?;
+    Ok(())
+}

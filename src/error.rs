@@ -1,0 +1,79 @@
+//! One error type for the API, mapped to GraphQL `extensions.code` and to HTTP statuses.
+//!
+//! `ApiError` deliberately does not implement `Display`: async-graphql converts any `Display`
+//! error into a GraphQL error *without* a code, so the only way from an `ApiError` to a GraphQL
+//! error is the `From` below, which always sets `extensions.code`.
+
+use async_graphql::ErrorExtensions;
+
+/// What can go wrong serving a request. Each variant has a stable `extensions.code`.
+#[derive(Debug)]
+pub enum ApiError {
+    /// The input is malformed or out of range; the message says what and why.
+    BadUserInput(String),
+    /// The thing named does not exist.
+    NotFound(String),
+    /// A token is needed and none (or a revoked one) was given.
+    Unauthenticated(String),
+    /// The caller is known but may not do this.
+    Forbidden(String),
+    /// Someone else changed it first (stale version) or it would duplicate something.
+    Conflict(String),
+    /// The database failed; details go to the log, not to the client.
+    Internal(anyhow::Error),
+}
+
+impl ApiError {
+    /// The stable code clients branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadUserInput(_) => "BAD_USER_INPUT",
+            ApiError::NotFound(_) => "NOT_FOUND",
+            ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
+            ApiError::Forbidden(_) => "FORBIDDEN",
+            ApiError::Conflict(_) => "CONFLICT",
+            ApiError::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// The message shown to the client.
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::BadUserInput(m)
+            | ApiError::NotFound(m)
+            | ApiError::Unauthenticated(m)
+            | ApiError::Forbidden(m)
+            | ApiError::Conflict(m) => m.clone(),
+            ApiError::Internal(_) => "internal error; it has been logged".into(),
+        }
+    }
+
+    pub fn bad_input(msg: impl Into<String>) -> Self {
+        ApiError::BadUserInput(msg.into())
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl From<std::sync::Arc<sea_orm::DbErr>> for ApiError {
+    fn from(e: std::sync::Arc<sea_orm::DbErr>) -> Self {
+        ApiError::Internal(anyhow::anyhow!("{e}"))
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(e: ApiError) -> Self {
+        if let ApiError::Internal(inner) = &e {
+            tracing::error!(error = ?inner, "internal error");
+        }
+        let code = e.code();
+        async_graphql::Error::new(e.message()).extend_with(|_, ext| ext.set("code", code))
+    }
+}
+
+/// Result of a resolver.
+pub type ApiResult<T> = Result<T, ApiError>;

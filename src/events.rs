@@ -1,0 +1,69 @@
+//! The outbox of committed changes.
+//!
+//! A writer appends its events with [`append`] as the **last** statement of its transaction.
+//! On PostgreSQL [`append`] first takes a transaction-scoped advisory lock, held until commit, so
+//! outbox ids are handed out in commit order: when a reader sees id N committed, every id below N
+//! is committed or rolled back for good, and a cursor "after N" never skips a late commit. On
+//! SQLite writers are serialized by `BEGIN IMMEDIATE`, which gives the same guarantee.
+
+use chrono::{DateTime, Utc};
+use entity::outbox;
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+/// Key of the advisory lock that orders outbox commits on PostgreSQL.
+const OUTBOX_LOCK: i64 = 0x6f7574626f78; // "outbox"
+
+/// An event to publish once its transaction commits.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub topic: &'static str,
+    pub entity_id: i64,
+    pub payload: serde_json::Value,
+}
+
+/// Appends events to the outbox inside the caller's transaction; call it last before commit.
+pub async fn append<C: ConnectionTrait>(
+    txn: &C,
+    events: Vec<NewEvent>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({OUTBOX_LOCK})"))
+            .await?;
+    }
+    let rows = events.into_iter().map(|e| outbox::ActiveModel {
+        id: NotSet,
+        topic: Set(e.topic.to_string()),
+        entity_id: Set(e.entity_id),
+        payload: Set(e.payload),
+        created_at: Set(now),
+    });
+    outbox::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// Committed events after `cursor` (an outbox id), oldest first.
+pub async fn after<C: ConnectionTrait>(
+    db: &C,
+    topic: Option<&str>,
+    cursor: i64,
+    limit: u64,
+) -> Result<Vec<outbox::Model>, DbErr> {
+    let mut q = outbox::Entity::find().filter(outbox::Column::Id.gt(cursor));
+    if let Some(t) = topic {
+        q = q.filter(outbox::Column::Topic.eq(t));
+    }
+    q.order_by_asc(outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}

@@ -1,0 +1,33 @@
+//! The GraphQL API: schema builder, root types, view types and batching loaders.
+
+pub mod examples;
+pub mod ids;
+pub mod loaders;
+pub mod query;
+pub mod types;
+
+use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+
+pub use query::QueryRoot;
+
+/// The schema type served at `/graphql`.
+pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+/// Largest page a list field returns.
+pub const MAX_PAGE_SIZE: usize = 100;
+/// Deepest query accepted.
+pub const MAX_DEPTH: usize = 15;
+/// Most complex query accepted.
+pub const MAX_COMPLEXITY: usize = 5_000;
+
+/// The schema with its limits and no data: enough for SDL export and tests without a database.
+pub fn schema() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
+    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+}
+
+/// The SDL of the schema, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    schema().finish().sdl()
+}

@@ -1,0 +1,624 @@
+//! The root query.
+
+use async_graphql::{Context, ID, InputObject, Interface, Object, Result};
+use entity::{
+    commitment, core_bundle, data_request, dataset, disclosure, institution, milestone, plan,
+    target,
+};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, RelationDef, Select,
+};
+
+use super::MAX_PAGE_SIZE;
+use super::ids::{self, NodeKind};
+use super::loaders::{DatasetId, InstitutionId, Loaders};
+use super::types::bundle::CoreDataBundle;
+use super::types::dataset::Dataset;
+use super::types::enums::{Category, DisclosureStatus, InstitutionKind};
+use super::types::institution::Institution;
+use super::types::page::{Page, connection};
+use super::types::plan::{Commitment, Milestone, Plan, Target};
+use super::types::request::DataRequest;
+use crate::error::ApiError;
+
+connection!(
+    DatasetConnection,
+    DatasetEdge,
+    Dataset,
+    "A page of datasets.",
+    "A dataset in a page."
+);
+connection!(
+    InstitutionConnection,
+    InstitutionEdge,
+    Institution,
+    "A page of institutions.",
+    "An institution in a page."
+);
+connection!(
+    CoreDataBundleConnection,
+    CoreDataBundleEdge,
+    CoreDataBundle,
+    "A page of core-data bundles.",
+    "A core-data bundle in a page."
+);
+connection!(
+    PlanConnection,
+    PlanEdge,
+    Plan,
+    "A page of plans.",
+    "A plan in a page."
+);
+connection!(
+    CommitmentConnection,
+    CommitmentEdge,
+    Commitment,
+    "A page of commitments.",
+    "A commitment in a page."
+);
+connection!(
+    MilestoneConnection,
+    MilestoneEdge,
+    Milestone,
+    "A page of milestones.",
+    "A milestone in a page."
+);
+connection!(
+    DataRequestConnection,
+    DataRequestEdge,
+    DataRequest,
+    "A page of data requests.",
+    "A data request in a page."
+);
+
+/// The root of every read.
+#[derive(Default)]
+pub struct QueryRoot;
+
+/// Anything with a global id.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "&ID", desc = "Global id."))]
+pub enum Node {
+    Dataset(Dataset),
+    Institution(Institution),
+    CoreDataBundle(CoreDataBundle),
+    Plan(Plan),
+    Commitment(Commitment),
+    Milestone(Milestone),
+    Target(Target),
+    DataRequest(DataRequest),
+}
+
+/// Which datasets to list.
+#[derive(InputObject, Default, Clone, Debug)]
+pub struct DatasetFilter {
+    /// Institutions by portal code.
+    pub institution_code: Option<Vec<String>>,
+    /// Institution kinds.
+    pub institution_kind: Option<Vec<InstitutionKind>>,
+    /// Categories.
+    pub category: Option<Vec<Category>>,
+    /// Disclosure statuses.
+    pub status: Option<Vec<DisclosureStatus>>,
+    /// Only fictional demo rows (true) or only real ones (false).
+    pub synthetic: Option<bool>,
+    /// Only listed (true) or delisted (false) datasets.
+    pub listed: Option<bool>,
+}
+
+/// Page of a list: Relay arguments checked against the page-size limit.
+fn page_size(first: Option<i32>, last: Option<i32>) -> Result<usize, ApiError> {
+    let n = match (first, last) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_input(
+                "pass either `first` or `last`, not both",
+            ));
+        }
+        (Some(n), None) | (None, Some(n)) => n,
+        (None, None) => 20,
+    };
+    if n < 0 {
+        return Err(ApiError::bad_input(format!(
+            "page size must not be negative, got {n}"
+        )));
+    }
+    if n as usize > MAX_PAGE_SIZE {
+        return Err(ApiError::bad_input(format!(
+            "page size {n} is over the maximum of {MAX_PAGE_SIZE}; page with `after`/`before` instead"
+        )));
+    }
+    Ok(n as usize)
+}
+
+fn decode_cursor(c: Option<String>) -> Result<Option<i64>, ApiError> {
+    c.map(|c| {
+        let (kind, n) = ids::decode(&c)
+            .map_err(|_| ApiError::bad_input(format!("'{c}' is not a cursor of this list")))?;
+        let _ = kind;
+        Ok(n)
+    })
+    .transpose()
+}
+
+/// Relay paging arguments of one list field.
+pub struct PageArgs {
+    pub after: Option<String>,
+    pub before: Option<String>,
+    pub first: Option<i32>,
+    pub last: Option<i32>,
+}
+
+/// Keyset pagination over an id column, ascending.
+async fn keyset<E, C>(
+    db: &DatabaseConnection,
+    query: Select<E>,
+    id_col: C,
+    kind: NodeKind,
+    args: PageArgs,
+    id_of: impl Fn(&E::Model) -> i64,
+) -> Result<Page<E::Model>, ApiError>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ColumnTrait,
+{
+    let PageArgs {
+        after,
+        before,
+        first,
+        last,
+    } = args;
+    let size = page_size(first, last)?;
+    let after = decode_cursor(after)?;
+    let before = decode_cursor(before)?;
+    let total = query.clone().count(db).await?;
+    let mut q = query;
+    if let Some(a) = after {
+        q = q.filter(id_col.gt(a));
+    }
+    if let Some(b) = before {
+        q = q.filter(id_col.lt(b));
+    }
+    let backward = last.is_some();
+    q = if backward {
+        q.order_by_desc(id_col)
+    } else {
+        q.order_by_asc(id_col)
+    };
+    let mut rows = q.limit(size as u64 + 1).all(db).await?;
+    let more = rows.len() > size;
+    rows.truncate(size);
+    if backward {
+        rows.reverse();
+    }
+    let rows = rows
+        .into_iter()
+        .map(|m| (ids::encode(kind, id_of(&m)).0, m))
+        .collect();
+    let (has_previous, has_next) = if backward {
+        (more, before.is_some())
+    } else {
+        (after.is_some(), more)
+    };
+    Ok(Page {
+        rows,
+        has_previous,
+        has_next,
+        total,
+    })
+}
+
+fn disclosure_join() -> RelationDef {
+    dataset::Entity::belongs_to_disclosure()
+}
+
+trait DatasetJoins {
+    fn belongs_to_disclosure() -> RelationDef;
+    fn belongs_to_institution() -> RelationDef;
+}
+
+impl DatasetJoins for dataset::Entity {
+    fn belongs_to_disclosure() -> RelationDef {
+        dataset::Entity::belongs_to(disclosure::Entity)
+            .from(dataset::Column::Id)
+            .to(disclosure::Column::DatasetId)
+            .into()
+    }
+    fn belongs_to_institution() -> RelationDef {
+        dataset::Entity::belongs_to(institution::Entity)
+            .from(dataset::Column::InstitutionId)
+            .to(institution::Column::Id)
+            .into()
+    }
+}
+
+fn dataset_query(filter: &DatasetFilter) -> Select<dataset::Entity> {
+    let mut q = dataset::Entity::find();
+    let mut cond = Condition::all();
+    if let Some(codes) = &filter.institution_code {
+        q = q.join(
+            JoinType::InnerJoin,
+            dataset::Entity::belongs_to_institution(),
+        );
+        cond = cond.add(institution::Column::Code.is_in(codes.clone()));
+    }
+    if let Some(kinds) = &filter.institution_kind {
+        if filter.institution_code.is_none() {
+            q = q.join(
+                JoinType::InnerJoin,
+                dataset::Entity::belongs_to_institution(),
+            );
+        }
+        let kinds: Vec<entity::enums::InstitutionKind> =
+            kinds.iter().map(|k| (*k).into()).collect();
+        cond = cond.add(institution::Column::Kind.is_in(kinds));
+    }
+    if let Some(cats) = &filter.category {
+        let cats: Vec<entity::enums::Category> = cats.iter().map(|c| (*c).into()).collect();
+        cond = cond.add(dataset::Column::Category.is_in(cats));
+    }
+    if let Some(st) = &filter.status {
+        q = q.join(JoinType::InnerJoin, disclosure_join());
+        let st: Vec<entity::enums::DisclosureStatus> = st.iter().map(|s| (*s).into()).collect();
+        cond = cond.add(disclosure::Column::Status.is_in(st));
+    }
+    if let Some(s) = filter.synthetic {
+        let p = entity::enums::Provenance::Synthetic;
+        cond = cond.add(if s {
+            dataset::Column::Provenance.eq(p)
+        } else {
+            dataset::Column::Provenance.ne(p)
+        });
+    }
+    if let Some(l) = filter.listed {
+        cond = cond.add(dataset::Column::Listed.eq(l));
+    }
+    q.filter(cond)
+}
+
+/// Every read of the inventory: datasets open and withheld, institutions, bundles, plans and requests.
+#[Object(name = "Query")]
+impl QueryRoot {
+    /// Any object by its global id. An id that does not exist gives `NOT_FOUND`.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id, as returned in any `id` field.")] id: ID,
+    ) -> Result<Node> {
+        let (kind, n) = ids::decode(&id)?;
+        load_node(ctx, kind, n).await?.ok_or_else(|| {
+            ApiError::NotFound(format!("no {} with id '{}'", kind.as_str(), id.0)).into()
+        })
+    }
+
+    /// Several objects by global id, in the order asked; null where an id does not exist.
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Up to 100 global ids.", validator(max_items = 100))] ids: Vec<ID>,
+    ) -> Result<Vec<Option<Node>>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let (kind, n) = ids::decode(&id)?;
+            out.push(load_node(ctx, kind, n).await?);
+        }
+        Ok(out)
+    }
+
+    /// One dataset, by global id or by portal key (목록키).
+    async fn dataset(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the dataset.")] id: Option<ID>,
+        #[graphql(desc = "The portal's key (목록키), e.g. `15000001`.")] portal_key: Option<String>,
+    ) -> Result<Dataset> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let found = match (id, portal_key) {
+            (Some(id), None) => {
+                let n = ids::decode_as(&id, NodeKind::Dataset)?;
+                ctx.data_unchecked::<Loaders>()
+                    .load_one(DatasetId(n))
+                    .await?
+            }
+            (None, Some(k)) => {
+                dataset::Entity::find()
+                    .filter(dataset::Column::PortalKey.eq(k.trim()))
+                    .one(db)
+                    .await?
+            }
+            _ => return Err(ApiError::bad_input("pass exactly one of `id` or `portalKey`").into()),
+        };
+        found
+            .map(Dataset::from)
+            .ok_or_else(|| ApiError::NotFound("no such dataset".into()).into())
+    }
+
+    /// Datasets, open and not, with filters; ordered by id. Page size is at most 100.
+    async fn datasets(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which datasets; all when omitted.")] filter: Option<DatasetFilter>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+    ) -> Result<DatasetConnection> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let q = dataset_query(&filter.unwrap_or_default());
+        Ok(keyset(
+            db,
+            q,
+            dataset::Column::Id,
+            NodeKind::Dataset,
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+            |m| m.id,
+        )
+        .await?
+        .map(Dataset::from)
+        .into())
+    }
+
+    /// One institution, by global id or by portal code.
+    async fn institution(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the institution.")] id: Option<ID>,
+        #[graphql(desc = "The portal's institution code, e.g. `1741000`.")] code: Option<String>,
+    ) -> Result<Institution> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let found = match (id, code) {
+            (Some(id), None) => {
+                let n = ids::decode_as(&id, NodeKind::Institution)?;
+                ctx.data_unchecked::<Loaders>()
+                    .load_one(InstitutionId(n))
+                    .await?
+            }
+            (None, Some(c)) => {
+                institution::Entity::find()
+                    .filter(institution::Column::Code.eq(c.trim()))
+                    .one(db)
+                    .await?
+            }
+            _ => return Err(ApiError::bad_input("pass exactly one of `id` or `code`").into()),
+        };
+        found
+            .map(Institution::from)
+            .ok_or_else(|| ApiError::NotFound("no such institution".into()).into())
+    }
+
+    /// Institutions, by id. Page size is at most 100.
+    async fn institutions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only institutions of this kind.")] kind: Option<InstitutionKind>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+    ) -> Result<InstitutionConnection> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let mut q = institution::Entity::find();
+        if let Some(k) = kind {
+            q = q.filter(institution::Column::Kind.eq(entity::enums::InstitutionKind::from(k)));
+        }
+        Ok(keyset(
+            db,
+            q,
+            institution::Column::Id,
+            NodeKind::Institution,
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+            |m| m.id,
+        )
+        .await?
+        .map(Institution::from)
+        .into())
+    }
+
+    /// National core-data bundles, by round.
+    async fn core_data_bundles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only bundles of this release-plan round (1–5).")] round: Option<i32>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+    ) -> Result<CoreDataBundleConnection> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let mut q = core_bundle::Entity::find();
+        if let Some(r) = round {
+            q = q.filter(core_bundle::Column::Round.eq(r));
+        }
+        Ok(keyset(
+            db,
+            q,
+            core_bundle::Column::Id,
+            NodeKind::CoreDataBundle,
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+            |m| m.id,
+        )
+        .await?
+        .map(CoreDataBundle::from)
+        .into())
+    }
+
+    /// Plans (master plans, core-data release plans, OGP action plans).
+    async fn plans(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+    ) -> Result<PlanConnection> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        Ok(keyset(
+            db,
+            plan::Entity::find(),
+            plan::Column::Id,
+            NodeKind::Plan,
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+            |m| m.id,
+        )
+        .await?
+        .map(Plan::from)
+        .into())
+    }
+
+    /// OGP commitments.
+    async fn commitments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+    ) -> Result<CommitmentConnection> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        Ok(keyset(
+            db,
+            commitment::Entity::find(),
+            commitment::Column::Id,
+            NodeKind::Commitment,
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+            |m| m.id,
+        )
+        .await?
+        .map(Commitment::from)
+        .into())
+    }
+
+    /// Milestones of all commitments.
+    async fn milestones(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+    ) -> Result<MilestoneConnection> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        Ok(keyset(
+            db,
+            milestone::Entity::find(),
+            milestone::Column::Id,
+            NodeKind::Milestone,
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+            |m| m.id,
+        )
+        .await?
+        .map(Milestone::from)
+        .into())
+    }
+
+    /// Numeric targets with progress computed from the history.
+    async fn targets(&self, ctx: &Context<'_>) -> Result<Vec<Target>> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        Ok(target::Entity::find()
+            .order_by_asc(target::Column::Id)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(Target::from)
+            .collect())
+    }
+
+    /// Data requests, anonymized: the requester is never shown.
+    async fn data_requests(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+    ) -> Result<DataRequestConnection> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        Ok(keyset(
+            db,
+            data_request::Entity::find(),
+            data_request::Column::Id,
+            NodeKind::DataRequest,
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+            |m| m.id,
+        )
+        .await?
+        .map(DataRequest::from)
+        .into())
+    }
+}
+
+async fn load_node(ctx: &Context<'_>, kind: NodeKind, n: i64) -> Result<Option<Node>> {
+    let db = ctx.data_unchecked::<DatabaseConnection>();
+    let l = ctx.data_unchecked::<Loaders>();
+    Ok(match kind {
+        NodeKind::Dataset => l
+            .load_one(DatasetId(n))
+            .await?
+            .map(|m| Node::Dataset(m.into())),
+        NodeKind::Institution => l
+            .load_one(InstitutionId(n))
+            .await?
+            .map(|m| Node::Institution(m.into())),
+        NodeKind::CoreDataBundle => core_bundle::Entity::find_by_id(n)
+            .one(db)
+            .await?
+            .map(|m| Node::CoreDataBundle(m.into())),
+        NodeKind::Plan => plan::Entity::find_by_id(n)
+            .one(db)
+            .await?
+            .map(|m| Node::Plan(m.into())),
+        NodeKind::Commitment => commitment::Entity::find_by_id(n)
+            .one(db)
+            .await?
+            .map(|m| Node::Commitment(m.into())),
+        NodeKind::Milestone => milestone::Entity::find_by_id(n)
+            .one(db)
+            .await?
+            .map(|m| Node::Milestone(m.into())),
+        NodeKind::Target => target::Entity::find_by_id(n)
+            .one(db)
+            .await?
+            .map(|m| Node::Target(m.into())),
+        NodeKind::DataRequest => data_request::Entity::find_by_id(n)
+            .one(db)
+            .await?
+            .map(|m| Node::DataRequest(m.into())),
+        NodeKind::DisclosureEvent => None,
+    })
+}

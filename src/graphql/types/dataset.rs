@@ -1,0 +1,162 @@
+//! `Dataset`: one entry of the inventory, open or not, with its disclosure and history.
+
+use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::dataset;
+
+use super::bundle::CoreDataBundle;
+use super::disclosure::{Disclosure, DisclosureEvent};
+use super::enums::{Category, DatasetType, Provenance};
+use super::institution::Institution;
+use super::label::Label;
+use crate::domain::labels;
+use crate::graphql::ids::{NodeKind, encode};
+use crate::graphql::loaders::{BundlesOf, DisclosureOf, HistoryOf, InstitutionId, Loaders};
+
+/// A dataset held by an institution: open, partially open, withheld, under review or scheduled.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
+pub struct Dataset {
+    /// Global id.
+    pub id: ID,
+    /// The portal's key (목록키) when the dataset is on the national portal; never set on synthetic rows.
+    pub portal_key: Option<String>,
+    /// Title as the institution gives it.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// One of the portal's 16 categories.
+    pub category: Category,
+    /// File data, Open API, standard data or linked.
+    #[graphql(name = "type")]
+    pub dataset_type: DatasetType,
+    /// Keywords.
+    pub keywords: Vec<String>,
+    /// File or API format (e.g. CSV, JSON+XML).
+    pub format: Option<String>,
+    /// Flagged as national core data (국가중점데이터).
+    pub national_core: bool,
+    /// Standard data (표준데이터).
+    pub standard: bool,
+    /// Licence or usage scope.
+    pub licence: Option<String>,
+    /// How often it is updated.
+    pub update_frequency: Option<String>,
+    /// Registered on the inventory.
+    pub registered_on: Option<NaiveDate>,
+    /// Last modified.
+    pub modified_on: Option<NaiveDate>,
+    /// View count, if known (the portal reports some as unknown).
+    pub views: Option<i64>,
+    /// Downloads or API applications, if known.
+    pub downloads: Option<i64>,
+    /// The dataset's page on the national portal.
+    pub portal_url: Option<String>,
+    /// False once a newer inventory file no longer lists it (it is never deleted).
+    pub listed: bool,
+    /// Where this row came from; SYNTHETIC rows are fictional demo data.
+    pub provenance: Provenance,
+    /// True for fictional demo data.
+    pub synthetic: bool,
+    /// The inventory file it was imported from, if imported.
+    pub source_file: Option<String>,
+    /// When this row was last changed here.
+    pub updated_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub row_id: i64,
+    #[graphql(skip)]
+    pub institution_id: i64,
+}
+
+impl From<dataset::Model> for Dataset {
+    fn from(m: dataset::Model) -> Self {
+        Dataset {
+            id: encode(NodeKind::Dataset, m.id),
+            portal_key: m.portal_key,
+            title: m.title,
+            description: m.description,
+            category: m.category.into(),
+            dataset_type: m.dataset_type.into(),
+            keywords: m
+                .keywords
+                .split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(String::from)
+                .collect(),
+            format: m.format,
+            national_core: m.national_core,
+            standard: m.standard,
+            licence: m.licence,
+            update_frequency: m.update_frequency,
+            registered_on: m.registered_on,
+            modified_on: m.modified_on,
+            views: m.views,
+            downloads: m.downloads,
+            portal_url: m.portal_url,
+            listed: m.listed,
+            synthetic: m.provenance == entity::enums::Provenance::Synthetic,
+            provenance: m.provenance.into(),
+            source_file: m.source_file,
+            updated_at: m.updated_at,
+            row_id: m.id,
+            institution_id: m.institution_id,
+        }
+    }
+}
+
+#[ComplexObject]
+impl Dataset {
+    /// The institution that holds it (from the inventory's code column, never from the title).
+    async fn institution(&self, ctx: &Context<'_>) -> Result<Option<Institution>> {
+        let l = ctx.data_unchecked::<Loaders>();
+        Ok(l.load_one(InstitutionId(self.institution_id))
+            .await?
+            .map(Institution::from))
+    }
+
+    /// Labels of the category.
+    async fn category_label(&self) -> Label {
+        labels::category(self.category.into()).into()
+    }
+
+    /// Labels of the type.
+    async fn type_label(&self) -> Label {
+        labels::dataset_type(self.dataset_type.into()).into()
+    }
+
+    /// Labels of the provenance.
+    async fn provenance_label(&self) -> Label {
+        labels::provenance(self.provenance.into()).into()
+    }
+
+    /// The current disclosure: status, ground and its legal basis, explanation, mitigation, dates.
+    async fn disclosure(&self, ctx: &Context<'_>) -> Result<Option<Disclosure>> {
+        let l = ctx.data_unchecked::<Loaders>();
+        Ok(l.load_one(DisclosureOf(self.row_id))
+            .await?
+            .map(Disclosure::from))
+    }
+
+    /// Every disclosure change, oldest first, starting with how it entered the inventory.
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<DisclosureEvent>> {
+        let l = ctx.data_unchecked::<Loaders>();
+        Ok(l.load_one(HistoryOf(self.row_id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(DisclosureEvent::from)
+            .collect())
+    }
+
+    /// National core-data bundles it belongs to.
+    async fn core_data_bundles(&self, ctx: &Context<'_>) -> Result<Vec<CoreDataBundle>> {
+        let l = ctx.data_unchecked::<Loaders>();
+        Ok(l.load_one(BundlesOf(self.row_id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(CoreDataBundle::from)
+            .collect())
+    }
+}

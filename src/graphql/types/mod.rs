@@ -1,0 +1,12 @@
+//! GraphQL view types, one per file. They are built from storage rows but expose only chosen,
+//! documented fields: database models are never serialized to clients as they are.
+
+pub mod bundle;
+pub mod dataset;
+pub mod disclosure;
+pub mod enums;
+pub mod institution;
+pub mod label;
+pub mod page;
+pub mod plan;
+pub mod request;

@@ -1,0 +1,98 @@
+//! `DataRequest`: the public, anonymized view of a request for data.
+
+use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::data_request;
+
+use super::dataset::Dataset;
+use super::disclosure::Ground;
+use super::enums::RequestState;
+use super::institution::Institution;
+use super::label::Label;
+use crate::domain::labels;
+use crate::graphql::ids::{NodeKind, encode};
+use crate::graphql::loaders::{DatasetId, InstitutionId, Loaders};
+
+/// A request for withheld or unlisted data. The requester is never shown here.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
+pub struct DataRequest {
+    /// Global id.
+    pub id: ID,
+    /// Description of unlisted data, when no listed dataset was requested.
+    pub unlisted_description: Option<String>,
+    /// State.
+    pub state: RequestState,
+    /// When it was filed.
+    pub filed_at: DateTime<Utc>,
+    /// Deadline of the current step.
+    pub due_on: Option<NaiveDate>,
+    /// Decision deadline.
+    pub decision_due_on: NaiveDate,
+    /// True once the decision period was extended.
+    pub extended: bool,
+    /// When the institution decided.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// The decision.
+    pub decision: Option<RequestState>,
+    /// The ground the institution invoked.
+    pub ground: Option<Ground>,
+    /// The institution's wording, quoted.
+    pub institution_wording: Option<String>,
+    /// True for fictional demo requests.
+    pub synthetic: bool,
+    #[graphql(skip)]
+    pub dataset_id: Option<i64>,
+    #[graphql(skip)]
+    pub institution_id: i64,
+}
+
+impl From<data_request::Model> for DataRequest {
+    fn from(m: data_request::Model) -> Self {
+        DataRequest {
+            id: encode(NodeKind::DataRequest, m.id),
+            unlisted_description: m.unlisted_description,
+            state: m.state.into(),
+            filed_at: m.filed_at,
+            due_on: m.due_on,
+            decision_due_on: m.decision_due_on,
+            extended: m.extended,
+            decided_at: m.decided_at,
+            decision: m.decision.map(Into::into),
+            ground: m.ground.map(Ground::from),
+            institution_wording: m.institution_wording,
+            synthetic: m.synthetic,
+            dataset_id: m.dataset_id,
+            institution_id: m.institution_id,
+        }
+    }
+}
+
+#[ComplexObject]
+impl DataRequest {
+    /// Labels of the state.
+    async fn state_label(&self) -> Label {
+        labels::request_state(self.state.into()).into()
+    }
+
+    /// The requested dataset, if listed.
+    async fn dataset(&self, ctx: &Context<'_>) -> Result<Option<Dataset>> {
+        let Some(id) = self.dataset_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(DatasetId(id))
+            .await?
+            .map(Dataset::from))
+    }
+
+    /// The institution asked.
+    async fn institution(&self, ctx: &Context<'_>) -> Result<Option<Institution>> {
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(InstitutionId(self.institution_id))
+            .await?
+            .map(Institution::from))
+    }
+}

@@ -1,0 +1,22 @@
+//! The HTTP surface: GraphQL (POST and GET), GraphiQL, its assets, and health.
+
+mod graphiql;
+mod graphql;
+mod health;
+
+use axum::Router;
+use axum::routing::get;
+use tower_http::trace::TraceLayer;
+
+use crate::AppState;
+
+/// The router of the whole service.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(graphiql::page))
+        .route("/assets/graphiql/{file}", get(graphiql::asset))
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/healthz", get(health::healthz))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,474 @@
+//! Import of the portal's inventory CSV (`import <FILE>`).
+//!
+//! The whole import runs in one write transaction: rows that cannot be read are reported with
+//! their line and skipped, but an error that stops the import (I/O, database) rolls everything
+//! back, so the database is exactly as it was. Re-importing the same file changes nothing; a newer
+//! file updates what changed, records former institution names, and marks datasets that are no
+//! longer in the file as delisted (never deleted).
+
+pub mod reader;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use chrono::{DateTime, TimeZone, Utc};
+use entity::enums::{DisclosureStatus, Provenance};
+use entity::{dataset, disclosure, disclosure_event, import_run, institution, institution_name};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+};
+
+use crate::domain::{institutions, search, text};
+use crate::{db, demo, events};
+pub use reader::{Rejection, Row, Warning};
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Delete the synthetic demo inventory first (otherwise an import into it is refused).
+    pub drop_demo: bool,
+    /// Report progress: a bar on a terminal, a line per batch otherwise.
+    pub progress: bool,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    pub file_name: String,
+    pub encoding: &'static str,
+    pub rows: usize,
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub delisted: usize,
+    pub institutions_created: usize,
+    pub institutions_renamed: usize,
+    pub rejected: Vec<Rejection>,
+    pub warnings: Vec<Warning>,
+    pub demo_dropped: bool,
+}
+
+impl std::fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} rows ({}) — inserted {}, updated {}, unchanged {}, delisted {}, rejected {}, warnings {}; institutions created {}, renamed {}",
+            self.file_name,
+            self.rows,
+            self.encoding,
+            self.inserted,
+            self.updated,
+            self.unchanged,
+            self.delisted,
+            self.rejected.len(),
+            self.warnings.len(),
+            self.institutions_created,
+            self.institutions_renamed
+        )
+    }
+}
+
+/// Why an import stopped (nothing was written).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Format(#[from] reader::FormatError),
+    #[error(
+        "the database holds the synthetic demo inventory ({0} fictional datasets); importing real data into it would mix the two. Run the import again with --drop-demo to delete the demo first"
+    )]
+    DemoPresent(u64),
+    #[error("database error, nothing was imported: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// Progress reporting: an indicatif bar on a terminal, plain lines otherwise.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    lines: bool,
+    total: u64,
+}
+
+impl Progress {
+    fn new(enabled: bool, total: u64) -> Self {
+        use std::io::IsTerminal;
+        if !enabled {
+            return Self {
+                bar: None,
+                lines: false,
+                total,
+            };
+        }
+        if std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new(total);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {msg} [{bar:40}] {pos}/{len} rows ({eta})",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
+            );
+            bar.set_message("importing");
+            Self {
+                bar: Some(bar),
+                lines: false,
+                total,
+            }
+        } else {
+            Self {
+                bar: None,
+                lines: true,
+                total,
+            }
+        }
+    }
+
+    fn set(&self, done: u64) {
+        if let Some(b) = &self.bar {
+            b.set_position(done);
+        } else if self.lines {
+            eprintln!("import: {done}/{} rows", self.total);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Imports a portal inventory file.
+pub async fn import_file(
+    db: &DatabaseConnection,
+    path: &Path,
+    opts: &ImportOptions,
+    now: DateTime<Utc>,
+) -> Result<ImportReport, ImportError> {
+    let decoded = reader::read_file(path).map_err(|source| ImportError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let parsed = reader::parse(&decoded.text)?;
+    let file_name = path
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let mut report = ImportReport {
+        file_name: file_name.clone(),
+        encoding: decoded.encoding,
+        rows: parsed.rows.len() + parsed.rejected.len(),
+        rejected: parsed.rejected,
+        warnings: parsed.warnings,
+        ..Default::default()
+    };
+
+    let synthetic = demo::synthetic_datasets(db).await?;
+    if synthetic > 0 && !opts.drop_demo {
+        return Err(ImportError::DemoPresent(synthetic));
+    }
+    let progress = Progress::new(opts.progress, parsed.rows.len() as u64);
+    let txn = db::begin_write(db).await?;
+    if synthetic > 0 {
+        demo::drop_demo(&txn).await?;
+        report.demo_dropped = true;
+    }
+
+    let run = import_run::ActiveModel {
+        id: NotSet,
+        file_name: Set(file_name.clone()),
+        sha256: Set(decoded.sha256.clone()),
+        started_at: Set(now),
+        finished_at: Set(now),
+        inserted: Set(0),
+        updated: Set(0),
+        unchanged: Set(0),
+        delisted: Set(0),
+        rejected: Set(0),
+        warnings: Set(0),
+    }
+    .insert(&txn)
+    .await?;
+
+    let inst_ids = upsert_institutions(&txn, &parsed.rows, &file_name, now, &mut report).await?;
+
+    // Existing imported datasets, by portal key.
+    let existing: HashMap<String, dataset::Model> = dataset::Entity::find()
+        .filter(dataset::Column::PortalKey.is_not_null())
+        .all(&txn)
+        .await?
+        .into_iter()
+        .filter_map(|d| d.portal_key.clone().map(|k| (k, d)))
+        .collect();
+    let actor = format!("import:{file_name}");
+    let mut in_file = HashSet::with_capacity(parsed.rows.len());
+    let mut new_rows = Vec::new();
+    let mut changed_ids = Vec::new();
+    for (k, row) in parsed.rows.iter().enumerate() {
+        in_file.insert(row.key.as_str());
+        let inst = inst_ids[&row.institution_code];
+        match existing.get(&row.key) {
+            None => new_rows.push(row_model(row, inst, &file_name, run.id, now)),
+            Some(old) => {
+                let mut am = row_model(row, inst, &file_name, run.id, now);
+                if same_content(old, &am) {
+                    report.unchanged += 1;
+                } else {
+                    am.id = Set(old.id);
+                    am.created_at = Set(old.created_at);
+                    am.provenance = Set(old.provenance);
+                    am.downloads = Set(old.downloads);
+                    dataset::Entity::update(am).exec(&txn).await?;
+                    changed_ids.push(old.id);
+                    report.updated += 1;
+                }
+            }
+        }
+        if k % 10_000 == 9_999 {
+            progress.set(k as u64 + 1);
+        }
+    }
+
+    // New datasets, in batches, each with an OPEN disclosure and its initial history event.
+    for chunk in new_rows.chunks(1000) {
+        let inserted = dataset::Entity::insert_many(chunk.to_vec())
+            .exec_with_returning(&txn)
+            .await?;
+        let discs = inserted.iter().map(|d| disclosure::ActiveModel {
+            dataset_id: Set(d.id),
+            status: Set(DisclosureStatus::Open),
+            ground: Set(None),
+            legal_basis: Set(None),
+            explanation: Set(None),
+            mitigation: Set(String::new()),
+            planned_open_on: Set(None),
+            next_review_on: Set(None),
+            version: Set(1),
+            updated_at: Set(now),
+        });
+        disclosure::Entity::insert_many(discs)
+            .exec_without_returning(&txn)
+            .await?;
+        let evs = inserted.iter().map(|d| disclosure_event::ActiveModel {
+            id: NotSet,
+            dataset_id: Set(d.id),
+            from_status: Set(None),
+            to_status: Set(DisclosureStatus::Open),
+            ground: Set(None),
+            explanation: Set(None),
+            actor: Set(actor.clone()),
+            actor_account_id: Set(None),
+            occurred_at: Set(d
+                .registered_on
+                .map(|r| Utc.from_utc_datetime(&r.and_hms_opt(0, 0, 0).unwrap()))
+                .unwrap_or(now)),
+        });
+        disclosure_event::Entity::insert_many(evs)
+            .exec_without_returning(&txn)
+            .await?;
+        report.inserted += inserted.len();
+        changed_ids.extend(inserted.iter().map(|d| d.id));
+        progress.set((report.unchanged + report.updated + report.inserted) as u64);
+    }
+
+    // Imported datasets no longer in the file are delisted, never deleted.
+    let gone: Vec<i64> = existing
+        .values()
+        .filter(|d| {
+            d.provenance == Provenance::Imported
+                && d.listed
+                && !in_file.contains(d.portal_key.as_deref().unwrap_or(""))
+        })
+        .map(|d| d.id)
+        .collect();
+    for chunk in gone.chunks(500) {
+        dataset::Entity::update_many()
+            .col_expr(dataset::Column::Listed, false.into())
+            .col_expr(dataset::Column::UpdatedAt, now.into())
+            .filter(dataset::Column::Id.is_in(chunk.to_vec()))
+            .exec(&txn)
+            .await?;
+    }
+    report.delisted = gone.len();
+
+    // The search index for new and changed rows.
+    search::reindex(&txn, &changed_ids).await?;
+
+    let mut run: import_run::ActiveModel = run.into();
+    run.inserted = Set(report.inserted as i64);
+    run.updated = Set(report.updated as i64);
+    run.unchanged = Set(report.unchanged as i64);
+    run.delisted = Set(report.delisted as i64);
+    run.rejected = Set(report.rejected.len() as i64);
+    run.warnings = Set(report.warnings.len() as i64);
+    run.finished_at = Set(now);
+    let run = run.update(&txn).await?;
+    events::append(
+        &txn,
+        vec![events::NewEvent {
+            topic: "import",
+            entity_id: run.id,
+            payload: serde_json::json!({
+                "file": file_name,
+                "inserted": report.inserted,
+                "updated": report.updated,
+                "delisted": report.delisted,
+            }),
+        }],
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    progress.finish();
+    Ok(report)
+}
+
+/// Creates missing institutions, renames those whose name changed under the same code (keeping
+/// the former name), and guesses parents of local bodies from their names (unconfirmed).
+async fn upsert_institutions(
+    txn: &impl ConnectionTrait,
+    rows: &[Row],
+    file_name: &str,
+    now: DateTime<Utc>,
+    report: &mut ImportReport,
+) -> Result<HashMap<String, i64>, DbErr> {
+    let mut by_code: HashMap<String, institution::Model> = institution::Entity::find()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|i| (i.code.clone(), i))
+        .collect();
+    let mut file_names: HashMap<&str, &str> = HashMap::new();
+    for r in rows {
+        file_names
+            .entry(&r.institution_code)
+            .or_insert(&r.institution_name);
+    }
+    let mut codes: Vec<_> = file_names.keys().copied().collect();
+    codes.sort_unstable();
+    for code in codes {
+        let name = file_names[code];
+        match by_code.get(code) {
+            None => {
+                let m = institution::ActiveModel {
+                    id: NotSet,
+                    code: Set(code.to_string()),
+                    name: Set(name.to_string()),
+                    name_en: Set(None),
+                    kind: Set(institutions::kind_from_code(code)),
+                    kind_overridden: Set(false),
+                    parent_id: Set(None),
+                    parent_confirmed: Set(false),
+                    synthetic: Set(false),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(txn)
+                .await?;
+                report.institutions_created += 1;
+                by_code.insert(code.to_string(), m);
+            }
+            Some(old) if old.name != name => {
+                institution_name::ActiveModel {
+                    id: NotSet,
+                    institution_id: Set(old.id),
+                    name: Set(old.name.clone()),
+                    replaced_at: Set(now),
+                    source: Set(format!("import:{file_name}")),
+                }
+                .insert(txn)
+                .await?;
+                let mut am: institution::ActiveModel = old.clone().into();
+                am.name = Set(name.to_string());
+                am.updated_at = Set(now);
+                let m = am.update(txn).await?;
+                report.institutions_renamed += 1;
+                by_code.insert(code.to_string(), m);
+            }
+            Some(_) => {}
+        }
+    }
+    // Parent guesses: "경기도 성남시" under "경기도", unconfirmed.
+    let by_name: HashMap<&str, i64> = by_code.values().map(|i| (i.name.as_str(), i.id)).collect();
+    let mut guesses = Vec::new();
+    for i in by_code.values().filter(|i| i.parent_id.is_none()) {
+        if let Some(parent) =
+            institutions::guessed_parent_name(&i.name).and_then(|p| by_name.get(p))
+            && *parent != i.id
+        {
+            guesses.push((i.id, *parent));
+        }
+    }
+    for (child, parent) in guesses {
+        institution::Entity::update_many()
+            .col_expr(institution::Column::ParentId, parent.into())
+            .col_expr(institution::Column::ParentConfirmed, false.into())
+            .filter(institution::Column::Id.eq(child))
+            .exec(txn)
+            .await?;
+    }
+    Ok(by_code.into_iter().map(|(c, i)| (c, i.id)).collect())
+}
+
+fn row_model(
+    row: &Row,
+    institution_id: i64,
+    file_name: &str,
+    run_id: i64,
+    now: DateTime<Utc>,
+) -> dataset::ActiveModel {
+    dataset::ActiveModel {
+        id: NotSet,
+        portal_key: Set(Some(row.key.clone())),
+        title: Set(row.title.clone()),
+        description: Set(row.description.clone()),
+        institution_id: Set(institution_id),
+        category: Set(row.category),
+        dataset_type: Set(row.dataset_type),
+        keywords: Set(String::new()),
+        format: Set(None),
+        national_core: Set(row.national_core),
+        standard: Set(row.standard),
+        licence: Set(None),
+        update_frequency: Set(None),
+        registered_on: Set(row.registered_on),
+        modified_on: Set(row.modified_on),
+        views: Set(row.views),
+        downloads: Set(None),
+        portal_url: Set(row.url.clone()),
+        listed: Set(true),
+        provenance: Set(Provenance::Imported),
+        source_file: Set(Some(file_name.to_string())),
+        import_run_id: Set(Some(run_id)),
+        search_title: Set(text::search_title(&row.title, "")),
+        search_body: Set(text::normalize(&row.description)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+fn v<T: Clone + Into<sea_orm::Value>>(a: &sea_orm::ActiveValue<T>) -> T {
+    a.clone().unwrap()
+}
+
+/// Whether an imported row says nothing new about a stored dataset.
+fn same_content(old: &dataset::Model, new: &dataset::ActiveModel) -> bool {
+    old.title == v(&new.title)
+        && old.description == v(&new.description)
+        && old.institution_id == v(&new.institution_id)
+        && old.category == v(&new.category)
+        && old.dataset_type == v(&new.dataset_type)
+        && old.national_core == v(&new.national_core)
+        && old.standard == v(&new.standard)
+        && old.registered_on == v(&new.registered_on)
+        && old.modified_on == v(&new.modified_on)
+        && old.views == v(&new.views)
+        && old.portal_url == v(&new.portal_url)
+        && old.listed
+}

@@ -1,0 +1,97 @@
+//! A GraphQL API over a country's whole public data inventory: every dataset that
+//! administrative and public institutions hold, **including the ones they withhold**, with the
+//! reason and its legal basis, the history of every disclosure change, national core-data
+//! bundles, plans, commitments, milestones and targets, and citizens' requests for data.
+//!
+//! # Layout
+//!
+//! Data flows one way: HTTP → GraphQL → domain → database.
+//!
+//! - [`config`]: the database URL (SQLite under `./data/` unless `DATABASE_URL` says otherwise).
+//! - [`db`]: connecting, SQLite pragmas (WAL, `synchronous=FULL`, foreign keys), pools,
+//!   migrations on start, `BEGIN IMMEDIATE` write transactions.
+//! - [`clock`]: the one injectable source of time.
+//! - [`error`]: one error enum mapped to GraphQL `extensions.code`.
+//! - [`domain`]: plain functions over a connection, no GraphQL types: text normalization and the
+//!   search index, institution kinds, labels of every vocabulary, plan progress.
+//! - [`events`]: the outbox of committed changes, in commit order.
+//! - [`import`]: the portal inventory CSV reader and upsert.
+//! - [`demo`]: the deterministic demo inventory.
+//! - [`graphql`]: `schema()` without data, the root query, view types (one per file under
+//!   `graphql/types/`), batching loaders, the GraphiQL examples.
+//! - [`http`]: the axum router: `/graphql`, GraphiQL on `/`, `/healthz`.
+//!
+//! The binary (`src/main.rs`) has the subcommands `serve`, `import`, `demo` and `export-schema`.
+
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod events;
+pub mod graphql;
+pub mod http;
+pub mod import;
+
+use std::future::Future;
+
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use clock::SharedClock;
+use graphql::AppSchema;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub schema: AppSchema,
+    pub clock: SharedClock,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, clock: SharedClock) -> Self {
+        AppState {
+            db,
+            schema: graphql::schema().finish(),
+            clock,
+        }
+    }
+}
+
+/// The service's router.
+pub fn app(state: AppState) -> axum::Router {
+    http::router(state)
+}
+
+/// Serves on `listener` until `shutdown` completes.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Connects, migrates, and fills an empty inventory with the demo at `demo_scale` (if given).
+/// Returns the connection and the demo summary when one was built.
+pub async fn prepare(
+    url: &str,
+    demo_scale: Option<f64>,
+) -> anyhow::Result<(DatabaseConnection, Option<demo::DemoSummary>)> {
+    let db = db::connect_and_migrate(url).await?;
+    let mut built = None;
+    if let Some(scale) = demo_scale
+        && demo::is_empty(&db).await?
+    {
+        let opts = demo::DemoOptions {
+            scale,
+            ..Default::default()
+        };
+        built = Some(demo::build(&db, &opts).await?);
+    }
+    Ok((db, built))
+}

@@ -1,0 +1,170 @@
+//! The `inventory` binary: serve the API, import a portal inventory, build the demo, export the schema.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use inventory::{AppState, clock, config, demo, graphql, import};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "inventory",
+    version,
+    about = "GraphQL API over the national public data inventory, open and withheld"
+)]
+struct Cli {
+    /// Database URL: sqlite://… or postgres://…; unset, an SQLite file under ./data/.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve GraphQL at /graphql, GraphiQL at /, health at /healthz. An empty inventory is first
+    /// filled with the demo.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Scale of the demo built into an empty inventory (1.0 = national scale).
+        #[arg(long, default_value_t = 1.0)]
+        demo_scale: f64,
+        /// Start with an empty inventory instead of building the demo.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Import a portal inventory CSV (plain or gzipped, UTF-8 or CP949).
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Delete the synthetic demo inventory first (required when the database holds it).
+        #[arg(long)]
+        drop_demo: bool,
+        /// No progress output.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Build the deterministic demo inventory into an empty database.
+    Demo {
+        /// 1.0 is national scale (about 350,000 entries).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 2023)]
+        seed: u64,
+    },
+    /// Print the GraphQL schema (SDL), or write it to a file.
+    ExportSchema {
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let url = config::database_url(cli.database_url.as_deref());
+    match cli.command {
+        Command::ExportSchema { out } => {
+            let sdl = graphql::sdl();
+            match out {
+                Some(p) => {
+                    std::fs::write(&p, sdl).with_context(|| format!("writing {}", p.display()))?
+                }
+                None => print!("{sdl}"),
+            }
+        }
+        Command::Serve {
+            bind,
+            demo_scale,
+            no_demo,
+        } => {
+            tracing::info!(database = %redact(&url), "opening the database");
+            let (db, built) = inventory::prepare(&url, (!no_demo).then_some(demo_scale)).await?;
+            if let Some(s) = built {
+                tracing::info!(
+                    institutions = s.institutions,
+                    open = s.open_datasets,
+                    not_open = s.not_open_datasets,
+                    seconds = s.elapsed.as_secs_f64(),
+                    "built the demo inventory"
+                );
+            }
+            let listener = tokio::net::TcpListener::bind(&bind)
+                .await
+                .with_context(|| format!("cannot listen on {bind}"))?;
+            let addr = listener.local_addr()?;
+            tracing::info!(
+                "serving GraphQL at http://{addr}/graphql and GraphiQL at http://{addr}/"
+            );
+            let state = AppState::new(db, Arc::new(clock::SystemClock));
+            inventory::run(listener, state, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        }
+        Command::Import {
+            file,
+            drop_demo,
+            quiet,
+        } => {
+            let db = inventory::db::connect_and_migrate(&url).await?;
+            let opts = import::ImportOptions {
+                drop_demo,
+                progress: !quiet,
+            };
+            let report = import::import_file(&db, &file, &opts, chrono::Utc::now()).await?;
+            for r in &report.rejected {
+                eprintln!("rejected line {}: {}", r.line, r.reason);
+            }
+            for w in &report.warnings {
+                eprintln!("warning line {}: {}", w.line, w.message);
+            }
+            if report.demo_dropped {
+                eprintln!("dropped the synthetic demo inventory first");
+            }
+            println!("{report}");
+        }
+        Command::Demo { scale, seed } => {
+            let db = inventory::db::connect_and_migrate(&url).await?;
+            let s = demo::build(&db, &demo::DemoOptions { scale, seed }).await?;
+            println!(
+                "demo built in {:.1} s (search index {:.1} s): {} institutions, {} open and {} not open datasets, {} disclosure events, {} requests, {} bundles",
+                s.elapsed.as_secs_f64(),
+                s.index_elapsed.as_secs_f64(),
+                s.institutions,
+                s.open_datasets,
+                s.not_open_datasets,
+                s.disclosure_events,
+                s.requests,
+                s.bundles
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A URL without its password, for logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,205 @@
+//! Shared test harness: a fresh database per test, on every backend that answers.
+//!
+//! SQLite always runs (a fresh file in a temporary directory). PostgreSQL runs when
+//! `TEST_POSTGRES_URL` names a server (an admin URL such as `postgres://postgres@127.0.0.1:5432/test`);
+//! unset, the harness probes `postgres://postgres@127.0.0.1:5432/test` and uses it if it answers.
+//! `TEST_POSTGRES=off` disables PostgreSQL. When `TEST_POSTGRES_URL` is set explicitly and the server
+//! does not answer, tests fail instead of silently skipping it.
+//!
+//! Each PostgreSQL test gets its own database, created UTF-8 with an ICU Korean locale (so Hangul
+//! counts as letters), and dropped when the test finishes.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use tokio::sync::OnceCell;
+
+pub const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh, migrated database for one test.
+pub struct TestDb {
+    pub backend: Backend,
+    pub url: String,
+    pub db: DatabaseConnection,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        self._dir.as_ref().map(|d| d.path().join("inventory.db"))
+    }
+
+    /// Closes the pool and drops the PostgreSQL database.
+    pub async fn cleanup(self) {
+        let TestDb { db, pg_name, .. } = self;
+        let _ = db.close().await;
+        if let Some(name) = pg_name
+            && let Ok(admin) = sea_orm::Database::connect(pg_admin_url().await.unwrap()).await
+        {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await;
+            let _ = admin.close().await;
+        }
+    }
+}
+
+static PG: OnceCell<Option<String>> = OnceCell::const_new();
+
+/// The PostgreSQL admin URL, if PostgreSQL runs in this test session.
+pub async fn pg_admin_url() -> Option<String> {
+    PG.get_or_init(|| async {
+        if std::env::var("TEST_POSTGRES").is_ok_and(|v| v == "off" || v == "0") {
+            return None;
+        }
+        let explicit = std::env::var("TEST_POSTGRES_URL")
+            .ok()
+            .filter(|s| !s.is_empty());
+        let url = explicit.clone().unwrap_or_else(|| DEFAULT_PG.to_string());
+        let mut opts = sea_orm::ConnectOptions::new(url.clone());
+        opts.connect_timeout(std::time::Duration::from_secs(3))
+            .sqlx_logging(false);
+        match sea_orm::Database::connect(opts).await {
+            Ok(c) => {
+                let _ = c.close().await;
+                Some(url)
+            }
+            Err(e) if explicit.is_some() => panic!("TEST_POSTGRES_URL={url} does not answer: {e}"),
+            Err(_) => None,
+        }
+    })
+    .await
+    .clone()
+}
+
+/// The backends this test run covers.
+pub async fn backends() -> Vec<Backend> {
+    let mut v = vec![Backend::Sqlite];
+    if pg_admin_url().await.is_some() {
+        v.push(Backend::Postgres);
+    }
+    v
+}
+
+/// A fresh, empty database on `backend`, not yet migrated.
+pub async fn fresh_unmigrated(
+    backend: Backend,
+) -> (String, Option<tempfile::TempDir>, Option<String>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = inventory::config::sqlite_url(&dir.path().join("inventory.db"));
+            (url, Some(dir), None)
+        }
+        Backend::Postgres => {
+            let admin_url = pg_admin_url().await.expect("PostgreSQL not available");
+            let name = format!(
+                "invtest_{}_{:016x}",
+                std::process::id(),
+                rand::random::<u64>()
+            );
+            let admin = sea_orm::Database::connect(admin_url.as_str())
+                .await
+                .unwrap();
+            admin
+                .execute_unprepared(&format!(
+                    "CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu \
+                     ICU_LOCALE 'ko-KR' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+                ))
+                .await
+                .unwrap();
+            let _ = admin.close().await;
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .unwrap_or(&admin_url);
+            (format!("{base}/{name}"), None, Some(name))
+        }
+    }
+}
+
+/// A fresh, migrated database on `backend`.
+pub async fn fresh(backend: Backend) -> TestDb {
+    let (url, dir, pg_name) = fresh_unmigrated(backend).await;
+    let db = inventory::db::connect_and_migrate(&url).await.unwrap();
+    TestDb {
+        backend,
+        url,
+        db,
+        _dir: dir,
+        pg_name,
+    }
+}
+
+/// A fresh database holding the demo at `scale`.
+pub async fn with_demo(backend: Backend, scale: f64) -> TestDb {
+    let t = fresh(backend).await;
+    inventory::demo::build(&t.db, &inventory::demo::DemoOptions { scale, seed: 2023 })
+        .await
+        .unwrap();
+    t
+}
+
+/// The real national inventory beside the repository (`../shared/data/…`).
+pub fn real_inventory() -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/data-go-kr-open-inventory-2022-06-30.csv.gz");
+    assert!(
+        p.exists(),
+        "the real inventory is expected at {} (see README)",
+        p.display()
+    );
+    p
+}
+
+/// An app state over `db` with a manual clock at the demo's "now".
+pub fn state(db: &DatabaseConnection) -> inventory::AppState {
+    let clock = Arc::new(inventory::clock::ManualClock::new(
+        inventory::demo::demo_now(),
+    ));
+    inventory::AppState::new(db.clone(), clock)
+}
+
+/// Sends a GraphQL POST through the router and returns the JSON response.
+pub async fn gql(
+    app: &axum::Router,
+    query: &str,
+    variables: serde_json::Value,
+) -> serde_json::Value {
+    use tower::ServiceExt;
+    let body = serde_json::json!({ "query": query, "variables": variables });
+    let req = axum::http::Request::post("/graphql")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
+}
+
+/// Counts of one table.
+pub async fn count(db: &impl ConnectionTrait, sql: &str) -> i64 {
+    use sea_orm::Statement;
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            sql.to_string(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}

@@ -1,0 +1,252 @@
+//! Real requests through the router (`oneshot`) and through a real server on port 0.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{Backend, backends, gql, state, with_demo};
+use http_body_util::BodyExt;
+use serde_json::json;
+use tower::ServiceExt;
+
+async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, Vec<u8>) {
+    let resp = app
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let ctype = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    (status, ctype, body)
+}
+
+#[tokio::test]
+async fn graphiql_is_served_from_the_binary_with_examples() {
+    let t = common::fresh(Backend::Sqlite).await;
+    let app = inventory::app(state(&t.db));
+    let (status, ctype, body) = get(&app, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ctype.starts_with("text/html"), "{ctype}");
+    let html = String::from_utf8(body).unwrap();
+    assert!(
+        !html.contains("__EXAMPLES_JSON__"),
+        "examples placeholder not replaced"
+    );
+    for e in inventory::graphql::examples::EXAMPLES {
+        assert!(
+            html.contains(e.title),
+            "example {:?} missing from the page",
+            e.title
+        );
+    }
+    assert!(
+        !html.contains("https://"),
+        "GraphiQL must not load anything from the network"
+    );
+    // Every asset the page references is served by the binary.
+    let mut refs = Vec::new();
+    for part in html.split("=\"/assets/graphiql/").skip(1) {
+        let name: String = part
+            .chars()
+            .take_while(|c| !matches!(c, '"' | '\'' | '?' | ' '))
+            .collect();
+        refs.push(name);
+    }
+    assert!(
+        refs.len() >= 3,
+        "expected script and style references, got {refs:?}"
+    );
+    for r in refs {
+        let (status, ctype, body) = get(&app, &format!("/assets/graphiql/{r}")).await;
+        assert_eq!(status, StatusCode::OK, "asset {r}");
+        assert!(!body.is_empty(), "asset {r} is empty");
+        assert!(
+            ctype.contains("javascript") || ctype.contains("css"),
+            "{r}: {ctype}"
+        );
+    }
+    let (status, _, _) = get(&app, "/assets/graphiql/nope.js").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    t.cleanup().await;
+}
+
+#[tokio::test]
+async fn health_names_the_backend() {
+    for b in backends().await {
+        let t = common::fresh(b).await;
+        let app = inventory::app(state(&t.db));
+        let (status, _, body) = get(&app, "/healthz").await;
+        assert_eq!(status, StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["status"], "ok");
+        let expected = if b == Backend::Sqlite {
+            "sqlite"
+        } else {
+            "postgres"
+        };
+        assert_eq!(v["database"], expected);
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn queries_over_get_and_post_mutations_refused_over_get() {
+    for b in backends().await {
+        let t = with_demo(b, 0.002).await;
+        let app = inventory::app(state(&t.db));
+        let q = urlencode("{ datasets(first: 2) { totalCount nodes { title } } }");
+        let (status, _, body) = get(&app, &format!("/graphql?query={q}")).await;
+        assert_eq!(status, StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert!(v["errors"].is_null(), "{v}");
+        assert_eq!(v["data"]["datasets"]["nodes"].as_array().unwrap().len(), 2);
+        assert!(v["data"]["datasets"]["totalCount"].as_u64().unwrap() > 2);
+
+        let m = urlencode("mutation { __typename }");
+        let (status, _, body) = get(&app, &format!("/graphql?query={m}")).await;
+        assert_eq!(
+            status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{}",
+            String::from_utf8_lossy(&body)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["errors"][0]["extensions"]["code"], "METHOD_NOT_ALLOWED");
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_ids_and_missing_ids_and_page_limits() {
+    for b in backends().await {
+        let t = with_demo(b, 0.002).await;
+        let app = inventory::app(state(&t.db));
+        let v = gql(&app, "{ node(id: \"not-an-id!\") { id } }", json!({})).await;
+        assert_eq!(
+            v["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{v}"
+        );
+
+        let missing = inventory::graphql::ids::encode(
+            inventory::graphql::ids::NodeKind::Dataset,
+            987_654_321,
+        )
+        .0;
+        let v = gql(
+            &app,
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": missing }),
+        )
+        .await;
+        assert_eq!(v["errors"][0]["extensions"]["code"], "NOT_FOUND", "{v}");
+        assert!(v["data"].is_null(), "{v}");
+
+        let v = gql(&app, "{ datasets(first: 101) { totalCount } }", json!({})).await;
+        assert_eq!(
+            v["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{v}"
+        );
+        assert!(
+            v["errors"][0]["message"].as_str().unwrap().contains("100"),
+            "{v}"
+        );
+
+        // A real id round-trips through node().
+        let v = gql(
+            &app,
+            "{ datasets(first: 1) { nodes { id title } } }",
+            json!({}),
+        )
+        .await;
+        let id = v["data"]["datasets"]["nodes"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let v2 = gql(
+            &app,
+            "query($id: ID!) { node(id: $id) { ... on Dataset { title } } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(
+            v2["data"]["node"]["title"],
+            v["data"]["datasets"]["nodes"][0]["title"]
+        );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn paging_forward_and_backward_covers_the_list_once() {
+    for b in backends().await {
+        let t = with_demo(b, 0.002).await;
+        let app = inventory::app(state(&t.db));
+        let q = "query($after: String) { institutions(first: 7, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { code } } }";
+        let mut seen = Vec::new();
+        let mut after = serde_json::Value::Null;
+        let total;
+        loop {
+            let v = gql(&app, q, json!({ "after": after })).await;
+            let c = &v["data"]["institutions"];
+            for n in c["nodes"].as_array().unwrap() {
+                seen.push(n["code"].as_str().unwrap().to_string());
+            }
+            if !c["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+                total = c["totalCount"].as_u64().unwrap();
+                break;
+            }
+            after = c["pageInfo"]["endCursor"].clone();
+        }
+        let mut dedup = seen.clone();
+        dedup.sort();
+        dedup.dedup();
+        assert_eq!(seen.len() as u64, total);
+        assert_eq!(dedup.len(), seen.len());
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_real_server_on_port_zero_answers_and_shuts_down() {
+    let t = common::fresh(Backend::Sqlite).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(inventory::run(listener, state(&t.db), async {
+        let _ = rx.await;
+    }));
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = String::new();
+    stream.read_to_string(&mut buf).await.unwrap();
+    assert!(buf.starts_with("HTTP/1.1 200"), "{buf}");
+    tx.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    t.cleanup().await;
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
