@@ -21,6 +21,9 @@ const SQLITE_POOL: u32 = 8;
 const POSTGRES_POOL: u32 = 16;
 
 /// Opens a pool on `url`, creating the SQLite file's folder when needed.
+/// Page cache per SQLite connection (negative: KiB), 64 MiB.
+pub const SQLITE_CACHE_KIB: &str = "-65536";
+
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_string());
     opts.sqlx_logging(false)
@@ -44,7 +47,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(30))
                     .pragma("temp_store", "memory")
-                    .pragma("cache_size", "-65536")
+                    .pragma("cache_size", SQLITE_CACHE_KIB)
             });
     }
     Database::connect(opts).await

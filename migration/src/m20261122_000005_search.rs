@@ -4,6 +4,9 @@
 //! description. The same table, filled by the same SQL, on SQLite and PostgreSQL (see
 //! `inventory::domain::search`). On PostgreSQL the gram uses the "C" collation: grams are
 //! compared for equality only, and byte order keeps the index small and fast.
+//!
+//! The index is derived data: it has no foreign key (the application deletes a dataset's grams
+//! when it re-indexes or removes it), so bulk builds do not pay a lookup per gram.
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -19,14 +22,14 @@ impl MigrationTrait for Migration {
             DbBackend::Postgres => {
                 "CREATE TABLE search_gram (\
                    gram TEXT COLLATE \"C\" NOT NULL, \
-                   dataset_id BIGINT NOT NULL REFERENCES dataset(id) ON DELETE CASCADE, \
+                   dataset_id BIGINT NOT NULL, \
                    field SMALLINT NOT NULL, \
                    PRIMARY KEY (gram, dataset_id, field))"
             }
             _ => {
                 "CREATE TABLE search_gram (\
                    gram TEXT NOT NULL, \
-                   dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE, \
+                   dataset_id INTEGER NOT NULL, \
                    field INTEGER NOT NULL, \
                    PRIMARY KEY (gram, dataset_id, field)) WITHOUT ROWID"
             }

@@ -80,10 +80,46 @@ pub async fn reindex<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<(), DbEr
     Ok(())
 }
 
-/// Rebuilds the whole index (after a bulk load).
+/// Rebuilds the whole index (after a bulk load), inside the caller's transaction.
+///
+/// The secondary index on `dataset_id` is dropped for the bulk insert and built again afterwards
+/// (one sort instead of millions of random B-tree inserts); on SQLite the page cache of the
+/// connection is raised for the duration so the new table does not spill to disk mid-transaction.
 pub async fn rebuild_all<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
     ensure_positions(db).await?;
+    let sqlite = db.get_database_backend() == sea_orm::DbBackend::Sqlite;
+    if sqlite {
+        db.execute_unprepared("PRAGMA cache_size = -1048576")
+            .await?;
+    }
+    db.execute_unprepared("DROP INDEX IF EXISTS search_gram_dataset")
+        .await?;
     db.execute_unprepared("DELETE FROM search_gram").await?;
     db.execute_unprepared(&insert_sql("1 = 1")).await?;
+    db.execute_unprepared("CREATE INDEX search_gram_dataset ON search_gram (dataset_id)")
+        .await?;
+    if sqlite {
+        db.execute_unprepared(&format!(
+            "PRAGMA cache_size = {}",
+            crate::db::SQLITE_CACHE_KIB
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Removes the grams of the given datasets (before they are deleted).
+pub async fn unindex<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<(), DbErr> {
+    for chunk in ids.chunks(500) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        db.execute_unprepared(&format!(
+            "DELETE FROM search_gram WHERE dataset_id IN ({list})"
+        ))
+        .await?;
+    }
     Ok(())
 }

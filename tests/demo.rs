@@ -1,0 +1,189 @@
+//! The demo inventory: deterministic, national proportions, clearly synthetic.
+
+mod common;
+
+use common::{backends, count, with_demo};
+use sea_orm::{ConnectionTrait, Statement};
+
+/// A digest of the demo's rows, to compare two builds.
+async fn digest(db: &sea_orm::DatabaseConnection) -> Vec<String> {
+    let sql = "SELECT d.id, d.title, d.category, i.code, s.status, COALESCE(s.ground, '-'), \
+               (SELECT COUNT(*) FROM disclosure_event e WHERE e.dataset_id = d.id) \
+               FROM dataset d JOIN institution i ON i.id = d.institution_id JOIN disclosure s ON s.dataset_id = d.id \
+               ORDER BY d.id";
+    db.query_all_raw(Statement::from_string(
+        db.get_database_backend(),
+        sql.to_string(),
+    ))
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|r| {
+        format!(
+            "{}|{}|{}|{}|{}|{}|{}",
+            r.try_get_by_index::<i64>(0).unwrap(),
+            r.try_get_by_index::<String>(1).unwrap(),
+            r.try_get_by_index::<String>(2).unwrap(),
+            r.try_get_by_index::<String>(3).unwrap(),
+            r.try_get_by_index::<String>(4).unwrap(),
+            r.try_get_by_index::<String>(5).unwrap(),
+            r.try_get_by_index::<i64>(6).unwrap(),
+        )
+    })
+    .collect()
+}
+
+#[tokio::test]
+async fn the_demo_is_deterministic_across_builds_and_backends() {
+    let mut digests = Vec::new();
+    for b in backends().await {
+        for _ in 0..2 {
+            let t = with_demo(b, 0.005).await;
+            digests.push((b, digest(&t.db).await));
+            t.cleanup().await;
+        }
+    }
+    let (_, first) = &digests[0];
+    assert!(first.len() > 1_500, "{}", first.len());
+    for (b, d) in &digests[1..] {
+        assert_eq!(d.len(), first.len(), "{b:?}");
+        assert!(d == first, "{b:?}: the demo differs between builds");
+    }
+}
+
+#[tokio::test]
+async fn the_demo_follows_the_reported_shares_and_is_marked_synthetic() {
+    for b in backends().await {
+        let t = with_demo(b, 0.05).await;
+        let db = &t.db;
+        let not_open = count(db, "SELECT COUNT(*) FROM disclosure WHERE status <> 'OPEN'").await;
+        let open = count(db, "SELECT COUNT(*) FROM disclosure WHERE status = 'OPEN'").await;
+        assert!(
+            (not_open as f64 - 263_342.0 * 0.05).abs() < 5.0,
+            "{not_open}"
+        );
+        assert!((open as f64 - 87_000.0 * 0.05).abs() < 5.0, "{open}");
+
+        // Grounds of entries that carry one, against the reported shares.
+        let with_ground = count(
+            db,
+            "SELECT COUNT(*) FROM disclosure WHERE ground IS NOT NULL",
+        )
+        .await as f64;
+        for (ground, pct) in [
+            ("OIDA_9_1_7_BUSINESS_SECRET", 29.5),
+            ("OIDA_9_1_6_PERSONAL_INFORMATION", 11.8),
+            ("OIDA_9_1_1_OTHER_LAW_SECRET", 8.6),
+        ] {
+            let n = count(
+                db,
+                &format!("SELECT COUNT(*) FROM disclosure WHERE ground = '{ground}'"),
+            )
+            .await as f64;
+            let share = 100.0 * n / with_ground;
+            assert!(
+                (share - pct).abs() < 1.0,
+                "{b:?} {ground}: {share:.2}% vs {pct}%"
+            );
+        }
+        // Practical reasons exist and carry no legal basis.
+        assert!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM disclosure WHERE ground LIKE 'PRACTICAL%'"
+            )
+            .await
+                > 0
+        );
+        assert_eq!(
+            count(db, "SELECT COUNT(*) FROM disclosure WHERE ground LIKE 'PRACTICAL%' AND legal_basis IS NOT NULL").await,
+            0
+        );
+        // Withheld entries say why.
+        assert_eq!(
+            count(db, "SELECT COUNT(*) FROM disclosure WHERE status IN ('WITHHELD', 'PARTIALLY_OPEN') AND (ground IS NULL OR explanation IS NULL)").await,
+            0
+        );
+
+        // Synthetic everywhere, and never a real-looking portal key.
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM dataset WHERE provenance <> 'SYNTHETIC'"
+            )
+            .await,
+            0
+        );
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM dataset WHERE portal_key IS NOT NULL"
+            )
+            .await,
+            0
+        );
+        let fictional = count(
+            db,
+            "SELECT COUNT(*) FROM institution WHERE name LIKE '%(가상)%'",
+        )
+        .await;
+        let institutions = count(db, "SELECT COUNT(*) FROM institution").await;
+        assert_eq!(fictional, institutions);
+
+        // Every entry has its initial history event; some have been opened over the years.
+        assert_eq!(
+            count(db, "SELECT COUNT(*) FROM dataset d WHERE NOT EXISTS (SELECT 1 FROM disclosure_event e WHERE e.dataset_id = d.id AND e.from_status IS NULL)").await,
+            0
+        );
+        assert!(count(db, "SELECT COUNT(*) FROM disclosure_event WHERE from_status = 'WITHHELD' AND to_status = 'OPEN'").await > 0);
+
+        // Requests in every state.
+        let states = count(db, "SELECT COUNT(DISTINCT state) FROM data_request").await;
+        assert_eq!(
+            states as usize,
+            <entity::enums::RequestState as sea_orm::Iterable>::iter().count()
+        );
+
+        // The real plans, commitments and bundles.
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM commitment WHERE code IN ('KR0067', 'SEO0002')"
+            )
+            .await,
+            2
+        );
+        assert!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM target WHERE target_value = 106930"
+            )
+            .await
+                >= 1
+        );
+        assert_eq!(count(db, "SELECT COUNT(*) FROM core_bundle").await, 200);
+
+        // The search index covers every dataset.
+        assert_eq!(
+            count(db, "SELECT COUNT(*) FROM dataset d WHERE NOT EXISTS (SELECT 1 FROM search_gram g WHERE g.dataset_id = d.id)").await,
+            0
+        );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn the_demo_refuses_a_non_empty_database() {
+    let t = with_demo(common::Backend::Sqlite, 0.002).await;
+    let err = inventory::demo::build(
+        &t.db,
+        &inventory::demo::DemoOptions {
+            scale: 0.002,
+            seed: 1,
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("empty"), "{err}");
+    t.cleanup().await;
+}

@@ -1,0 +1,513 @@
+//! Import of the real portal inventory, on every backend: counts, idempotence, updates,
+//! delistings, broken rows, and an import killed halfway.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::path::Path;
+
+use common::{Backend, backends, count, fresh, real_inventory};
+use inventory::import::{ImportOptions, import_file};
+
+const QUIET: ImportOptions = ImportOptions {
+    drop_demo: false,
+    progress: false,
+};
+
+/// The real file's records, read independently of the importer (csv + flate2).
+fn real_records() -> (csv::StringRecord, Vec<csv::StringRecord>) {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(real_inventory()).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    let rows = r.records().map(Result::unwrap).collect();
+    (headers, rows)
+}
+
+fn write_csv(path: &Path, headers: &csv::StringRecord, rows: &[csv::StringRecord]) {
+    let mut w = csv::Writer::from_path(path).unwrap();
+    w.write_record(headers).unwrap();
+    for r in rows {
+        w.write_record(r).unwrap();
+    }
+    w.flush().unwrap();
+}
+
+async fn group_counts(db: &sea_orm::DatabaseConnection, sql: &str) -> BTreeMap<String, i64> {
+    use sea_orm::{ConnectionTrait, Statement};
+    db.query_all_raw(Statement::from_string(
+        db.get_database_backend(),
+        sql.to_string(),
+    ))
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|r| {
+        (
+            r.try_get_by_index::<String>(0).unwrap(),
+            r.try_get_by_index::<i64>(1).unwrap(),
+        )
+    })
+    .collect()
+}
+
+#[tokio::test]
+async fn the_real_inventory_imports_exactly_and_reimports_to_nothing() {
+    let (_, records) = real_records();
+    let mut by_category: BTreeMap<String, i64> = BTreeMap::new();
+    let mut codes: HashMap<String, String> = HashMap::new();
+    for r in &records {
+        *by_category.entry(r[5].to_string()).or_default() += 1;
+        codes.insert(r[6].to_string(), r[7].to_string());
+    }
+    let mut by_kind: BTreeMap<String, i64> = BTreeMap::new();
+    for code in codes.keys() {
+        let k = inventory::domain::institutions::kind_from_code(code);
+        *by_kind
+            .entry(
+                inventory::domain::labels::institution_kind(k)
+                    .en
+                    .to_string(),
+            )
+            .or_default() += 1;
+    }
+
+    for b in backends().await {
+        let t = fresh(b).await;
+        let report = import_file(&t.db, &real_inventory(), &QUIET, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(report.rows, 61_359, "{b:?}");
+        assert_eq!(report.inserted, 61_359, "{b:?}");
+        assert_eq!(
+            report.rejected.len(),
+            0,
+            "{b:?}: {:?}",
+            &report.rejected[..report.rejected.len().min(3)]
+        );
+        assert_eq!(count(&t.db, "SELECT COUNT(*) FROM dataset").await, 61_359);
+        assert_eq!(count(&t.db, "SELECT COUNT(*) FROM institution").await, 992);
+        assert_eq!(
+            count(
+                &t.db,
+                "SELECT COUNT(*) FROM disclosure WHERE status = 'OPEN'"
+            )
+            .await,
+            61_359
+        );
+        // One initial history event per dataset.
+        assert_eq!(
+            count(
+                &t.db,
+                "SELECT COUNT(*) FROM disclosure_event WHERE from_status IS NULL"
+            )
+            .await,
+            61_359
+        );
+        assert_eq!(
+            count(
+                &t.db,
+                "SELECT COUNT(*) FROM dataset WHERE provenance <> 'IMPORTED'"
+            )
+            .await,
+            0
+        );
+
+        // Per category, as the file has them (stored by enum, compared through the Korean label).
+        let stored = group_counts(
+            &t.db,
+            "SELECT category, COUNT(*) FROM dataset GROUP BY category",
+        )
+        .await;
+        let stored: BTreeMap<String, i64> = stored
+            .into_iter()
+            .map(|(c, n)| {
+                let cat =
+                    <entity::enums::Category as sea_orm::ActiveEnum>::try_from_value(&c).unwrap();
+                (inventory::domain::labels::category(cat).ko.to_string(), n)
+            })
+            .collect();
+        assert_eq!(stored, by_category, "{b:?}");
+        assert_eq!(by_category["공공행정"], 8_210);
+        assert_eq!(by_category["법률"], 417);
+
+        // Per institution kind, derived from the code.
+        let stored = group_counts(
+            &t.db,
+            "SELECT kind, COUNT(*) FROM institution GROUP BY kind",
+        )
+        .await;
+        let stored: BTreeMap<String, i64> = stored
+            .into_iter()
+            .map(|(k, n)| {
+                let kind =
+                    <entity::enums::InstitutionKind as sea_orm::ActiveEnum>::try_from_value(&k)
+                        .unwrap();
+                (
+                    inventory::domain::labels::institution_kind(kind)
+                        .en
+                        .to_string(),
+                    n,
+                )
+            })
+            .collect();
+        assert_eq!(stored, by_kind, "{b:?}");
+
+        // Institutions come from the code column, not the title.
+        assert_eq!(
+            count(&t.db, "SELECT COUNT(*) FROM dataset d JOIN institution i ON i.id = d.institution_id WHERE i.code = '1741000'").await,
+            records.iter().filter(|r| &r[6] == "1741000").count() as i64
+        );
+
+        let events_before = count(&t.db, "SELECT COUNT(*) FROM disclosure_event").await;
+        let again = import_file(&t.db, &real_inventory(), &QUIET, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(
+            (again.inserted, again.updated, again.delisted),
+            (0, 0, 0),
+            "{b:?}"
+        );
+        assert_eq!(again.unchanged, 61_359);
+        assert_eq!(
+            count(&t.db, "SELECT COUNT(*) FROM disclosure_event").await,
+            events_before
+        );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn an_edited_copy_gives_exactly_its_changes() {
+    let (headers, records) = real_records();
+    let dir = tempfile::tempdir().unwrap();
+    // The first half of the file, so the test stays quick; then an edited version of it.
+    let base: Vec<csv::StringRecord> = records[..5_000].to_vec();
+    let base_path = dir.path().join("inventory-2022.csv");
+    write_csv(&base_path, &headers, &base);
+
+    // Rename one institution (every row of its code), change one title, remove one row.
+    let renamed_code = base[100][6].to_string();
+    let old_name = base[100][7].to_string();
+    let new_name = format!("{old_name}(개칭)");
+    let mut edited = Vec::new();
+    let mut retitled_key = String::new();
+    let mut removed_key = String::new();
+    for (i, r) in base.iter().enumerate() {
+        let mut f: Vec<String> = r.iter().map(String::from).collect();
+        if f[6] == renamed_code {
+            f[7] = new_name.clone();
+        } else if retitled_key.is_empty() && i > 200 {
+            retitled_key = f[0].clone();
+            f[2] = format!("{} (개정)", f[2]);
+        } else if removed_key.is_empty() && i > 300 {
+            removed_key = f[0].clone();
+            continue;
+        }
+        edited.push(csv::StringRecord::from(f));
+    }
+    let edited_path = dir.path().join("inventory-2023.csv");
+    write_csv(&edited_path, &headers, &edited);
+
+    for b in backends().await {
+        let t = fresh(b).await;
+        let first = import_file(&t.db, &base_path, &QUIET, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(first.inserted, 5_000);
+        let events_before = count(&t.db, "SELECT COUNT(*) FROM disclosure_event").await;
+
+        let r = import_file(&t.db, &edited_path, &QUIET, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(r.inserted, 0, "{b:?} {r}");
+        assert_eq!(r.updated, 1, "{b:?} {r}");
+        assert_eq!(r.delisted, 1, "{b:?} {r}");
+        assert_eq!(r.institutions_renamed, 1, "{b:?} {r}");
+        assert_eq!(r.unchanged, 4_998, "{b:?} {r}");
+
+        // The delisted row is kept, marked delisted; the retitled one has its new title.
+        assert_eq!(
+            count(&t.db, &format!("SELECT COUNT(*) FROM dataset WHERE portal_key = '{removed_key}' AND listed = FALSE")).await,
+            1
+        );
+        assert_eq!(count(&t.db, "SELECT COUNT(*) FROM dataset").await, 5_000);
+        assert_eq!(
+            count(&t.db, &format!("SELECT COUNT(*) FROM dataset WHERE portal_key = '{retitled_key}' AND title LIKE '%(개정)'")).await,
+            1
+        );
+        // The institution keeps its code and history: new name, former name recorded.
+        assert_eq!(
+            count(&t.db, &format!("SELECT COUNT(*) FROM institution WHERE code = '{renamed_code}' AND name = '{new_name}'")).await,
+            1
+        );
+        assert_eq!(
+            count(
+                &t.db,
+                &format!(
+                    "SELECT COUNT(*) FROM institution_name n JOIN institution i ON i.id = n.institution_id \
+                     WHERE i.code = '{renamed_code}' AND n.name = '{old_name}'"
+                )
+            )
+            .await,
+            1
+        );
+        // No disclosure changed, so no history was written.
+        assert_eq!(
+            count(&t.db, "SELECT COUNT(*) FROM disclosure_event").await,
+            events_before
+        );
+
+        // The same edited file again changes nothing.
+        let again = import_file(&t.db, &edited_path, &QUIET, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                again.inserted,
+                again.updated,
+                again.delisted,
+                again.institutions_renamed
+            ),
+            (0, 0, 0, 0)
+        );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn broken_rows_are_named_and_skipped() {
+    let (headers, records) = real_records();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.csv");
+    let mut text = String::new();
+    text.push_str(&headers.iter().collect::<Vec<_>>().join(","));
+    text.push('\n');
+    let line = |r: &csv::StringRecord| {
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        w.write_record(r).unwrap();
+        String::from_utf8(w.into_inner().unwrap()).unwrap()
+    };
+    let good: Vec<_> = records[..4].to_vec();
+    text.push_str(&line(&good[0])); // line 2
+    text.push_str("15999999,API,too few fields\n"); // line 3
+    text.push_str(&line(&good[1])); // line 4
+    let mut bad_cat: Vec<String> = records[10].iter().map(String::from).collect();
+    bad_cat[5] = "없는분류".into();
+    text.push_str(&line(&csv::StringRecord::from(bad_cat))); // line 5
+    let mut bad_date: Vec<String> = records[11].iter().map(String::from).collect();
+    bad_date[10] = "2022-13-45".into();
+    text.push_str(&line(&csv::StringRecord::from(bad_date))); // line 6
+    text.push_str(&line(&good[2])); // line 7
+    text.push_str(&line(&good[0])); // line 8: repeats line 2's key
+    let mut null_views: Vec<String> = records[12].iter().map(String::from).collect();
+    null_views[4] = "(NULL)".into();
+    null_views[11] = "2001-01-01".into(); // modified before registered: a warning only
+    text.push_str(&line(&csv::StringRecord::from(null_views))); // line 9
+    text.push_str(&line(&good[3])); // line 10
+    std::fs::write(&path, text).unwrap();
+
+    for b in backends().await {
+        let t = fresh(b).await;
+        let r = import_file(&t.db, &path, &QUIET, chrono::Utc::now())
+            .await
+            .unwrap();
+        let lines: Vec<u64> = r.rejected.iter().map(|x| x.line).collect();
+        assert_eq!(lines, vec![3, 5, 6, 8], "{:?}", r.rejected);
+        assert!(
+            r.rejected[0].reason.contains("fields"),
+            "{:?}",
+            r.rejected[0]
+        );
+        assert!(
+            r.rejected[1].reason.contains("없는분류"),
+            "{:?}",
+            r.rejected[1]
+        );
+        assert!(
+            r.rejected[2].reason.contains("2022-13-45"),
+            "{:?}",
+            r.rejected[2]
+        );
+        assert!(
+            r.rejected[3].reason.contains("line 2"),
+            "{:?}",
+            r.rejected[3]
+        );
+        assert_eq!(r.inserted, 5);
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.line == 9 && w.message.contains("before registered")),
+            "{:?}",
+            r.warnings
+        );
+        let key = &records[12][0];
+        assert_eq!(
+            count(
+                &t.db,
+                &format!(
+                    "SELECT COUNT(*) FROM dataset WHERE portal_key = '{key}' AND views IS NULL"
+                )
+            )
+            .await,
+            1
+        );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn cp949_files_are_detected() {
+    let (headers, records) = real_records();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cp949.csv");
+    // Rows whose text CP949 can encode exactly.
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&headers).unwrap();
+    let mut n = 0;
+    for r in records.iter().take(200) {
+        let mut w2 = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        w2.write_record(r).unwrap();
+        let s = String::from_utf8(w2.into_inner().unwrap()).unwrap();
+        let (_, _, lossy) = encoding_rs::EUC_KR.encode(&s);
+        if !lossy {
+            w.write_record(r).unwrap();
+            n += 1;
+        }
+    }
+    let utf8 = String::from_utf8(w.into_inner().unwrap()).unwrap();
+    let (bytes, _, _) = encoding_rs::EUC_KR.encode(&utf8);
+    std::fs::write(&path, &bytes).unwrap();
+    let t = fresh(Backend::Sqlite).await;
+    let r = import_file(&t.db, &path, &QUIET, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(r.encoding, "CP949");
+    assert_eq!(r.inserted, n);
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    let key = &records[0][0];
+    let title = &records[0][2];
+    assert_eq!(
+        count(
+            &t.db,
+            &format!(
+                "SELECT COUNT(*) FROM dataset WHERE portal_key = '{key}' AND title = '{title}'"
+            )
+        )
+        .await,
+        1
+    );
+    t.cleanup().await;
+}
+
+#[tokio::test]
+async fn importing_over_the_demo_refuses_unless_told_to_drop_it() {
+    for b in backends().await {
+        let t = common::with_demo(b, 0.002).await;
+        let (headers, records) = real_records();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("small.csv");
+        write_csv(&path, &headers, &records[..50]);
+        let err = import_file(&t.db, &path, &QUIET, chrono::Utc::now())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("--drop-demo"), "{err}");
+        assert_eq!(
+            count(
+                &t.db,
+                "SELECT COUNT(*) FROM dataset WHERE provenance = 'IMPORTED'"
+            )
+            .await,
+            0
+        );
+        let opts = ImportOptions {
+            drop_demo: true,
+            progress: false,
+        };
+        let r = import_file(&t.db, &path, &opts, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert!(r.demo_dropped);
+        assert_eq!(
+            count(
+                &t.db,
+                "SELECT COUNT(*) FROM dataset WHERE provenance = 'SYNTHETIC'"
+            )
+            .await,
+            0
+        );
+        assert_eq!(count(&t.db, "SELECT COUNT(*) FROM dataset").await, 50);
+        assert_eq!(
+            count(&t.db, "SELECT COUNT(*) FROM search_gram g LEFT JOIN dataset d ON d.id = g.dataset_id WHERE d.id IS NULL").await,
+            0
+        );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn an_import_killed_halfway_leaves_the_database_as_it_was() {
+    let (headers, records) = real_records();
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small.csv");
+    write_csv(&small, &headers, &records[..300]);
+    for b in backends().await {
+        let t = fresh(b).await;
+        import_file(&t.db, &small, &QUIET, chrono::Utc::now())
+            .await
+            .unwrap();
+        let snapshot = fingerprint(&t.db).await;
+
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_inventory"))
+            .args(["import", real_inventory().to_str().unwrap()])
+            .env("DATABASE_URL", &t.url)
+            .env("RUST_LOG", "warn")
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait for the first progress line (the import is inside its transaction), then kill it.
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let n = std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+            assert!(n > 0, "the import ended before reporting progress");
+            if line.starts_with("import: ") {
+                break;
+            }
+        }
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        assert!(!status.success());
+        // A fresh connection sees exactly what was there before.
+        let db = inventory::db::connect(&t.url).await.unwrap();
+        assert_eq!(fingerprint(&db).await, snapshot, "{b:?}");
+        db.close().await.unwrap();
+        t.cleanup().await;
+    }
+}
+
+async fn fingerprint(db: &sea_orm::DatabaseConnection) -> Vec<i64> {
+    let mut v = Vec::new();
+    for sql in [
+        "SELECT COUNT(*) FROM dataset",
+        "SELECT COUNT(*) FROM institution",
+        "SELECT COUNT(*) FROM disclosure_event",
+        "SELECT COUNT(*) FROM import_run",
+        "SELECT COUNT(*) FROM search_gram",
+        "SELECT COUNT(*) FROM outbox",
+        "SELECT COALESCE(SUM(LENGTH(title)), 0) FROM dataset",
+    ] {
+        v.push(count(db, sql).await);
+    }
+    v
+}
