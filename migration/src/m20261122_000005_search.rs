@@ -1,7 +1,7 @@
 //! The search index: distinct character bigrams of each dataset's normalized text.
 //!
-//! One row per (gram, dataset, field), where field 1 is title and keywords and field 2 the
-//! description. The same table, filled by the same SQL, on SQLite and PostgreSQL (see
+//! One row per (gram, dataset): the distinct bigrams of the dataset's normalized title, keywords
+//! and description. Which field matched is decided at query time from the text itself. The same table, filled by the same SQL, on SQLite and PostgreSQL (see
 //! `inventory::domain::search`). On PostgreSQL the gram uses the "C" collation: grams are
 //! compared for equality only, and byte order keeps the index small and fast.
 //!
@@ -23,15 +23,13 @@ impl MigrationTrait for Migration {
                 "CREATE TABLE search_gram (\
                    gram TEXT COLLATE \"C\" NOT NULL, \
                    dataset_id BIGINT NOT NULL, \
-                   field SMALLINT NOT NULL, \
-                   PRIMARY KEY (gram, dataset_id, field))"
+                   CONSTRAINT search_gram_pkey PRIMARY KEY (gram, dataset_id))"
             }
             _ => {
                 "CREATE TABLE search_gram (\
                    gram TEXT NOT NULL, \
                    dataset_id INTEGER NOT NULL, \
-                   field INTEGER NOT NULL, \
-                   PRIMARY KEY (gram, dataset_id, field)) WITHOUT ROWID"
+                   PRIMARY KEY (gram, dataset_id)) WITHOUT ROWID"
             }
         };
         db.execute_unprepared(create).await?;

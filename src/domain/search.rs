@@ -4,20 +4,24 @@
 //! of bigrams: every query of two or more characters can be answered from it. The grams are
 //! produced **by SQL** from the normalized `search_title` / `search_body` columns, the same
 //! statement on SQLite and PostgreSQL (`substr` counts characters on both), so both databases
-//! hold exactly the same index. Field 1 is title and keywords, field 2 the description.
+//! hold exactly the same index: one row per distinct (gram, dataset).
 
-use sea_orm::{ConnectionTrait, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
 use crate::domain::text::MAX_INDEXED_CHARS;
 
 /// Grams of the rows selected by `filter` (a condition on `d`, with `$n` parameters).
-fn insert_sql(filter: &str) -> String {
+///
+/// On PostgreSQL the grams are compared in the "C" collation, so that the de-duplication sorts
+/// bytes instead of running the database's linguistic collation over millions of rows.
+fn insert_sql(backend: DbBackend, filter: &str) -> String {
+    let c = if backend == DbBackend::Postgres { " COLLATE \"C\"" } else { "" };
     format!(
-        "INSERT INTO search_gram (gram, dataset_id, field) \
-         SELECT DISTINCT substr(d.search_title, p.i, 2), d.id, 1 \
+        "INSERT INTO search_gram (gram, dataset_id) \
+         SELECT substr(d.search_title, p.i, 2){c}, d.id \
            FROM dataset d JOIN search_pos p ON p.i < length(d.search_title) WHERE {filter} \
          UNION \
-         SELECT DISTINCT substr(d.search_body, p.i, 2), d.id, 2 \
+         SELECT substr(d.search_body, p.i, 2){c}, d.id \
            FROM dataset d JOIN search_pos p ON p.i < length(d.search_body) WHERE {filter}"
     )
 }
@@ -48,7 +52,7 @@ pub async fn ensure_positions<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
 /// Indexes the datasets with ids in `from..=to` (which must not be indexed yet).
 pub async fn index_range<C: ConnectionTrait>(db: &C, from: i64, to: i64) -> Result<(), DbErr> {
     ensure_positions(db).await?;
-    let sql = insert_sql("d.id BETWEEN $1 AND $2");
+    let sql = insert_sql(db.get_database_backend(), "d.id BETWEEN $1 AND $2");
     db.execute_raw(Statement::from_sql_and_values(
         db.get_database_backend(),
         sql,
@@ -74,7 +78,7 @@ pub async fn reindex<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<(), DbEr
             "DELETE FROM search_gram WHERE dataset_id IN ({list})"
         ))
         .await?;
-        db.execute_unprepared(&insert_sql(&format!("d.id IN ({list})")))
+        db.execute_unprepared(&insert_sql(db.get_database_backend(), &format!("d.id IN ({list})")))
             .await?;
     }
     Ok(())
@@ -87,23 +91,30 @@ pub async fn reindex<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<(), DbEr
 /// connection is raised for the duration so the new table does not spill to disk mid-transaction.
 pub async fn rebuild_all<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
     ensure_positions(db).await?;
-    let sqlite = db.get_database_backend() == sea_orm::DbBackend::Sqlite;
-    if sqlite {
-        db.execute_unprepared("PRAGMA cache_size = -1048576")
+    let backend = db.get_database_backend();
+    match backend {
+        DbBackend::Sqlite => {
+            db.execute_unprepared("PRAGMA cache_size = -1048576").await?;
+        }
+        _ => {
+            db.execute_unprepared("SET LOCAL work_mem = '256MB'").await?;
+            db.execute_unprepared("SET LOCAL maintenance_work_mem = '512MB'").await?;
+        }
+    }
+    db.execute_unprepared("DROP INDEX IF EXISTS search_gram_dataset").await?;
+    db.execute_unprepared("DELETE FROM search_gram").await?;
+    if backend == DbBackend::Postgres {
+        // The primary key is built once, by sorting, after the bulk insert.
+        db.execute_unprepared("ALTER TABLE search_gram DROP CONSTRAINT search_gram_pkey").await?;
+    }
+    db.execute_unprepared(&insert_sql(backend, "1 = 1")).await?;
+    if backend == DbBackend::Postgres {
+        db.execute_unprepared("ALTER TABLE search_gram ADD CONSTRAINT search_gram_pkey PRIMARY KEY (gram, dataset_id)")
             .await?;
     }
-    db.execute_unprepared("DROP INDEX IF EXISTS search_gram_dataset")
-        .await?;
-    db.execute_unprepared("DELETE FROM search_gram").await?;
-    db.execute_unprepared(&insert_sql("1 = 1")).await?;
-    db.execute_unprepared("CREATE INDEX search_gram_dataset ON search_gram (dataset_id)")
-        .await?;
-    if sqlite {
-        db.execute_unprepared(&format!(
-            "PRAGMA cache_size = {}",
-            crate::db::SQLITE_CACHE_KIB
-        ))
-        .await?;
+    db.execute_unprepared("CREATE INDEX search_gram_dataset ON search_gram (dataset_id)").await?;
+    if backend == DbBackend::Sqlite {
+        db.execute_unprepared(&format!("PRAGMA cache_size = {}", crate::db::SQLITE_CACHE_KIB)).await?;
     }
     Ok(())
 }
