@@ -228,9 +228,14 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(index(
+            // Covers the facet scan (institution kind, category, type) without reading rows.
             "dataset_institution",
             Dataset::Table,
-            &[Dataset::InstitutionId],
+            &[
+                Dataset::InstitutionId,
+                Dataset::Category,
+                Dataset::DatasetType,
+            ],
         ))
         .await?;
         m.create_index(index(

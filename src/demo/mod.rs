@@ -614,7 +614,8 @@ pub async fn build(db: &DatabaseConnection, opts: &DemoOptions) -> Result<DemoSu
     db.execute_unprepared("ANALYZE").await?;
     if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
         // Fold the bulk load into the main file now rather than leaving a WAL as large as the database.
-        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await?;
+        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await?;
     }
     summary.elapsed = started.elapsed();
     Ok(summary)

@@ -15,7 +15,11 @@ use crate::domain::text::MAX_INDEXED_CHARS;
 /// On PostgreSQL the grams are compared in the "C" collation, so that the de-duplication sorts
 /// bytes instead of running the database's linguistic collation over millions of rows.
 fn insert_sql(backend: DbBackend, filter: &str) -> String {
-    let c = if backend == DbBackend::Postgres { " COLLATE \"C\"" } else { "" };
+    let c = if backend == DbBackend::Postgres {
+        " COLLATE \"C\""
+    } else {
+        ""
+    };
     format!(
         "INSERT INTO search_gram (gram, dataset_id) \
          SELECT substr(d.search_title, p.i, 2){c}, d.id \
@@ -78,8 +82,11 @@ pub async fn reindex<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<(), DbEr
             "DELETE FROM search_gram WHERE dataset_id IN ({list})"
         ))
         .await?;
-        db.execute_unprepared(&insert_sql(db.get_database_backend(), &format!("d.id IN ({list})")))
-            .await?;
+        db.execute_unprepared(&insert_sql(
+            db.get_database_backend(),
+            &format!("d.id IN ({list})"),
+        ))
+        .await?;
     }
     Ok(())
 }
@@ -94,27 +101,37 @@ pub async fn rebuild_all<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     match backend {
         DbBackend::Sqlite => {
-            db.execute_unprepared("PRAGMA cache_size = -1048576").await?;
+            db.execute_unprepared("PRAGMA cache_size = -1048576")
+                .await?;
         }
         _ => {
-            db.execute_unprepared("SET LOCAL work_mem = '256MB'").await?;
-            db.execute_unprepared("SET LOCAL maintenance_work_mem = '512MB'").await?;
+            db.execute_unprepared("SET LOCAL work_mem = '256MB'")
+                .await?;
+            db.execute_unprepared("SET LOCAL maintenance_work_mem = '512MB'")
+                .await?;
         }
     }
-    db.execute_unprepared("DROP INDEX IF EXISTS search_gram_dataset").await?;
+    db.execute_unprepared("DROP INDEX IF EXISTS search_gram_dataset")
+        .await?;
     db.execute_unprepared("DELETE FROM search_gram").await?;
     if backend == DbBackend::Postgres {
         // The primary key is built once, by sorting, after the bulk insert.
-        db.execute_unprepared("ALTER TABLE search_gram DROP CONSTRAINT search_gram_pkey").await?;
+        db.execute_unprepared("ALTER TABLE search_gram DROP CONSTRAINT search_gram_pkey")
+            .await?;
     }
     db.execute_unprepared(&insert_sql(backend, "1 = 1")).await?;
     if backend == DbBackend::Postgres {
         db.execute_unprepared("ALTER TABLE search_gram ADD CONSTRAINT search_gram_pkey PRIMARY KEY (gram, dataset_id)")
             .await?;
     }
-    db.execute_unprepared("CREATE INDEX search_gram_dataset ON search_gram (dataset_id)").await?;
+    db.execute_unprepared("CREATE INDEX search_gram_dataset ON search_gram (dataset_id)")
+        .await?;
     if backend == DbBackend::Sqlite {
-        db.execute_unprepared(&format!("PRAGMA cache_size = {}", crate::db::SQLITE_CACHE_KIB)).await?;
+        db.execute_unprepared(&format!(
+            "PRAGMA cache_size = {}",
+            crate::db::SQLITE_CACHE_KIB
+        ))
+        .await?;
     }
     Ok(())
 }

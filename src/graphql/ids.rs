@@ -83,6 +83,22 @@ pub fn decode_as(id: &str, want: NodeKind) -> Result<i64, ApiError> {
     Ok(n)
 }
 
+/// An opaque list cursor holding any serializable position.
+pub fn encode_cursor<T: serde::Serialize>(pos: &T) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(pos).expect("positions serialize"))
+}
+
+/// Reads a cursor made by [`encode_cursor`]; anything else is `BAD_USER_INPUT`.
+pub fn decode_cursor<T: serde::de::DeserializeOwned>(c: &str) -> Result<T, ApiError> {
+    let bad = || {
+        ApiError::bad_input(format!(
+            "'{c}' is not a cursor of this list: pass an `endCursor` or `startCursor` from it"
+        ))
+    };
+    let raw = URL_SAFE_NO_PAD.decode(c.trim()).map_err(|_| bad())?;
+    serde_json::from_slice(&raw).map_err(|_| bad())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     core_bundle, core_bundle_dataset, dataset, disclosure, disclosure_event, institution,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 /// The loaders of one request.
-pub type Loaders = DataLoader<DbLoader>;
+pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 
 /// Loads rows for many keys at once.
 pub struct DbLoader {
@@ -20,7 +20,7 @@ pub struct DbLoader {
 
 /// A fresh loader (with an empty cache) for one request.
 pub fn loaders(db: DatabaseConnection) -> Loaders {
-    DataLoader::new(DbLoader { db }, tokio::spawn)
+    DataLoader::with_cache(DbLoader { db }, tokio::spawn, HashMapCache::default())
 }
 
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 pub mod examples;
 pub mod ids;
 pub mod loaders;
+pub mod prefetch;
 pub mod query;
 pub mod types;
 

@@ -1,34 +1,31 @@
 //! The root query.
 
-use async_graphql::{Context, ID, InputObject, Interface, Object, Result};
+use async_graphql::{Context, ID, Interface, Object, Result};
 use entity::{
-    commitment, core_bundle, data_request, dataset, disclosure, institution, milestone, plan,
-    target,
+    commitment, core_bundle, data_request, dataset, institution, milestone, plan, target,
 };
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, RelationDef, Select,
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 
 use super::MAX_PAGE_SIZE;
 use super::ids::{self, NodeKind};
 use super::loaders::{DatasetId, InstitutionId, Loaders};
+use super::prefetch;
 use super::types::bundle::CoreDataBundle;
 use super::types::dataset::Dataset;
-use super::types::enums::{Category, DisclosureStatus, InstitutionKind};
+use super::types::dataset_list::{
+    DatasetConnection, DatasetEdge, DatasetFilter, DatasetOrder, parse_search,
+};
+use super::types::enums::InstitutionKind;
 use super::types::institution::Institution;
-use super::types::page::{Page, connection};
+use super::types::page::{Page, PageInfo, connection};
 use super::types::plan::{Commitment, Milestone, Plan, Target};
 use super::types::request::DataRequest;
+use crate::domain::datasets::{self, DatasetQuery, PageRequest};
 use crate::error::ApiError;
 
-connection!(
-    DatasetConnection,
-    DatasetEdge,
-    Dataset,
-    "A page of datasets.",
-    "A dataset in a page."
-);
 connection!(
     InstitutionConnection,
     InstitutionEdge,
@@ -88,23 +85,6 @@ pub enum Node {
     Milestone(Milestone),
     Target(Target),
     DataRequest(DataRequest),
-}
-
-/// Which datasets to list.
-#[derive(InputObject, Default, Clone, Debug)]
-pub struct DatasetFilter {
-    /// Institutions by portal code.
-    pub institution_code: Option<Vec<String>>,
-    /// Institution kinds.
-    pub institution_kind: Option<Vec<InstitutionKind>>,
-    /// Categories.
-    pub category: Option<Vec<Category>>,
-    /// Disclosure statuses.
-    pub status: Option<Vec<DisclosureStatus>>,
-    /// Only fictional demo rows (true) or only real ones (false).
-    pub synthetic: Option<bool>,
-    /// Only listed (true) or delisted (false) datasets.
-    pub listed: Option<bool>,
 }
 
 /// Page of a list: Relay arguments checked against the page-size limit.
@@ -209,74 +189,6 @@ where
     })
 }
 
-fn disclosure_join() -> RelationDef {
-    dataset::Entity::belongs_to_disclosure()
-}
-
-trait DatasetJoins {
-    fn belongs_to_disclosure() -> RelationDef;
-    fn belongs_to_institution() -> RelationDef;
-}
-
-impl DatasetJoins for dataset::Entity {
-    fn belongs_to_disclosure() -> RelationDef {
-        dataset::Entity::belongs_to(disclosure::Entity)
-            .from(dataset::Column::Id)
-            .to(disclosure::Column::DatasetId)
-            .into()
-    }
-    fn belongs_to_institution() -> RelationDef {
-        dataset::Entity::belongs_to(institution::Entity)
-            .from(dataset::Column::InstitutionId)
-            .to(institution::Column::Id)
-            .into()
-    }
-}
-
-fn dataset_query(filter: &DatasetFilter) -> Select<dataset::Entity> {
-    let mut q = dataset::Entity::find();
-    let mut cond = Condition::all();
-    if let Some(codes) = &filter.institution_code {
-        q = q.join(
-            JoinType::InnerJoin,
-            dataset::Entity::belongs_to_institution(),
-        );
-        cond = cond.add(institution::Column::Code.is_in(codes.clone()));
-    }
-    if let Some(kinds) = &filter.institution_kind {
-        if filter.institution_code.is_none() {
-            q = q.join(
-                JoinType::InnerJoin,
-                dataset::Entity::belongs_to_institution(),
-            );
-        }
-        let kinds: Vec<entity::enums::InstitutionKind> =
-            kinds.iter().map(|k| (*k).into()).collect();
-        cond = cond.add(institution::Column::Kind.is_in(kinds));
-    }
-    if let Some(cats) = &filter.category {
-        let cats: Vec<entity::enums::Category> = cats.iter().map(|c| (*c).into()).collect();
-        cond = cond.add(dataset::Column::Category.is_in(cats));
-    }
-    if let Some(st) = &filter.status {
-        q = q.join(JoinType::InnerJoin, disclosure_join());
-        let st: Vec<entity::enums::DisclosureStatus> = st.iter().map(|s| (*s).into()).collect();
-        cond = cond.add(disclosure::Column::Status.is_in(st));
-    }
-    if let Some(s) = filter.synthetic {
-        let p = entity::enums::Provenance::Synthetic;
-        cond = cond.add(if s {
-            dataset::Column::Provenance.eq(p)
-        } else {
-            dataset::Column::Provenance.ne(p)
-        });
-    }
-    if let Some(l) = filter.listed {
-        cond = cond.add(dataset::Column::Listed.eq(l));
-    }
-    q.filter(cond)
-}
-
 /// Every read of the inventory: datasets open and withheld, institutions, bundles, plans and requests.
 #[Object(name = "Query")]
 impl QueryRoot {
@@ -334,34 +246,75 @@ impl QueryRoot {
             .ok_or_else(|| ApiError::NotFound("no such dataset".into()).into())
     }
 
-    /// Datasets, open and not, with filters; ordered by id. Page size is at most 100.
+    /// Datasets, open and withheld, filtered, searched and ordered. Page size is at most 100.
+    ///
+    /// `search` matches Korean substrings of two or more characters anywhere in the title,
+    /// keywords, description, institution name (Korean or English) and the labels of category,
+    /// type, status and ground; spacing and Unicode normalization do not matter, and every
+    /// whitespace-separated term must match. See `DatasetOrder.RELEVANCE` for the ranking.
+    #[allow(clippy::too_many_arguments)]
     async fn datasets(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which datasets; all when omitted.")] filter: Option<DatasetFilter>,
+        #[graphql(desc = "Words to find, e.g. `미세먼지`, `버스 정류장`, `COVID-19`.")]
+        search: Option<String>,
+        #[graphql(
+            desc = "Ordering; RELEVANCE (the default) is id order without a search.",
+            default
+        )]
+        order_by: DatasetOrder,
         #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
         #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
         #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
     ) -> Result<DatasetConnection> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let q = dataset_query(&filter.unwrap_or_default());
-        Ok(keyset(
-            db,
-            q,
-            dataset::Column::Id,
-            NodeKind::Dataset,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-            |m| m.id,
-        )
-        .await?
-        .map(Dataset::from)
-        .into())
+        let query = DatasetQuery {
+            filter: filter.unwrap_or_default().to_domain()?,
+            search: parse_search(search.as_deref())?,
+            order: order_by.into(),
+        };
+        let req = PageRequest {
+            size: page_size(first, last)?,
+            backward: last.is_some(),
+            after: after.as_deref().map(ids::decode_cursor).transpose()?,
+            before: before.as_deref().map(ids::decode_cursor).transpose()?,
+        };
+        let resolved = datasets::resolve(db, query.search.as_ref())
+            .await
+            .map_err(ApiError::from)?;
+        let page = datasets::page(db, &query, resolved.as_ref(), &req)
+            .await
+            .map_err(|e| match e {
+                datasets::PageError::CursorMismatch => ApiError::bad_input(e.to_string()),
+                datasets::PageError::Db(e) => ApiError::from(e),
+            })?;
+        let models: Vec<_> = page.rows.iter().map(|(_, m)| m.clone()).collect();
+        prefetch::datasets(ctx, &models).await?;
+        let page_info = PageInfo {
+            has_previous_page: page.has_previous,
+            has_next_page: page.has_next,
+            start_cursor: page.rows.first().map(|(p, _)| ids::encode_cursor(p)),
+            end_cursor: page.rows.last().map(|(p, _)| ids::encode_cursor(p)),
+        };
+        let edges: Vec<DatasetEdge> = page
+            .rows
+            .into_iter()
+            .map(|(p, m)| DatasetEdge {
+                cursor: ids::encode_cursor(&p),
+                node: Dataset::from(m),
+            })
+            .collect();
+        Ok(DatasetConnection {
+            nodes: edges.iter().map(|e| e.node.clone()).collect(),
+            edges,
+            page_info,
+            query,
+            resolved,
+            facets_wanted: ctx.look_ahead().field("facets").exists(),
+            groups: Default::default(),
+        })
     }
 
     /// One institution, by global id or by portal code.

@@ -3,6 +3,7 @@
 
 pub mod bundle;
 pub mod dataset;
+pub mod dataset_list;
 pub mod disclosure;
 pub mod enums;
 pub mod institution;

@@ -1,0 +1,297 @@
+//! `datasets(...)`: its filter, ordering, connection with `totalCount` and facets.
+
+use async_graphql::{ComplexObject, Context, Enum, InputObject, Result, SimpleObject};
+use chrono::NaiveDate;
+use sea_orm::DatabaseConnection;
+
+use super::dataset::Dataset;
+use super::enums::{Category, DatasetType, DisclosureStatus, InstitutionKind, WithholdingGround};
+use super::page::PageInfo;
+use crate::domain::datasets::{self as list, DatasetQuery, Facet, ResolvedSearch};
+use crate::domain::labels;
+use crate::error::ApiError;
+
+/// Which datasets to list. Every field narrows the list; lists inside a field mean "any of".
+#[derive(InputObject, Default, Clone, Debug)]
+pub struct DatasetFilter {
+    /// Held by these institutions (portal codes, e.g. `["1741000"]`).
+    pub institution_code: Option<Vec<String>>,
+    /// With `institutionCode`: also datasets of their sub-institutions (by parent links, confirmed or guessed).
+    #[graphql(default)]
+    pub include_sub_institutions: bool,
+    /// Held by institutions of these kinds.
+    pub institution_kind: Option<Vec<InstitutionKind>>,
+    /// In these portal categories.
+    pub category: Option<Vec<Category>>,
+    /// Of these types.
+    #[graphql(name = "type")]
+    pub dataset_type: Option<Vec<DatasetType>>,
+    /// With these disclosure statuses.
+    pub status: Option<Vec<DisclosureStatus>>,
+    /// Withheld or partially open on these grounds.
+    pub ground: Option<Vec<WithholdingGround>>,
+    /// National core data (true) or not (false).
+    pub national_core: Option<bool>,
+    /// Standard data (true) or not (false).
+    pub standard: Option<bool>,
+    /// Only fictional demo rows (true) or only real ones (false).
+    pub synthetic: Option<bool>,
+    /// Only listed (true) or delisted (false) datasets.
+    pub listed: Option<bool>,
+    /// Registered on or after this date.
+    pub registered_from: Option<NaiveDate>,
+    /// Registered on or before this date.
+    pub registered_to: Option<NaiveDate>,
+    /// Modified on or after this date.
+    pub modified_from: Option<NaiveDate>,
+    /// Modified on or before this date.
+    pub modified_to: Option<NaiveDate>,
+    /// With (true) or without (false) requests still awaiting an answer.
+    pub has_open_requests: Option<bool>,
+}
+
+fn conv<A: Copy + Into<B>, B>(v: &Option<Vec<A>>) -> Option<Vec<B>> {
+    v.as_ref().map(|v| v.iter().map(|x| (*x).into()).collect())
+}
+
+impl DatasetFilter {
+    /// The domain filter, after checking the ranges.
+    pub fn to_domain(&self) -> Result<list::Filter, ApiError> {
+        for (from, to, what) in [
+            (self.registered_from, self.registered_to, "registered"),
+            (self.modified_from, self.modified_to, "modified"),
+        ] {
+            if let (Some(f), Some(t)) = (from, to)
+                && f > t
+            {
+                return Err(ApiError::bad_input(format!(
+                    "{what}From ({f}) is after {what}To ({t})"
+                )));
+            }
+        }
+        if let Some(codes) = &self.institution_code
+            && codes.len() > 500
+        {
+            return Err(ApiError::bad_input(
+                "institutionCode takes at most 500 codes",
+            ));
+        }
+        Ok(list::Filter {
+            institution_codes: self.institution_code.clone(),
+            include_sub_institutions: self.include_sub_institutions,
+            institution_kinds: conv(&self.institution_kind),
+            categories: conv(&self.category),
+            types: conv(&self.dataset_type),
+            statuses: conv(&self.status),
+            grounds: conv(&self.ground),
+            national_core: self.national_core,
+            standard: self.standard,
+            synthetic: self.synthetic,
+            listed: self.listed,
+            registered_from: self.registered_from,
+            registered_to: self.registered_to,
+            modified_from: self.modified_from,
+            modified_to: self.modified_to,
+            has_open_requests: self.has_open_requests,
+        })
+    }
+}
+
+/// Orderings of a dataset list; every ordering ends with the dataset id as tie-break.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+pub enum DatasetOrder {
+    /// With a search: titles containing every term first, then titles containing some term, then
+    /// the rest (description, institution or label matches); ties by id. Without a search: by id.
+    #[default]
+    Relevance,
+    /// By id, oldest entry in the inventory first.
+    Id,
+    /// By title, in code-point order (the same on every database).
+    Title,
+    /// Most recently registered first; unknown dates last.
+    RegisteredNewest,
+    /// Most recently modified first; unknown dates last.
+    ModifiedNewest,
+    /// Most viewed first; unknown counts last.
+    MostViewed,
+}
+
+impl From<DatasetOrder> for list::Order {
+    fn from(o: DatasetOrder) -> Self {
+        match o {
+            DatasetOrder::Relevance => list::Order::Relevance,
+            DatasetOrder::Id => list::Order::Id,
+            DatasetOrder::Title => list::Order::Title,
+            DatasetOrder::RegisteredNewest => list::Order::RegisteredNewest,
+            DatasetOrder::ModifiedNewest => list::Order::ModifiedNewest,
+            DatasetOrder::MostViewed => list::Order::MostViewed,
+        }
+    }
+}
+
+/// Parses the `search` argument.
+pub fn parse_search(search: Option<&str>) -> Result<Option<list::Search>, ApiError> {
+    match search {
+        None => Ok(None),
+        Some(s) if s.chars().count() > 200 => {
+            Err(ApiError::bad_input("search is limited to 200 characters"))
+        }
+        Some(s) => list::Search::parse(s).map_err(|e| ApiError::bad_input(e.to_string())),
+    }
+}
+
+/// A dataset in a page.
+#[derive(SimpleObject, Clone)]
+pub struct DatasetEdge {
+    /// Opaque position of this item; pass it as `after` or `before`.
+    pub cursor: String,
+    /// The dataset.
+    pub node: Dataset,
+}
+
+/// A page of datasets, with the total and the facets of the whole filtered list.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct DatasetConnection {
+    /// The datasets of this page with their cursors.
+    pub edges: Vec<DatasetEdge>,
+    /// The datasets of this page, without cursors.
+    pub nodes: Vec<Dataset>,
+    /// Cursors and whether more pages exist.
+    pub page_info: PageInfo,
+    #[graphql(skip)]
+    pub query: DatasetQuery,
+    #[graphql(skip)]
+    pub resolved: Option<ResolvedSearch>,
+    /// Whether the query selects `facets` (then `totalCount` reuses their groups).
+    #[graphql(skip)]
+    pub facets_wanted: bool,
+    #[graphql(skip)]
+    pub groups: tokio::sync::OnceCell<Vec<list::Group>>,
+}
+
+/// How many datasets have one value of a facet.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct FacetCount {
+    /// The value, as the enum name used in `DatasetFilter` (e.g. `WITHHELD`, `TRANSPORT_LOGISTICS`).
+    pub value: String,
+    /// English label.
+    pub label: &'static str,
+    /// Korean label.
+    pub label_ko: &'static str,
+    /// Matching datasets.
+    pub count: u64,
+}
+
+/// Counts per value for the current filter and search. Each facet ignores the filter's own
+/// condition on that facet, so a sidebar shows what choosing another value would give.
+#[derive(SimpleObject, Clone, Debug, Default)]
+pub struct DatasetFacets {
+    /// Per disclosure status.
+    pub status: Vec<FacetCount>,
+    /// Per withholding ground (withheld and partially open datasets only).
+    pub ground: Vec<FacetCount>,
+    /// Per portal category.
+    pub category: Vec<FacetCount>,
+    /// Per dataset type.
+    #[graphql(name = "type")]
+    pub dataset_type: Vec<FacetCount>,
+    /// Per kind of the holding institution.
+    pub institution_kind: Vec<FacetCount>,
+}
+
+fn label_of(facet: Facet, value: &str) -> labels::Label {
+    use entity::enums as e;
+    use sea_orm::ActiveEnum;
+    let unknown = labels::Label {
+        ko: "알 수 없음",
+        en: "Unknown",
+    };
+    let v = value.to_string();
+    match facet {
+        Facet::Status => e::DisclosureStatus::try_from_value(&v)
+            .map(labels::status)
+            .unwrap_or(unknown),
+        Facet::Ground => e::WithholdingGround::try_from_value(&v)
+            .map(|g| labels::ground(g).label)
+            .unwrap_or(unknown),
+        Facet::Category => e::Category::try_from_value(&v)
+            .map(labels::category)
+            .unwrap_or(unknown),
+        Facet::Type => e::DatasetType::try_from_value(&v)
+            .map(labels::dataset_type)
+            .unwrap_or(unknown),
+        Facet::InstitutionKind => e::InstitutionKind::try_from_value(&v)
+            .map(labels::institution_kind)
+            .unwrap_or(unknown),
+    }
+}
+
+impl DatasetConnection {
+    /// The facet groups of the whole list, computed once per connection.
+    async fn groups(&self, db: &DatabaseConnection) -> Result<&Vec<list::Group>, ApiError> {
+        self.groups
+            .get_or_try_init(|| async {
+                list::facet_groups(db, &self.query, self.resolved.as_ref()).await
+            })
+            .await
+            .map_err(ApiError::from)
+    }
+
+    async fn facet(&self, db: &DatabaseConnection, f: Facet) -> Result<Vec<FacetCount>, ApiError> {
+        let groups = self.groups(db).await?;
+        Ok(list::facet_counts(groups, &self.query.filter, f)
+            .into_iter()
+            .map(|(value, count)| {
+                let l = label_of(f, &value);
+                FacetCount {
+                    value,
+                    label: l.en,
+                    label_ko: l.ko,
+                    count,
+                }
+            })
+            .collect())
+    }
+}
+
+#[ComplexObject]
+impl DatasetConnection {
+    /// How many datasets match, over all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        if self.facets_wanted {
+            // The facets scan the list anyway; the total falls out of the same groups.
+            return Ok(list::total_from_groups(
+                self.groups(db).await?,
+                &self.query.filter,
+            ));
+        }
+        Ok(list::count(db, &self.query, self.resolved.as_ref())
+            .await
+            .map_err(ApiError::from)?)
+    }
+
+    /// Counts per status, ground, category, type and institution kind for this filter and search.
+    async fn facets(&self, ctx: &Context<'_>) -> Result<DatasetFacets> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let la = ctx.look_ahead();
+        let mut out = DatasetFacets::default();
+        if la.field("status").exists() {
+            out.status = self.facet(db, Facet::Status).await?;
+        }
+        if la.field("ground").exists() {
+            out.ground = self.facet(db, Facet::Ground).await?;
+        }
+        if la.field("category").exists() {
+            out.category = self.facet(db, Facet::Category).await?;
+        }
+        if la.field("type").exists() {
+            out.dataset_type = self.facet(db, Facet::Type).await?;
+        }
+        if la.field("institutionKind").exists() {
+            out.institution_kind = self.facet(db, Facet::InstitutionKind).await?;
+        }
+        Ok(out)
+    }
+}
