@@ -6,6 +6,16 @@ use std::sync::{Arc, Mutex};
 /// A source of the current time.
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> DateTime<Utc>;
+
+    /// Today's date in Asia/Seoul (UTC+9, no daylight saving), the calendar deadlines use.
+    fn today_seoul(&self) -> chrono::NaiveDate {
+        seoul_date(self.now())
+    }
+}
+
+/// The Asia/Seoul calendar date of an instant (Korea has kept UTC+9 without DST since 1988).
+pub fn seoul_date(t: DateTime<Utc>) -> chrono::NaiveDate {
+    (t + chrono::Duration::hours(9)).date_naive()
 }
 
 /// The wall clock.

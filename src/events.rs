@@ -14,6 +14,27 @@ use sea_orm::{
     QuerySelect,
 };
 
+/// Topic of disclosure changes (the change feed and `disclosureChanged`).
+pub const DISCLOSURE: &str = "disclosure";
+
+/// The outbox payload of a disclosure change.
+pub fn disclosure_payload(
+    e: &entity::disclosure_event::Model,
+    institution_id: i64,
+    category: &str,
+) -> serde_json::Value {
+    serde_json::json!({
+        "event_id": e.id,
+        "dataset_id": e.dataset_id,
+        "institution_id": institution_id,
+        "category": category,
+        "from": e.from_status.map(|s| sea_orm::ActiveEnum::to_value(&s)),
+        "to": sea_orm::ActiveEnum::to_value(&e.to_status),
+        "ground": e.ground.map(|g| sea_orm::ActiveEnum::to_value(&g)),
+        "occurred_at": e.occurred_at,
+    })
+}
+
 /// Key of the advisory lock that orders outbox commits on PostgreSQL.
 const OUTBOX_LOCK: i64 = 0x6f7574626f78; // "outbox"
 
@@ -38,16 +59,18 @@ pub async fn append<C: ConnectionTrait>(
         txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({OUTBOX_LOCK})"))
             .await?;
     }
-    let rows = events.into_iter().map(|e| outbox::ActiveModel {
-        id: NotSet,
-        topic: Set(e.topic.to_string()),
-        entity_id: Set(e.entity_id),
-        payload: Set(e.payload),
-        created_at: Set(now),
-    });
-    outbox::Entity::insert_many(rows)
-        .exec_without_returning(txn)
-        .await?;
+    for chunk in events.chunks(1_000) {
+        let rows = chunk.iter().map(|e| outbox::ActiveModel {
+            id: NotSet,
+            topic: Set(e.topic.to_string()),
+            entity_id: Set(e.entity_id),
+            payload: Set(e.payload.clone()),
+            created_at: Set(now),
+        });
+        outbox::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await?;
+    }
     Ok(())
 }
 

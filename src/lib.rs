@@ -19,7 +19,8 @@
 //! - [`demo`]: the deterministic demo inventory.
 //! - [`graphql`]: `schema()` without data, the root query, view types (one per file under
 //!   `graphql/types/`), batching loaders, the GraphiQL examples.
-//! - [`http`]: the axum router: `/graphql`, GraphiQL on `/`, `/healthz`.
+//! - [`export`]: CSV and DCAT-AP renderings of a dataset list, read in keyset pages.
+//! - [`http`]: the axum router: `/graphql`, GraphiQL on `/`, `/healthz`, `/export/…`.
 //!
 //! The binary (`src/main.rs`) has the subcommands `serve`, `import`, `demo` and `export-schema`.
 
@@ -30,6 +31,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod graphql;
 pub mod http;
 pub mod import;

@@ -784,6 +784,16 @@ pub fn total_from_groups(groups: &[Group], f: &Filter) -> u64 {
         .sum()
 }
 
+/// Counts per value of one dimension for the whole query (every condition applied).
+pub fn totals_by(groups: &[Group], f: &Filter, facet: Facet) -> Vec<(String, u64)> {
+    let all: Vec<Group> = groups
+        .iter()
+        .filter(|g| passes(g, f, None))
+        .cloned()
+        .collect();
+    facet_counts(&all, &Filter::default(), facet)
+}
+
 /// Counts per value of one facet, for the query without its own condition on that facet (so a
 /// sidebar shows what choosing another value would give); most frequent first, then by value.
 /// Values with no dataset are left out; the ground facet counts only datasets that have one.

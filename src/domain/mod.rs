@@ -6,4 +6,5 @@ pub mod labels;
 pub mod plans;
 pub mod requests;
 pub mod search;
+pub mod stats;
 pub mod text;

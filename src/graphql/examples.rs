@@ -1,4 +1,5 @@
-//! Example queries GraphiQL opens with. `tests/examples.rs` runs every one against the demo.
+//! Example queries GraphiQL opens with. `tests/examples.rs` runs every one against the demo
+//! on every backend and fails on any error.
 
 /// An example query.
 pub struct Example {
@@ -10,8 +11,16 @@ pub struct Example {
 pub const EXAMPLES: &[Example] = &[
     Example {
         title: "What does an institution withhold, and why?",
-        query: r#"query WhatIsWithheld($codes: [String!]) {
-  datasets(first: 10, filter: { institutionCode: $codes, status: [WITHHELD, PARTIALLY_OPEN] }) {
+        query: r#"query WhatIsWithheld($code: String!) {
+  institution(code: $code) {
+    name
+    kindLabel { label labelKo }
+    record {
+      datasetsHeld open withheld partiallyOpen openShare requestsPending requestsOverdue
+      grounds { value label labelKo count }
+    }
+  }
+  datasets(first: 10, filter: { institutionCode: [$code], status: [WITHHELD, PARTIALLY_OPEN] }) {
     totalCount
     nodes {
       title
@@ -28,7 +37,78 @@ pub const EXAMPLES: &[Example] = &[
     }
   }
 }"#,
-        variables: Some(r#"{ "codes": null }"#),
+        variables: Some(r#"{ "code": "1DEMO0002" }"#),
+    },
+    Example {
+        title: "The most-demanded withheld datasets",
+        query: r#"query MostDemanded {
+  stats {
+    mostDemanded(first: 10) {
+      requests
+      supporters
+      dataset {
+        title
+        institution { name }
+        disclosure { status ground { label labelKo hasLegalBasis } explanation }
+      }
+    }
+    turnaround { decided averageDays decidedWithinDeadline overdue }
+  }
+}"#,
+        variables: None,
+    },
+    Example {
+        title: "Search 미세먼지",
+        query: r#"query SearchFineDust($q: String!) {
+  datasets(search: $q, first: 10) {
+    totalCount
+    facets { status { value labelKo count } category { value labelKo count } }
+    nodes { title institution { name } disclosure { status } synthetic }
+  }
+}"#,
+        variables: Some(r#"{ "q": "미세먼지" }"#),
+    },
+    Example {
+        title: "Search 버스 among withheld datasets",
+        query: r#"query WithheldBus {
+  datasets(search: "버스", filter: { status: [WITHHELD] }, first: 10) {
+    totalCount
+    facets { ground { value label labelKo count } institutionKind { value label count } }
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      title
+      institution { name parent { name } }
+      disclosure { ground { label hasLegalBasis legalProvision } explanation nextReviewOn }
+    }
+  }
+}"#,
+        variables: None,
+    },
+    Example {
+        title: "Dashboard: the whole inventory at a glance",
+        query: r#"query Dashboard {
+  stats {
+    total
+    byStatus { value label labelKo count }
+    legalVsPractical { legal practical }
+    byGround { value label count }
+    topInstitutions(first: 5) { institution { name } total open withheld }
+    openingsPerMonth(from: "2025-01-01") { month count }
+    requestOutcomes { state stateLabel { labelKo } count }
+  }
+}"#,
+        variables: None,
+    },
+    Example {
+        title: "Sync: disclosure changes after a cursor",
+        query: r#"query Changes($after: String) {
+  disclosureChanges(after: $after, first: 20) {
+    endCursor
+    hasMore
+    changes { fromStatus toStatus ground { label } occurredAt committedAt dataset { title } }
+  }
+}"#,
+        variables: Some(r#"{ "after": null }"#),
     },
     Example {
         title: "Progress toward the 2025 opening target",

@@ -5,10 +5,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use chrono::NaiveDate;
 use entity::{
     core_bundle, core_bundle_dataset, dataset, disclosure, disclosure_event, institution,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use entity::{data_request, institution_name};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+
+use crate::domain::datasets::Sql;
+use crate::domain::requests::{AWAITING_INSTITUTION, OPEN_STATES};
 
 /// The loaders of one request.
 pub type Loaders = DataLoader<DbLoader, HashMapCache>;
@@ -16,11 +24,17 @@ pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 /// Loads rows for many keys at once.
 pub struct DbLoader {
     db: DatabaseConnection,
+    /// Today in Asia/Seoul, for "overdue" (from the request's clock).
+    today: NaiveDate,
 }
 
 /// A fresh loader (with an empty cache) for one request.
-pub fn loaders(db: DatabaseConnection) -> Loaders {
-    DataLoader::with_cache(DbLoader { db }, tokio::spawn, HashMapCache::default())
+pub fn loaders(db: DatabaseConnection, today: NaiveDate) -> Loaders {
+    DataLoader::with_cache(
+        DbLoader { db, today },
+        tokio::spawn,
+        HashMapCache::default(),
+    )
 }
 
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
@@ -35,6 +49,34 @@ pub struct HistoryOf(pub i64);
 pub struct BundlesOf(pub i64);
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub struct BundleId(pub i64);
+/// Requests for a dataset.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct RequestsOf(pub i64);
+/// Supporters of a request.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct SupportersOf(pub i64);
+/// An institution's record: dataset and request counts.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct RecordOf(pub i64);
+/// An institution's sub-institutions.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct ChildrenOf(pub i64);
+/// An institution's former names.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct NamesOf(pub i64);
+
+/// Counts that make an institution's record.
+#[derive(Clone, Debug, Default)]
+pub struct Record {
+    /// Datasets per disclosure status (stored value).
+    pub by_status: Vec<(String, u64)>,
+    /// Withheld or partially open datasets per ground (stored value).
+    pub by_ground: Vec<(String, u64)>,
+    /// Requests still open.
+    pub requests_pending: u64,
+    /// Requests awaiting the institution past the decision deadline.
+    pub requests_overdue: u64,
+}
 
 type LoadResult<K, V> = Result<HashMap<K, V>, Arc<DbErr>>;
 
@@ -138,6 +180,140 @@ impl Loader<BundlesOf> for DbLoader {
         }
         for v in out.values_mut() {
             v.sort_by_key(|b| b.id);
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<RequestsOf> for DbLoader {
+    type Value = Vec<data_request::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[RequestsOf]) -> LoadResult<RequestsOf, Self::Value> {
+        let rows = data_request::Entity::find()
+            .filter(data_request::Column::DatasetId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(data_request::Column::FiledAt)
+            .order_by_asc(data_request::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut out: HashMap<RequestsOf, Vec<_>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for r in rows {
+            if let Some(d) = r.dataset_id {
+                out.entry(RequestsOf(d)).or_default().push(r);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<SupportersOf> for DbLoader {
+    type Value = u64;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[SupportersOf]) -> LoadResult<SupportersOf, Self::Value> {
+        let mut sql = Sql::new(self.db.get_database_backend());
+        let list = sql.params(keys.iter().map(|k| k.0));
+        sql.push(&format!(
+            "SELECT request_id, COUNT(*) FROM request_supporter WHERE request_id IN ({list}) GROUP BY request_id"
+        ));
+        let mut out: HashMap<SupportersOf, u64> = keys.iter().map(|k| (*k, 0)).collect();
+        for r in self.db.query_all_raw(sql.statement()).await? {
+            out.insert(
+                SupportersOf(r.try_get_by_index(0)?),
+                r.try_get_by_index::<i64>(1)? as u64,
+            );
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<RecordOf> for DbLoader {
+    type Value = Record;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[RecordOf]) -> LoadResult<RecordOf, Self::Value> {
+        let backend = self.db.get_database_backend();
+        let mut out: HashMap<RecordOf, Record> =
+            keys.iter().map(|k| (*k, Record::default())).collect();
+        let mut sql = Sql::new(backend);
+        let list = sql.params(keys.iter().map(|k| k.0));
+        sql.push(&format!(
+            "SELECT d.institution_id, s.status, s.ground, COUNT(*) FROM dataset d JOIN disclosure s ON s.dataset_id = d.id \
+             WHERE d.institution_id IN ({list}) GROUP BY d.institution_id, s.status, s.ground"
+        ));
+        for r in self.db.query_all_raw(sql.statement()).await? {
+            let id: i64 = r.try_get_by_index(0)?;
+            let status: String = r.try_get_by_index(1)?;
+            let ground: Option<String> = r.try_get_by_index(2)?;
+            let n = r.try_get_by_index::<i64>(3)? as u64;
+            let rec = out.entry(RecordOf(id)).or_default();
+            match rec.by_status.iter_mut().find(|(s, _)| *s == status) {
+                Some((_, c)) => *c += n,
+                None => rec.by_status.push((status, n)),
+            }
+            if let Some(g) = ground {
+                rec.by_ground.push((g, n));
+            }
+        }
+        let mut sql = Sql::new(backend);
+        let list = sql.params(keys.iter().map(|k| k.0));
+        let open = sql.params(OPEN_STATES.iter().map(|s| s.to_value()));
+        let awaiting = sql.params(AWAITING_INSTITUTION.iter().map(|s| s.to_value()));
+        let today = sql.param(self.today);
+        sql.push(&format!(
+            "SELECT institution_id, SUM(CASE WHEN state IN ({open}) THEN 1 ELSE 0 END), \
+                    SUM(CASE WHEN state IN ({awaiting}) AND decision_due_on < {today} THEN 1 ELSE 0 END) \
+             FROM data_request WHERE institution_id IN ({list}) GROUP BY institution_id"
+        ));
+        for r in self.db.query_all_raw(sql.statement()).await? {
+            let id: i64 = r.try_get_by_index(0)?;
+            let rec = out.entry(RecordOf(id)).or_default();
+            rec.requests_pending = r.try_get_by_index::<Option<i64>>(1)?.unwrap_or(0) as u64;
+            rec.requests_overdue = r.try_get_by_index::<Option<i64>>(2)?.unwrap_or(0) as u64;
+        }
+        for rec in out.values_mut() {
+            rec.by_status
+                .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            rec.by_ground
+                .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<ChildrenOf> for DbLoader {
+    type Value = Vec<institution::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[ChildrenOf]) -> LoadResult<ChildrenOf, Self::Value> {
+        let rows = institution::Entity::find()
+            .filter(institution::Column::ParentId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(institution::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut out: HashMap<ChildrenOf, Vec<_>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for r in rows {
+            if let Some(p) = r.parent_id {
+                out.entry(ChildrenOf(p)).or_default().push(r);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<NamesOf> for DbLoader {
+    type Value = Vec<institution_name::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[NamesOf]) -> LoadResult<NamesOf, Self::Value> {
+        let rows = institution_name::Entity::find()
+            .filter(institution_name::Column::InstitutionId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_desc(institution_name::Column::ReplacedAt)
+            .all(&self.db)
+            .await?;
+        let mut out: HashMap<NamesOf, Vec<_>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for r in rows {
+            out.entry(NamesOf(r.institution_id)).or_default().push(r);
         }
         Ok(out)
     }

@@ -9,7 +9,9 @@ use async_graphql::Context;
 use async_graphql::dataloader::Loader;
 use entity::dataset;
 
-use super::loaders::{BundlesOf, DbLoader, DisclosureOf, HistoryOf, InstitutionId, Loaders};
+use super::loaders::{
+    BundlesOf, DbLoader, DisclosureOf, HistoryOf, InstitutionId, Loaders, RequestsOf,
+};
 use crate::error::ApiError;
 
 /// Whether the selection asks for `path` under `nodes` or `edges.node`.
@@ -66,6 +68,9 @@ pub async fn datasets(ctx: &Context<'_>, page: &[dataset::Model]) -> Result<(), 
     }
     if wants(ctx, &["history"]) {
         prime(loaders, ids.iter().copied().map(HistoryOf).collect()).await?;
+    }
+    if wants(ctx, &["requests"]) {
+        prime(loaders, ids.iter().copied().map(RequestsOf).collect()).await?;
     }
     if wants(ctx, &["coreDataBundles"]) {
         prime(loaders, ids.iter().copied().map(BundlesOf).collect()).await?;

@@ -19,10 +19,12 @@ use super::types::dataset_list::{
     DatasetConnection, DatasetEdge, DatasetFilter, DatasetOrder, parse_search,
 };
 use super::types::enums::InstitutionKind;
+use super::types::feed::{DisclosureChange, DisclosureChangePage, FeedPosition};
 use super::types::institution::Institution;
 use super::types::page::{Page, PageInfo, connection};
 use super::types::plan::{Commitment, Milestone, Plan, Target};
 use super::types::request::DataRequest;
+use super::types::stats::Stats;
 use crate::domain::datasets::{self, DatasetQuery, PageRequest};
 use crate::error::ApiError;
 
@@ -314,6 +316,68 @@ impl QueryRoot {
             resolved,
             facets_wanted: ctx.look_ahead().field("facets").exists(),
             groups: Default::default(),
+        })
+    }
+
+    /// Dashboard statistics over the datasets chosen by `filter` and `search` (all when omitted).
+    async fn stats(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which datasets; all when omitted.")] filter: Option<DatasetFilter>,
+        #[graphql(desc = "Words to find, as in `datasets`.")] search: Option<String>,
+    ) -> Result<Stats> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let query = DatasetQuery {
+            filter: filter.unwrap_or_default().to_domain()?,
+            search: parse_search(search.as_deref())?,
+            order: Default::default(),
+        };
+        let resolved = datasets::resolve(db, query.search.as_ref())
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Stats {
+            query,
+            resolved,
+            groups: Default::default(),
+        })
+    }
+
+    /// Disclosure changes in commit order after `after` (from the beginning without it). A change
+    /// that committed late is never skipped: keep the `endCursor` and ask again to sync.
+    async fn disclosure_changes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Resume after this cursor (an `endCursor` or a change's `cursor`).")]
+        after: Option<String>,
+        #[graphql(
+            desc = "How many, at most 1000.",
+            default = 100,
+            validator(minimum = 1, maximum = 1000)
+        )]
+        first: u64,
+    ) -> Result<DisclosureChangePage> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let from = match &after {
+            Some(c) => ids::decode_cursor::<FeedPosition>(c)?.f,
+            None => 0,
+        };
+        let mut rows = crate::events::after(db, Some(crate::events::DISCLOSURE), from, first + 1)
+            .await
+            .map_err(ApiError::from)?;
+        let has_more = rows.len() as u64 > first;
+        rows.truncate(first as usize);
+        let changes: Vec<DisclosureChange> = rows
+            .iter()
+            .filter_map(DisclosureChange::from_outbox)
+            .collect();
+        let end_cursor = rows
+            .last()
+            .map(|m| ids::encode_cursor(&FeedPosition { f: m.id }))
+            .or(after);
+        Ok(DisclosureChangePage {
+            changes,
+            end_cursor,
+            has_more,
         })
     }
 

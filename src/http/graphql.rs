@@ -11,7 +11,7 @@ use crate::graphql::loaders::loaders;
 
 fn with_context(state: &AppState, req: async_graphql::Request) -> async_graphql::Request {
     req.data(state.db.clone())
-        .data(loaders(state.db.clone()))
+        .data(loaders(state.db.clone(), state.clock.today_seoul()))
         .data(state.clock.clone())
 }
 

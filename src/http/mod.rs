@@ -1,5 +1,6 @@
 //! The HTTP surface: GraphQL (POST and GET), GraphiQL, its assets, and health.
 
+mod export;
 mod graphiql;
 mod graphql;
 mod health;
@@ -17,6 +18,8 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/graphiql/{file}", get(graphiql::asset))
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::healthz))
+        .route("/export/datasets.csv", get(export::csv))
+        .route("/export/catalog.jsonld", get(export::catalog))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

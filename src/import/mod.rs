@@ -235,7 +235,9 @@ pub async fn import_file(
         }
     }
 
-    // New datasets, in batches, each with an OPEN disclosure and its initial history event.
+    // New datasets, in batches, each with an OPEN disclosure and its initial history event,
+    // which also goes to the change feed.
+    let mut feed = Vec::new();
     for chunk in new_rows.chunks(1000) {
         let inserted = dataset::Entity::insert_many(chunk.to_vec())
             .exec_with_returning(&txn)
@@ -269,9 +271,22 @@ pub async fn import_file(
                 .map(|r| Utc.from_utc_datetime(&r.and_hms_opt(0, 0, 0).unwrap()))
                 .unwrap_or(now)),
         });
-        disclosure_event::Entity::insert_many(evs)
-            .exec_without_returning(&txn)
+        let evs = disclosure_event::Entity::insert_many(evs)
+            .exec_with_returning(&txn)
             .await?;
+        let by_id: HashMap<i64, &dataset::Model> = inserted.iter().map(|d| (d.id, d)).collect();
+        feed.extend(evs.iter().map(|e| {
+            let d = by_id[&e.dataset_id];
+            events::NewEvent {
+                topic: events::DISCLOSURE,
+                entity_id: e.dataset_id,
+                payload: events::disclosure_payload(
+                    e,
+                    d.institution_id,
+                    &sea_orm::ActiveEnum::to_value(&d.category),
+                ),
+            }
+        }));
         report.inserted += inserted.len();
         changed_ids.extend(inserted.iter().map(|d| d.id));
         progress.set((report.unchanged + report.updated + report.inserted) as u64);
@@ -309,21 +324,17 @@ pub async fn import_file(
     run.warnings = Set(report.warnings.len() as i64);
     run.finished_at = Set(now);
     let run = run.update(&txn).await?;
-    events::append(
-        &txn,
-        vec![events::NewEvent {
-            topic: "import",
-            entity_id: run.id,
-            payload: serde_json::json!({
-                "file": file_name,
-                "inserted": report.inserted,
-                "updated": report.updated,
-                "delisted": report.delisted,
-            }),
-        }],
-        now,
-    )
-    .await?;
+    feed.push(events::NewEvent {
+        topic: "import",
+        entity_id: run.id,
+        payload: serde_json::json!({
+            "file": file_name,
+            "inserted": report.inserted,
+            "updated": report.updated,
+            "delisted": report.delisted,
+        }),
+    });
+    events::append(&txn, feed, now).await?;
     txn.commit().await?;
     progress.finish();
     Ok(report)

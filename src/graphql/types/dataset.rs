@@ -9,9 +9,12 @@ use super::disclosure::{Disclosure, DisclosureEvent};
 use super::enums::{Category, DatasetType, Provenance};
 use super::institution::Institution;
 use super::label::Label;
+use super::request::DataRequest;
 use crate::domain::labels;
 use crate::graphql::ids::{NodeKind, encode};
-use crate::graphql::loaders::{BundlesOf, DisclosureOf, HistoryOf, InstitutionId, Loaders};
+use crate::graphql::loaders::{
+    BundlesOf, DisclosureOf, HistoryOf, InstitutionId, Loaders, RequestsOf,
+};
 
 /// A dataset held by an institution: open, partially open, withheld, under review or scheduled.
 #[derive(SimpleObject, Clone, Debug)]
@@ -146,6 +149,17 @@ impl Dataset {
             .unwrap_or_default()
             .into_iter()
             .map(DisclosureEvent::from)
+            .collect())
+    }
+
+    /// Requests made for it, oldest first (public view: requesters are never shown).
+    async fn requests(&self, ctx: &Context<'_>) -> Result<Vec<DataRequest>> {
+        let l = ctx.data_unchecked::<Loaders>();
+        Ok(l.load_one(RequestsOf(self.row_id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(DataRequest::from)
             .collect())
     }
 

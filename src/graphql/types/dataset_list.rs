@@ -200,7 +200,7 @@ pub struct DatasetFacets {
     pub institution_kind: Vec<FacetCount>,
 }
 
-fn label_of(facet: Facet, value: &str) -> labels::Label {
+pub fn label_of(facet: Facet, value: &str) -> labels::Label {
     use entity::enums as e;
     use sea_orm::ActiveEnum;
     let unknown = labels::Label {

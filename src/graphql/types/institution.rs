@@ -2,14 +2,15 @@
 
 use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{institution, institution_name};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use entity::institution;
 
+use super::dataset_list::{FacetCount, label_of};
 use super::enums::InstitutionKind;
 use super::label::Label;
+use crate::domain::datasets::Facet;
 use crate::domain::labels;
 use crate::graphql::ids::{NodeKind, encode};
-use crate::graphql::loaders::{InstitutionId, Loaders};
+use crate::graphql::loaders::{ChildrenOf, InstitutionId, Loaders, NamesOf, Record, RecordOf};
 
 /// An administrative or public institution that holds data.
 #[derive(SimpleObject, Clone, Debug)]
@@ -86,12 +87,11 @@ impl Institution {
 
     /// Former names, newest first (the code stays when the name changes).
     async fn former_names(&self, ctx: &Context<'_>) -> Result<Vec<FormerName>> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let rows = institution_name::Entity::find()
-            .filter(institution_name::Column::InstitutionId.eq(self.row_id))
-            .order_by_desc(institution_name::Column::ReplacedAt)
-            .all(db)
-            .await?;
+        let rows = ctx
+            .data_unchecked::<Loaders>()
+            .load_one(NamesOf(self.row_id))
+            .await?
+            .unwrap_or_default();
         Ok(rows
             .into_iter()
             .map(|r| FormerName {
@@ -100,5 +100,86 @@ impl Institution {
                 source: r.source,
             })
             .collect())
+    }
+
+    /// Institutions whose parent this is (confirmed or guessed; see `parentConfirmed`).
+    async fn sub_institutions(&self, ctx: &Context<'_>) -> Result<Vec<Institution>> {
+        let rows = ctx
+            .data_unchecked::<Loaders>()
+            .load_one(ChildrenOf(self.row_id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(Institution::from).collect())
+    }
+
+    /// Its record: datasets held, open and withheld, grounds, requests pending and overdue.
+    async fn record(&self, ctx: &Context<'_>) -> Result<InstitutionRecord> {
+        let r = ctx
+            .data_unchecked::<Loaders>()
+            .load_one(RecordOf(self.row_id))
+            .await?
+            .unwrap_or_default();
+        Ok(InstitutionRecord::from(r))
+    }
+}
+
+/// What an institution holds and how it answers requests.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct InstitutionRecord {
+    /// Datasets it holds, open or not.
+    pub datasets_held: u64,
+    /// Of which open.
+    pub open: u64,
+    /// Of which withheld.
+    pub withheld: u64,
+    /// Of which partially open.
+    pub partially_open: u64,
+    /// Open datasets as a share of all held (0 to 1); null when it holds none.
+    pub open_share: Option<f64>,
+    /// Datasets per status.
+    pub by_status: Vec<FacetCount>,
+    /// Withheld and partially open datasets per ground.
+    pub grounds: Vec<FacetCount>,
+    /// Requests to it still open.
+    pub requests_pending: u64,
+    /// Requests awaiting its decision past the deadline.
+    pub requests_overdue: u64,
+}
+
+impl From<Record> for InstitutionRecord {
+    fn from(r: Record) -> Self {
+        let get = |s: &str| {
+            r.by_status
+                .iter()
+                .find(|(k, _)| k == s)
+                .map(|(_, n)| *n)
+                .unwrap_or(0)
+        };
+        let held: u64 = r.by_status.iter().map(|(_, n)| n).sum();
+        let open = get("OPEN");
+        let count = |f: Facet, list: &[(String, u64)]| {
+            list.iter()
+                .map(|(v, n)| {
+                    let l = label_of(f, v);
+                    FacetCount {
+                        value: v.clone(),
+                        label: l.en,
+                        label_ko: l.ko,
+                        count: *n,
+                    }
+                })
+                .collect()
+        };
+        InstitutionRecord {
+            datasets_held: held,
+            open,
+            withheld: get("WITHHELD"),
+            partially_open: get("PARTIALLY_OPEN"),
+            open_share: (held > 0).then(|| open as f64 / held as f64),
+            by_status: count(Facet::Status, &r.by_status),
+            grounds: count(Facet::Ground, &r.by_ground),
+            requests_pending: r.requests_pending,
+            requests_overdue: r.requests_overdue,
+        }
     }
 }

@@ -11,7 +11,7 @@ use super::institution::Institution;
 use super::label::Label;
 use crate::domain::labels;
 use crate::graphql::ids::{NodeKind, encode};
-use crate::graphql::loaders::{DatasetId, InstitutionId, Loaders};
+use crate::graphql::loaders::{DatasetId, InstitutionId, Loaders, SupportersOf};
 
 /// A request for withheld or unlisted data. The requester is never shown here.
 #[derive(SimpleObject, Clone, Debug)]
@@ -45,6 +45,8 @@ pub struct DataRequest {
     pub dataset_id: Option<i64>,
     #[graphql(skip)]
     pub institution_id: i64,
+    #[graphql(skip)]
+    pub row_id: i64,
 }
 
 impl From<data_request::Model> for DataRequest {
@@ -64,6 +66,7 @@ impl From<data_request::Model> for DataRequest {
             synthetic: m.synthetic,
             dataset_id: m.dataset_id,
             institution_id: m.institution_id,
+            row_id: m.id,
         }
     }
 }
@@ -85,6 +88,24 @@ impl DataRequest {
             .load_one(DatasetId(id))
             .await?
             .map(Dataset::from))
+    }
+
+    /// Citizens supporting this request (the demand signal).
+    async fn supporter_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(SupportersOf(self.row_id))
+            .await?
+            .unwrap_or(0))
+    }
+
+    /// True when the institution has not decided and the decision deadline has passed (Asia/Seoul).
+    async fn overdue(&self, ctx: &Context<'_>) -> bool {
+        let today = ctx
+            .data_unchecked::<crate::clock::SharedClock>()
+            .today_seoul();
+        crate::domain::requests::AWAITING_INSTITUTION.contains(&self.state.into())
+            && self.decision_due_on < today
     }
 
     /// The institution asked.

@@ -1,0 +1,94 @@
+//! The change feed: disclosure changes in commit order after an opaque cursor.
+
+use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::dataset::Dataset;
+use super::disclosure::Ground;
+use super::enums::DisclosureStatus;
+use crate::graphql::ids::{NodeKind, encode};
+use crate::graphql::loaders::{DatasetId, Loaders};
+
+/// Position in the feed (an outbox id), opaque to clients.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy)]
+pub struct FeedPosition {
+    /// Outbox id.
+    pub f: i64,
+}
+
+/// One committed change of a dataset's disclosure.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
+pub struct DisclosureChange {
+    /// Resume from here: pass it as `after` to get what came next.
+    pub cursor: String,
+    /// Global id of the dataset.
+    pub dataset_id: ID,
+    /// Status before; null when the dataset entered the inventory.
+    pub from_status: Option<DisclosureStatus>,
+    /// Status after.
+    pub to_status: DisclosureStatus,
+    /// Ground after the change, if any.
+    pub ground: Option<Ground>,
+    /// When the change took effect.
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// When it was committed here.
+    pub committed_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub row_dataset_id: i64,
+}
+
+#[ComplexObject]
+impl DisclosureChange {
+    /// The dataset now.
+    async fn dataset(&self, ctx: &Context<'_>) -> Result<Option<Dataset>> {
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(DatasetId(self.row_dataset_id))
+            .await?
+            .map(Dataset::from))
+    }
+}
+
+/// A slice of the feed.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct DisclosureChangePage {
+    /// Changes in commit order.
+    pub changes: Vec<DisclosureChange>,
+    /// Where to resume: the last change's cursor, or the cursor given when there was nothing new.
+    pub end_cursor: Option<String>,
+    /// True when more changes are already waiting.
+    pub has_more: bool,
+}
+
+impl DisclosureChange {
+    /// Reads an outbox row of the disclosure topic; None if its payload is not one.
+    pub fn from_outbox(m: &entity::outbox::Model) -> Option<Self> {
+        use entity::enums as e;
+        use sea_orm::ActiveEnum;
+        let p = &m.payload;
+        let status = |k: &str| {
+            p.get(k)
+                .and_then(|v| v.as_str())
+                .and_then(|s| e::DisclosureStatus::try_from_value(&s.to_string()).ok())
+        };
+        let dataset_id = p.get("dataset_id")?.as_i64()?;
+        Some(DisclosureChange {
+            cursor: crate::graphql::ids::encode_cursor(&FeedPosition { f: m.id }),
+            dataset_id: encode(NodeKind::Dataset, dataset_id),
+            from_status: status("from").map(Into::into),
+            to_status: status("to")?.into(),
+            ground: p
+                .get("ground")
+                .and_then(|v| v.as_str())
+                .and_then(|s| e::WithholdingGround::try_from_value(&s.to_string()).ok())
+                .map(Ground::from),
+            occurred_at: p
+                .get("occurred_at")
+                .and_then(|v| serde_json::from_value(v.clone()).ok()),
+            committed_at: m.created_at,
+            row_dataset_id: dataset_id,
+        })
+    }
+}

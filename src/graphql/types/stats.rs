@@ -1,0 +1,292 @@
+//! `Stats`: dashboard figures over a dataset list, each computed in the database when asked for.
+
+use async_graphql::{Context, Object, Result, SimpleObject};
+use chrono::NaiveDate;
+use sea_orm::DatabaseConnection;
+
+use super::dataset::Dataset;
+use super::dataset_list::FacetCount;
+use super::institution::Institution;
+use super::label::Label;
+use crate::clock::SharedClock;
+use crate::domain::datasets::{self as list, DatasetQuery, Facet, ResolvedSearch};
+use crate::domain::{labels, stats};
+use crate::error::ApiError;
+use crate::graphql::loaders::{DatasetId, InstitutionId, Loaders};
+
+/// The datasets a `stats` query is about, and their facet groups once computed.
+pub struct Stats {
+    pub query: DatasetQuery,
+    pub resolved: Option<ResolvedSearch>,
+    pub groups: tokio::sync::OnceCell<Vec<list::Group>>,
+}
+
+/// Entries withheld (or partially open) with and without a legal basis.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct LegalVsPractical {
+    /// Grounds in a statute (OIDA Art. 9(1), PDA Art. 17, another statute).
+    pub legal: u64,
+    /// Practical reasons with no legal basis (data quality, not digitized, no system).
+    pub practical: u64,
+}
+
+/// An institution's datasets in the list.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct InstitutionTotal {
+    /// The institution.
+    pub institution: Option<Institution>,
+    /// Datasets in the list.
+    pub total: u64,
+    /// Of which open.
+    pub open: u64,
+    /// Of which withheld.
+    pub withheld: u64,
+}
+
+/// Openings in one month.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct MonthCount {
+    /// The month, `YYYY-MM` (UTC).
+    pub month: String,
+    /// Entries changed to OPEN from another status that month.
+    pub count: u64,
+}
+
+/// A dataset that is not open and the demand for it.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct DemandedDataset {
+    /// The dataset.
+    pub dataset: Option<Dataset>,
+    /// Requests filed for it.
+    pub requests: u64,
+    /// Citizens supporting those requests.
+    pub supporters: u64,
+}
+
+/// Requests in one state.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct RequestStateCount {
+    /// The state, as the `RequestState` enum name.
+    pub state: String,
+    /// Its labels.
+    pub state_label: Label,
+    /// Requests in it.
+    pub count: u64,
+}
+
+/// How fast institutions decide requests.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Turnaround {
+    /// Requests decided.
+    pub decided: u64,
+    /// Mean days from filing to decision.
+    pub average_days: Option<f64>,
+    /// Decided on or before the decision deadline.
+    pub decided_within_deadline: u64,
+    /// Awaiting the institution past the decision deadline today.
+    pub overdue: u64,
+}
+
+impl Stats {
+    async fn groups(&self, db: &DatabaseConnection) -> Result<&Vec<list::Group>, ApiError> {
+        self.groups
+            .get_or_try_init(|| async {
+                list::facet_groups(db, &self.query, self.resolved.as_ref()).await
+            })
+            .await
+            .map_err(ApiError::from)
+    }
+
+    async fn totals(&self, ctx: &Context<'_>, facet: Facet) -> Result<Vec<FacetCount>, ApiError> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let groups = self.groups(db).await?;
+        Ok(list::totals_by(groups, &self.query.filter, facet)
+            .into_iter()
+            .map(|(value, count)| {
+                let l = super::dataset_list::label_of(facet, &value);
+                FacetCount {
+                    value,
+                    label: l.en,
+                    label_ko: l.ko,
+                    count,
+                }
+            })
+            .collect())
+    }
+}
+
+/// Figures for dashboards over the datasets chosen by `filter` and `search`.
+#[Object]
+impl Stats {
+    /// Datasets in the list.
+    async fn total(&self, ctx: &Context<'_>) -> Result<u64> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        Ok(list::total_from_groups(
+            self.groups(db).await?,
+            &self.query.filter,
+        ))
+    }
+
+    /// Datasets per disclosure status.
+    async fn by_status(&self, ctx: &Context<'_>) -> Result<Vec<FacetCount>> {
+        Ok(self.totals(ctx, Facet::Status).await?)
+    }
+
+    /// Withheld and partially open datasets per ground.
+    async fn by_ground(&self, ctx: &Context<'_>) -> Result<Vec<FacetCount>> {
+        Ok(self.totals(ctx, Facet::Ground).await?)
+    }
+
+    /// Grounds with a legal basis against practical reasons without one.
+    async fn legal_vs_practical(&self, ctx: &Context<'_>) -> Result<LegalVsPractical> {
+        let mut out = LegalVsPractical {
+            legal: 0,
+            practical: 0,
+        };
+        for (g, n) in list::totals_by(
+            self.groups(ctx.data_unchecked()).await?,
+            &self.query.filter,
+            Facet::Ground,
+        ) {
+            let ground =
+                <entity::enums::WithholdingGround as sea_orm::ActiveEnum>::try_from_value(&g);
+            match ground.map(|g| labels::ground(g).legal_basis.is_some()) {
+                Ok(true) => out.legal += n,
+                Ok(false) => out.practical += n,
+                Err(_) => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// Datasets per portal category.
+    async fn by_category(&self, ctx: &Context<'_>) -> Result<Vec<FacetCount>> {
+        Ok(self.totals(ctx, Facet::Category).await?)
+    }
+
+    /// Datasets per kind of institution.
+    async fn by_institution_kind(&self, ctx: &Context<'_>) -> Result<Vec<FacetCount>> {
+        Ok(self.totals(ctx, Facet::InstitutionKind).await?)
+    }
+
+    /// The institutions holding most datasets of the list.
+    async fn top_institutions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many, at most 100.",
+            default = 10,
+            validator(minimum = 1, maximum = 100)
+        )]
+        first: u64,
+    ) -> Result<Vec<InstitutionTotal>> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let rows = stats::top_institutions(db, &self.query, self.resolved.as_ref(), first)
+            .await
+            .map_err(ApiError::from)?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let insts = loaders
+            .load_many(rows.iter().map(|r| InstitutionId(r.institution_id)))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| InstitutionTotal {
+                institution: insts
+                    .get(&InstitutionId(r.institution_id))
+                    .cloned()
+                    .map(Institution::from),
+                total: r.total,
+                open: r.open,
+                withheld: r.withheld,
+            })
+            .collect())
+    }
+
+    /// Entries opened per month, from the disclosure history.
+    async fn openings_per_month(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "From this day (inclusive).")] from: Option<NaiveDate>,
+        #[graphql(desc = "To this day (inclusive).")] to: Option<NaiveDate>,
+    ) -> Result<Vec<MonthCount>> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let rows = stats::openings_per_month(db, &self.query, self.resolved.as_ref(), from, to)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(|(month, count)| MonthCount { month, count })
+            .collect())
+    }
+
+    /// The not-open datasets most asked for (requests plus supporters).
+    async fn most_demanded(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many, at most 100.",
+            default = 10,
+            validator(minimum = 1, maximum = 100)
+        )]
+        first: u64,
+    ) -> Result<Vec<DemandedDataset>> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let rows = stats::most_demanded(db, &self.query, self.resolved.as_ref(), first)
+            .await
+            .map_err(ApiError::from)?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let ds = loaders
+            .load_many(rows.iter().map(|r| DatasetId(r.dataset_id)))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| DemandedDataset {
+                dataset: ds.get(&DatasetId(r.dataset_id)).cloned().map(Dataset::from),
+                requests: r.requests,
+                supporters: r.supporters,
+            })
+            .collect())
+    }
+
+    /// Requests per state (all requests when the list is the whole inventory).
+    async fn request_outcomes(&self, ctx: &Context<'_>) -> Result<Vec<RequestStateCount>> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let rows = stats::request_states(db, &self.query, self.resolved.as_ref())
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(|(state, count)| {
+                let l =
+                    <entity::enums::RequestState as sea_orm::ActiveEnum>::try_from_value(&state)
+                        .map(labels::request_state)
+                        .unwrap_or(labels::Label {
+                            ko: "알 수 없음",
+                            en: "Unknown",
+                        });
+                RequestStateCount {
+                    state,
+                    state_label: l.into(),
+                    count,
+                }
+            })
+            .collect())
+    }
+
+    /// How fast institutions decide, and how many requests are overdue today.
+    async fn turnaround(&self, ctx: &Context<'_>) -> Result<Turnaround> {
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let today = ctx.data_unchecked::<SharedClock>().today_seoul();
+        let t = stats::turnaround(db, &self.query, self.resolved.as_ref(), today)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Turnaround {
+            decided: t.decided,
+            average_days: t.average_days.map(|d| (d * 10.0).round() / 10.0),
+            decided_within_deadline: t.within_deadline,
+            overdue: t.overdue,
+        })
+    }
+}

@@ -1,0 +1,222 @@
+//! `GET /export/datasets.csv` and `GET /export/catalog.jsonld`: any dataset list as CSV or as
+//! DCAT-AP JSON-LD, taking the same `filter` (the GraphQL `DatasetFilter` as JSON), `search` and
+//! `orderBy` as the `datasets` query.
+//!
+//! The CSV streams the whole list page by page; the catalog is served in pages (`first`, at most
+//! 10,000, and `after`) linked by `hydra:next`.
+
+use async_graphql::InputType;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::AppState;
+use crate::domain::datasets::{self, DatasetQuery, Position};
+use crate::error::ApiError;
+use crate::export::{self, PAGE_ROWS};
+use crate::graphql::ids;
+use crate::graphql::types::dataset_list::{DatasetFilter, DatasetOrder, parse_search};
+
+/// Most datasets in one catalog page.
+pub const MAX_CATALOG_PAGE: usize = 10_000;
+
+/// Query parameters of both exports.
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportParams {
+    /// `DatasetFilter` as JSON, e.g. `{"status":["WITHHELD"]}`.
+    filter: Option<String>,
+    search: Option<String>,
+    order_by: Option<String>,
+    /// Catalog page size.
+    first: Option<usize>,
+    /// Catalog cursor (`hydra:next` carries it).
+    after: Option<String>,
+}
+
+/// An error response shaped like a GraphQL error, with `extensions.code`.
+fn error_response(e: ApiError) -> Response {
+    let status = match e.code() {
+        "BAD_USER_INPUT" => StatusCode::BAD_REQUEST,
+        "NOT_FOUND" => StatusCode::NOT_FOUND,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    if let ApiError::Internal(inner) = &e {
+        tracing::error!(error = ?inner, "export failed");
+    }
+    (
+        status,
+        axum::Json(
+            json!({ "errors": [{ "message": e.message(), "extensions": { "code": e.code() } }] }),
+        ),
+    )
+        .into_response()
+}
+
+fn parse_query(p: &ExportParams) -> Result<DatasetQuery, ApiError> {
+    let filter = match &p.filter {
+        None => DatasetFilter::default(),
+        Some(raw) => {
+            let json: serde_json::Value = serde_json::from_str(raw)
+                .map_err(|e| ApiError::bad_input(format!("filter is not JSON: {e}")))?;
+            let value = async_graphql::Value::from_json(json)
+                .map_err(|e| ApiError::bad_input(format!("filter is not a DatasetFilter: {e}")))?;
+            DatasetFilter::parse(Some(value)).map_err(|e| {
+                ApiError::bad_input(format!(
+                    "filter is not a DatasetFilter: {}",
+                    e.into_server_error(Default::default()).message
+                ))
+            })?
+        }
+    };
+    let order = match &p.order_by {
+        None => DatasetOrder::default(),
+        Some(o) => DatasetOrder::parse(Some(async_graphql::Value::Enum(async_graphql::Name::new(
+            o.trim(),
+        ))))
+        .map_err(|_| {
+            ApiError::bad_input(format!(
+                "orderBy '{o}' is not a DatasetOrder (e.g. ID, TITLE, RELEVANCE)"
+            ))
+        })?,
+    };
+    Ok(DatasetQuery {
+        filter: filter.to_domain()?,
+        search: parse_search(p.search.as_deref())?,
+        order: order.into(),
+    })
+}
+
+fn page_error(e: datasets::PageError) -> ApiError {
+    match e {
+        datasets::PageError::CursorMismatch => ApiError::bad_input(e.to_string()),
+        datasets::PageError::Db(e) => ApiError::from(e),
+    }
+}
+
+/// `GET /export/datasets.csv`.
+pub async fn csv(State(state): State<AppState>, Query(p): Query<ExportParams>) -> Response {
+    let q = match parse_query(&p) {
+        Ok(q) => q,
+        Err(e) => return error_response(e),
+    };
+    let resolved = match datasets::resolve(&state.db, q.search.as_ref()).await {
+        Ok(r) => r,
+        Err(e) => return error_response(e.into()),
+    };
+    let db = state.db.clone();
+    let stream: futures::stream::BoxStream<'static, Result<Bytes, std::io::Error>> = Box::pin(
+        async_stream::try_stream! {
+            yield Bytes::from(export::csv::header());
+            let mut after: Option<Position> = None;
+            loop {
+                let (rows, next) = export::next_page(&db, &q, resolved.as_ref(), after.take(), PAGE_ROWS)
+                    .await
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                yield Bytes::from(export::csv::rows(&rows));
+                match next {
+                    Some(p) => after = Some(p),
+                    None => break,
+                }
+            }
+        },
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"datasets.csv\"",
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let proto = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("http");
+    format!("{proto}://{host}")
+}
+
+fn encode_param(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `GET /export/catalog.jsonld`: one page of the DCAT-AP catalog.
+pub async fn catalog(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(p): Query<ExportParams>,
+) -> Response {
+    match catalog_inner(&state, &headers, &p).await {
+        Ok(r) => r,
+        Err(e) => error_response(e),
+    }
+}
+
+async fn catalog_inner(
+    state: &AppState,
+    headers: &HeaderMap,
+    p: &ExportParams,
+) -> Result<Response, ApiError> {
+    let q = parse_query(p)?;
+    let size = p.first.unwrap_or(PAGE_ROWS);
+    if size == 0 || size > MAX_CATALOG_PAGE {
+        return Err(ApiError::bad_input(format!(
+            "first must be between 1 and {MAX_CATALOG_PAGE}, got {size}"
+        )));
+    }
+    let after: Option<Position> = p.after.as_deref().map(ids::decode_cursor).transpose()?;
+    let resolved = datasets::resolve(&state.db, q.search.as_ref()).await?;
+    let total = datasets::count(&state.db, &q, resolved.as_ref()).await?;
+    let (rows, next) = export::next_page(&state.db, &q, resolved.as_ref(), after, size)
+        .await
+        .map_err(page_error)?;
+    let base = base_url(headers);
+    let mut common = Vec::new();
+    for (k, v) in [
+        ("filter", &p.filter),
+        ("search", &p.search),
+        ("orderBy", &p.order_by),
+    ] {
+        if let Some(v) = v {
+            common.push(format!("{k}={}", encode_param(v)));
+        }
+    }
+    common.push(format!("first={size}"));
+    let mut self_params = common.clone();
+    if let Some(a) = &p.after {
+        self_params.push(format!("after={}", encode_param(a)));
+    }
+    let self_url = format!("{base}/export/catalog.jsonld?{}", self_params.join("&"));
+    let next_url = next.map(|pos| {
+        let mut n = common.clone();
+        n.push(format!("after={}", ids::encode_cursor(&pos)));
+        format!("{base}/export/catalog.jsonld?{}", n.join("&"))
+    });
+    let doc = export::dcat::catalog_page(&base, &self_url, &rows, total, next_url);
+    Ok((
+        [(header::CONTENT_TYPE, "application/ld+json; charset=utf-8")],
+        doc.to_string(),
+    )
+        .into_response())
+}

@@ -1,0 +1,51 @@
+//! Every GraphiQL example runs without errors against the demo, on every backend.
+
+mod common;
+
+use common::{backends, gql, state, with_demo};
+
+#[tokio::test]
+async fn every_example_query_runs_cleanly() {
+    for b in backends().await {
+        let t = with_demo(b, 0.01).await;
+        let app = inventory::app(state(&t.db));
+        for e in inventory::graphql::examples::EXAMPLES {
+            let vars: serde_json::Value = e
+                .variables
+                .map(|v| serde_json::from_str(v).expect("example variables are JSON"))
+                .unwrap_or_default();
+            let v = gql(&app, e.query, vars).await;
+            assert!(
+                v["errors"].is_null(),
+                "{b:?} example {:?}: {}",
+                e.title,
+                v["errors"]
+            );
+            assert!(
+                !v["data"].is_null(),
+                "{b:?} example {:?} has no data",
+                e.title
+            );
+        }
+        // The examples show something: the first finds the institution and its withheld datasets.
+        let e = &inventory::graphql::examples::EXAMPLES[0];
+        let v = gql(
+            &app,
+            e.query,
+            serde_json::from_str(e.variables.unwrap()).unwrap(),
+        )
+        .await;
+        assert!(
+            v["data"]["institution"]["record"]["datasetsHeld"]
+                .as_u64()
+                .unwrap()
+                > 0,
+            "{v}"
+        );
+        assert!(
+            v["data"]["datasets"]["totalCount"].as_u64().unwrap() > 0,
+            "{v}"
+        );
+        t.cleanup().await;
+    }
+}
