@@ -250,3 +250,59 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn depth_and_complexity_limits_answer_with_clear_errors() {
+    let t = common::fresh(Backend::Sqlite).await;
+    let app = inventory::app(state(&t.db));
+    // Deeper than the limit: institution → parent → parent → …
+    let mut inner = "name".to_string();
+    for _ in 0..20 {
+        inner = format!("parent {{ {inner} }}");
+    }
+    let v = gql(
+        &app,
+        &format!("{{ institution(code: \"x\") {{ {inner} }} }}"),
+        json!({}),
+    )
+    .await;
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too deep"),
+        "{v}"
+    );
+    assert_eq!(v["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX");
+    // Too complex: many aliased pages of 100 with relations.
+    let fields: String = (0..60)
+        .map(|k| {
+            format!("a{k}: datasets(first: 100) {{ nodes {{ title institution {{ name }} }} }} ")
+        })
+        .collect();
+    let v = gql(&app, &format!("{{ {fields} }}"), json!({})).await;
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too complex"),
+        "{v}"
+    );
+    assert_eq!(v["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX");
+    // Syntax and validation errors carry codes too.
+    let v = gql(&app, "{ datasets(first: 1) { nope } }", json!({})).await;
+    assert_eq!(
+        v["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{v}"
+    );
+    let v = gql(&app, "{ datasets(first: \"x\") { totalCount } }", json!({})).await;
+    assert!(v["errors"][0]["extensions"]["code"].is_string(), "{v}");
+    let v = gql(
+        &app,
+        "{ coreDataBundles(round: 9) { totalCount } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(v["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    t.cleanup().await;
+}

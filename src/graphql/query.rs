@@ -123,6 +123,12 @@ fn decode_cursor(c: Option<String>) -> Result<Option<i64>, ApiError> {
     .transpose()
 }
 
+/// Cost of a page for the complexity limit: its size times the cost of one item.
+fn page_complexity(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
+    let n = first.or(last).unwrap_or(20).clamp(1, MAX_PAGE_SIZE as i32) as usize;
+    n * child + 1
+}
+
 /// Relay paging arguments of one list field.
 pub struct PageArgs {
     pub after: Option<String>,
@@ -255,17 +261,15 @@ impl QueryRoot {
     /// type, status and ground; spacing and Unicode normalization do not matter, and every
     /// whitespace-separated term must match. See `DatasetOrder.RELEVANCE` for the ranking.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn datasets(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which datasets; all when omitted.")] filter: Option<DatasetFilter>,
         #[graphql(desc = "Words to find, e.g. `미세먼지`, `버스 정류장`, `COVID-19`.")]
         search: Option<String>,
-        #[graphql(
-            desc = "Ordering; RELEVANCE (the default) is id order without a search.",
-            default
-        )]
-        order_by: DatasetOrder,
+        #[graphql(desc = "Ordering; RELEVANCE (the default) is id order without a search.")]
+        order_by: Option<DatasetOrder>,
         #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
         #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
         #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
@@ -275,7 +279,7 @@ impl QueryRoot {
         let query = DatasetQuery {
             filter: filter.unwrap_or_default().to_domain()?,
             search: parse_search(search.as_deref())?,
-            order: order_by.into(),
+            order: order_by.unwrap_or_default().into(),
         };
         let req = PageRequest {
             size: page_size(first, last)?,
@@ -410,6 +414,7 @@ impl QueryRoot {
     }
 
     /// Institutions, by id. Page size is at most 100.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn institutions(
         &self,
         ctx: &Context<'_>,
@@ -443,10 +448,13 @@ impl QueryRoot {
     }
 
     /// National core-data bundles, by round.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn core_data_bundles(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only bundles of this release-plan round (1–5).")] round: Option<i32>,
+        #[graphql(desc = "Only bundles released in this year.")] release_year: Option<i32>,
         #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
         #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
         #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
@@ -455,7 +463,13 @@ impl QueryRoot {
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let mut q = core_bundle::Entity::find();
         if let Some(r) = round {
+            if !(1..=5).contains(&r) {
+                return Err(ApiError::bad_input(format!("round must be 1 to 5, got {r}")).into());
+            }
             q = q.filter(core_bundle::Column::Round.eq(r));
+        }
+        if let Some(y) = release_year {
+            q = q.filter(core_bundle::Column::ReleaseYear.eq(y));
         }
         Ok(keyset(
             db,
@@ -476,6 +490,7 @@ impl QueryRoot {
     }
 
     /// Plans (master plans, core-data release plans, OGP action plans).
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn plans(
         &self,
         ctx: &Context<'_>,
@@ -504,6 +519,7 @@ impl QueryRoot {
     }
 
     /// OGP commitments.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn commitments(
         &self,
         ctx: &Context<'_>,
@@ -532,6 +548,7 @@ impl QueryRoot {
     }
 
     /// Milestones of all commitments.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn milestones(
         &self,
         ctx: &Context<'_>,
@@ -572,6 +589,7 @@ impl QueryRoot {
     }
 
     /// Data requests, anonymized: the requester is never shown.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn data_requests(
         &self,
         ctx: &Context<'_>,

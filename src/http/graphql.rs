@@ -15,9 +15,48 @@ fn with_context(state: &AppState, req: async_graphql::Request) -> async_graphql:
         .data(state.clock.clone())
 }
 
+/// Gives every error an `extensions.code`. Errors from our resolvers already carry one; the
+/// rest come from async-graphql itself (parse, validation, limits, input coercion) or are
+/// failures that slipped through without one, whose message is replaced so nothing internal
+/// (such as SQL) reaches the client.
+pub fn with_codes(mut resp: async_graphql::Response) -> async_graphql::Response {
+    for e in &mut resp.errors {
+        let has_code = e
+            .extensions
+            .as_ref()
+            .is_some_and(|x| x.get("code").is_some());
+        if has_code {
+            continue;
+        }
+        let m = e.message.as_str();
+        let code = if m.contains("nested too deep")
+            || m.contains("too complex")
+            || m.contains("too many")
+        {
+            "QUERY_TOO_COMPLEX"
+        } else if m.starts_with("Failed to parse")
+            || m.starts_with("Invalid value")
+            || m.starts_with("Expected input type")
+            || m.contains("Variable")
+        {
+            "BAD_USER_INPUT"
+        } else if e.path.is_empty() {
+            "GRAPHQL_VALIDATION_FAILED"
+        } else {
+            tracing::error!(message = %e.message, path = ?e.path, "resolver error without a code");
+            e.message = "internal error; it has been logged".into();
+            "INTERNAL_SERVER_ERROR"
+        };
+        e.extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code);
+    }
+    resp
+}
+
 pub async fn post(State(state): State<AppState>, req: GraphQLRequest) -> GraphQLResponse {
     let req = with_context(&state, req.into_inner());
-    state.schema.execute(req).await.into()
+    with_codes(state.schema.execute(req).await).into()
 }
 
 /// GET runs queries only: a mutation over GET is refused, so links and caches cannot write.
@@ -46,5 +85,5 @@ pub async fn get(State(state): State<AppState>, req: GraphQLRequest) -> Response
         }
     }
     let req = with_context(&state, req);
-    GraphQLResponse::from(state.schema.execute(req).await).into_response()
+    GraphQLResponse::from(with_codes(state.schema.execute(req).await)).into_response()
 }

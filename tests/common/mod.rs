@@ -10,6 +10,8 @@
 //! counts as letters), and dropped when the test finishes.
 #![allow(dead_code)]
 
+pub mod fixture;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -146,6 +148,13 @@ pub async fn with_demo(backend: Backend, scale: f64) -> TestDb {
     inventory::demo::build(&t.db, &inventory::demo::DemoOptions { scale, seed: 2023 })
         .await
         .unwrap();
+    t
+}
+
+/// A fresh database holding the fixed read-API fixture.
+pub async fn with_fixture(backend: Backend) -> TestDb {
+    let t = fresh(backend).await;
+    fixture::load(&t.db).await;
     t
 }
 

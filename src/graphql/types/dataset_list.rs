@@ -200,31 +200,48 @@ pub struct DatasetFacets {
     pub institution_kind: Vec<FacetCount>,
 }
 
-pub fn label_of(facet: Facet, value: &str) -> labels::Label {
+/// The GraphQL enum name (as used in `DatasetFilter`) and labels of a stored facet value.
+pub fn facet_value(facet: Facet, stored: &str) -> (String, labels::Label) {
+    use super::enums as g;
+    use async_graphql::InputType;
     use entity::enums as e;
     use sea_orm::ActiveEnum;
-    let unknown = labels::Label {
-        ko: "알 수 없음",
-        en: "Unknown",
-    };
-    let v = value.to_string();
-    match facet {
-        Facet::Status => e::DisclosureStatus::try_from_value(&v)
-            .map(labels::status)
-            .unwrap_or(unknown),
-        Facet::Ground => e::WithholdingGround::try_from_value(&v)
-            .map(|g| labels::ground(g).label)
-            .unwrap_or(unknown),
-        Facet::Category => e::Category::try_from_value(&v)
-            .map(labels::category)
-            .unwrap_or(unknown),
-        Facet::Type => e::DatasetType::try_from_value(&v)
-            .map(labels::dataset_type)
-            .unwrap_or(unknown),
-        Facet::InstitutionKind => e::InstitutionKind::try_from_value(&v)
-            .map(labels::institution_kind)
-            .unwrap_or(unknown),
+    fn name<T: InputType>(v: T) -> String {
+        match v.to_value() {
+            async_graphql::Value::Enum(n) => n.to_string(),
+            other => other.to_string(),
+        }
     }
+    let v = stored.to_string();
+    let known = match facet {
+        Facet::Status => e::DisclosureStatus::try_from_value(&v)
+            .ok()
+            .map(|x| (name(g::DisclosureStatus::from(x)), labels::status(x))),
+        Facet::Ground => e::WithholdingGround::try_from_value(&v)
+            .ok()
+            .map(|x| (name(g::WithholdingGround::from(x)), labels::ground(x).label)),
+        Facet::Category => e::Category::try_from_value(&v)
+            .ok()
+            .map(|x| (name(g::Category::from(x)), labels::category(x))),
+        Facet::Type => e::DatasetType::try_from_value(&v)
+            .ok()
+            .map(|x| (name(g::DatasetType::from(x)), labels::dataset_type(x))),
+        Facet::InstitutionKind => e::InstitutionKind::try_from_value(&v).ok().map(|x| {
+            (
+                name(g::InstitutionKind::from(x)),
+                labels::institution_kind(x),
+            )
+        }),
+    };
+    known.unwrap_or_else(|| {
+        (
+            stored.to_string(),
+            labels::Label {
+                ko: "알 수 없음",
+                en: "Unknown",
+            },
+        )
+    })
 }
 
 impl DatasetConnection {
@@ -242,8 +259,8 @@ impl DatasetConnection {
         let groups = self.groups(db).await?;
         Ok(list::facet_counts(groups, &self.query.filter, f)
             .into_iter()
-            .map(|(value, count)| {
-                let l = label_of(f, &value);
+            .map(|(stored, count)| {
+                let (value, l) = facet_value(f, &stored);
                 FacetCount {
                     value,
                     label: l.en,

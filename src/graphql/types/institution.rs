@@ -4,7 +4,7 @@ use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::institution;
 
-use super::dataset_list::{FacetCount, label_of};
+use super::dataset_list::{FacetCount, facet_value};
 use super::enums::InstitutionKind;
 use super::label::Label;
 use crate::domain::datasets::Facet;
@@ -160,9 +160,9 @@ impl From<Record> for InstitutionRecord {
         let count = |f: Facet, list: &[(String, u64)]| {
             list.iter()
                 .map(|(v, n)| {
-                    let l = label_of(f, v);
+                    let (value, l) = facet_value(f, v);
                     FacetCount {
-                        value: v.clone(),
+                        value,
                         label: l.en,
                         label_ko: l.ko,
                         count: *n,

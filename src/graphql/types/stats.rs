@@ -102,8 +102,8 @@ impl Stats {
         let groups = self.groups(db).await?;
         Ok(list::totals_by(groups, &self.query.filter, facet)
             .into_iter()
-            .map(|(value, count)| {
-                let l = super::dataset_list::label_of(facet, &value);
+            .map(|(stored, count)| {
+                let (value, l) = super::dataset_list::facet_value(facet, &stored);
                 FacetCount {
                     value,
                     label: l.en,

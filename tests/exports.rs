@@ -1,0 +1,169 @@
+//! CSV and DCAT-AP exports over the fixture, through the router.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{backends, state, with_fixture};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, Vec<u8>) {
+    let resp = app
+        .clone()
+        .oneshot(
+            Request::get(uri)
+                .header("host", "inventory.test")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = resp.status();
+    let ctype = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (
+        status,
+        ctype,
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn csv_opens_in_excel_and_neutralizes_formulas() {
+    for b in backends().await {
+        let t = with_fixture(b).await;
+        let app = inventory::app(state(&t.db));
+        let (status, ctype, body) = get(&app, "/export/datasets.csv").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(ctype.starts_with("text/csv"), "{ctype}");
+        let text = String::from_utf8(body).unwrap();
+        assert!(text.starts_with('\u{feff}'), "no BOM");
+        assert!(
+            text.contains("\r\n") && !text.replace("\r\n", "").contains('\n'),
+            "lines must end in CRLF"
+        );
+        let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let headers = r.headers().unwrap().clone();
+        assert!(headers.iter().any(|h| h == "provenance"));
+        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), common::fixture::DATASETS.len());
+        let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        let formula = rows
+            .iter()
+            .find(|r| r[col("title")].contains("SUM"))
+            .unwrap();
+        assert_eq!(&formula[col("title")], "'=SUM(1,2) 통계");
+        assert_eq!(&formula[col("description")], "'@멘션 -설명");
+        let practical = rows
+            .iter()
+            .find(|r| &r[col("title")] == "환경 데이터")
+            .unwrap();
+        assert!(practical[col("legal_basis")].contains("no legal basis"));
+        assert!(rows.iter().all(|r| &r[col("provenance")] == "IMPORTED"));
+        // No requester data, only counts.
+        assert!(!text.contains("example.org") && !text.contains("시민"));
+
+        // The same filter and search as the GraphQL list.
+        let filter = enc(r#"{"status":["WITHHELD"]}"#);
+        let (status, _, body) = get(
+            &app,
+            &format!(
+                "/export/datasets.csv?search={}&filter={filter}",
+                enc("버스")
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let text = String::from_utf8(body).unwrap();
+        assert_eq!(text.matches("\r\n").count(), 1 + 2, "{text}");
+
+        let (status, _, body) = get(
+            &app,
+            "/export/datasets.csv?filter=%7B%22status%22%3A%5B%22NOPE%22%5D%7D",
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn dcat_catalog_pages_and_maps_access_rights() {
+    for b in backends().await {
+        let t = with_fixture(b).await;
+        let app = inventory::app(state(&t.db));
+        let mut url = "/export/catalog.jsonld?first=5".to_string();
+        let mut all = Vec::new();
+        loop {
+            let (status, ctype, body) = get(&app, &url).await;
+            assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+            assert!(ctype.starts_with("application/ld+json"));
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(v["hydra:totalItems"], common::fixture::DATASETS.len());
+            all.extend(v["dcat:dataset"].as_array().unwrap().clone());
+            match v["hydra:view"]["hydra:next"].as_str() {
+                Some(next) => url = next.trim_start_matches("http://inventory.test").to_string(),
+                None => break,
+            }
+        }
+        assert_eq!(all.len(), common::fixture::DATASETS.len());
+        for d in &all {
+            let title = d["dct:title"]["@value"].as_str().unwrap();
+            let (_, _, _, _, _, status, ground) = common::fixture::DATASETS
+                .iter()
+                .find(|x| {
+                    inventory::domain::text::normalize(x.0)
+                        == inventory::domain::text::normalize(title)
+                })
+                .unwrap();
+            use entity::enums::DisclosureStatus::*;
+            let want = match status {
+                Open => "PUBLIC",
+                PartiallyOpen => "RESTRICTED",
+                _ => "NON_PUBLIC",
+            };
+            assert!(
+                d["dct:accessRights"]["@id"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(want),
+                "{title}"
+            );
+            assert_eq!(d["dct:rights"].is_object(), ground.is_some(), "{title}");
+        }
+        let rights = all
+            .iter()
+            .find(|d| d["dct:title"]["@value"] == "환경 데이터")
+            .unwrap()["dct:rights"]["rdfs:label"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            rights.contains("no legal basis") && rights.contains("사유 설명"),
+            "{rights}"
+        );
+        t.cleanup().await;
+    }
+}
