@@ -100,7 +100,7 @@ async fn main() {
         bench(
             &app,
             &format!("search {s:?}, page of 20 + total"),
-            &list,
+            list,
             json!({ "s": s }),
             runs,
         )

@@ -20,15 +20,18 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 /// (title, description, keywords, institution index, category, status, ground)
-pub const DATASETS: &[(
-    &str,
-    &str,
-    &str,
+/// A fixture dataset.
+pub type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
     usize,
     Category,
     DisclosureStatus,
     Option<WithholdingGround>,
-)] = &[
+);
+
+pub const DATASETS: &[Row] = &[
     (
         "지역별미세먼지측정정보",
         "시군구별 미세먼지 측정값",
