@@ -19,6 +19,8 @@ pub enum ApiError {
     Forbidden(String),
     /// Someone else changed it first (stale version) or it would duplicate something.
     Conflict(String),
+    /// Too many attempts (the sign-up rate limit).
+    TooManyRequests(String),
     /// The database failed; details go to the log, not to the client.
     Internal(anyhow::Error),
 }
@@ -32,6 +34,7 @@ impl ApiError {
             ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
             ApiError::Forbidden(_) => "FORBIDDEN",
             ApiError::Conflict(_) => "CONFLICT",
+            ApiError::TooManyRequests(_) => "TOO_MANY_REQUESTS",
             ApiError::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -43,7 +46,8 @@ impl ApiError {
             | ApiError::NotFound(m)
             | ApiError::Unauthenticated(m)
             | ApiError::Forbidden(m)
-            | ApiError::Conflict(m) => m.clone(),
+            | ApiError::Conflict(m)
+            | ApiError::TooManyRequests(m) => m.clone(),
             ApiError::Internal(_) => "internal error; it has been logged".into(),
         }
     }

@@ -7,6 +7,7 @@
 //!
 //! Data flows one way: HTTP → GraphQL → domain → database.
 //!
+//! - [`auth`]: bearer tokens (stored as SHA-256), roles, officer scopes.
 //! - [`config`]: the database URL (SQLite under `./data/` unless `DATABASE_URL` says otherwise).
 //! - [`db`]: connecting, SQLite pragmas (WAL, `synchronous=FULL`, foreign keys), pools,
 //!   migrations on start, `BEGIN IMMEDIATE` write transactions.
@@ -24,6 +25,7 @@
 //!
 //! The binary (`src/main.rs`) has the subcommands `serve`, `import`, `demo` and `export-schema`.
 
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -50,14 +52,22 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub schema: AppSchema,
     pub clock: SharedClock,
+    /// Periods and holidays of the request workflow.
+    pub deadlines: std::sync::Arc<domain::deadlines::Deadlines>,
 }
 
 impl AppState {
+    /// State with the default deadlines (and `INVENTORY_HOLIDAYS` when set and valid).
     pub fn new(db: DatabaseConnection, clock: SharedClock) -> Self {
+        let deadlines = domain::deadlines::Deadlines::from_env().unwrap_or_else(|e| {
+            tracing::warn!("{e}; using the default holiday calendar");
+            domain::deadlines::Deadlines::default()
+        });
         AppState {
             db,
             schema: graphql::schema().finish(),
             clock,
+            deadlines: std::sync::Arc::new(deadlines),
         }
     }
 }
@@ -73,9 +83,12 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Connects, migrates, and fills an empty inventory with the demo at `demo_scale` (if given).

@@ -57,6 +57,18 @@ enum Command {
         #[arg(long, default_value_t = 2023)]
         seed: u64,
     },
+    /// Create an account with an API token (printed once; only its hash is stored).
+    Token {
+        /// citizen, officer, mediator or admin.
+        #[arg(long, value_parser = ["citizen", "officer", "mediator", "admin"])]
+        role: String,
+        /// Display name of the account.
+        #[arg(long)]
+        name: String,
+        /// For officers: the institution's portal code.
+        #[arg(long)]
+        institution: Option<String>,
+    },
     /// Print the GraphQL schema (SDL), or write it to a file.
     ExportSchema {
         /// Write here instead of standard output.
@@ -135,6 +147,48 @@ async fn main() -> anyhow::Result<()> {
                 eprintln!("dropped the synthetic demo inventory first");
             }
             println!("{report}");
+        }
+        Command::Token {
+            role,
+            name,
+            institution,
+        } => {
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            let db = inventory::db::connect_and_migrate(&url).await?;
+            let role = match role.as_str() {
+                "citizen" => entity::enums::Role::Citizen,
+                "officer" => entity::enums::Role::Officer,
+                "mediator" => entity::enums::Role::Mediator,
+                _ => entity::enums::Role::Admin,
+            };
+            let inst = match institution {
+                Some(code) => Some(
+                    entity::institution::Entity::find()
+                        .filter(entity::institution::Column::Code.eq(code.trim()))
+                        .one(&db)
+                        .await?
+                        .with_context(|| format!("no institution with code '{code}'"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let (acct, token) = inventory::auth::create_account(
+                &db,
+                &name,
+                None,
+                role,
+                inst,
+                "cli",
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message()))?;
+            eprintln!(
+                "created {} account {} — the token is shown once:",
+                inventory::auth::role_name(&acct.role),
+                acct.id
+            );
+            println!("{token}");
         }
         Command::Demo { scale, seed } => {
             let db = inventory::db::connect_and_migrate(&url).await?;

@@ -26,6 +26,7 @@ const TABLES: &[&str] = &[
     "outbox",
     "import_run",
     "search_gram",
+    "signup_attempt",
 ];
 
 async fn table_count(db: &sea_orm::DatabaseConnection) -> i64 {

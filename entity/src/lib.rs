@@ -26,6 +26,7 @@ pub mod plan;
 pub mod request_event;
 pub mod request_follower;
 pub mod request_supporter;
+pub mod signup_attempt;
 pub mod target;
 
 pub mod prelude {

@@ -12,6 +12,7 @@ mod m20261122_000002_plans;
 mod m20261122_000003_requests;
 mod m20261122_000004_outbox;
 mod m20261122_000005_search;
+mod m20261122_000006_signup;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_requests::Migration),
             Box::new(m20261122_000004_outbox::Migration),
             Box::new(m20261122_000005_search::Migration),
+            Box::new(m20261122_000006_signup::Migration),
         ]
     }
 }

@@ -1,10 +1,14 @@
 //! Domain logic as plain async functions over a database connection. No GraphQL types here.
 
 pub mod datasets;
+pub mod deadlines;
+pub mod disclosure;
 pub mod institutions;
 pub mod labels;
 pub mod plans;
 pub mod requests;
 pub mod search;
+pub mod signup;
 pub mod stats;
 pub mod text;
+pub mod workflow;

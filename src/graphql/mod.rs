@@ -3,16 +3,18 @@
 pub mod examples;
 pub mod ids;
 pub mod loaders;
+pub mod mutation;
 pub mod prefetch;
 pub mod query;
 pub mod types;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 
+pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 
 /// The schema type served at `/graphql`.
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Largest page a list field returns.
 pub const MAX_PAGE_SIZE: usize = 100;
@@ -23,8 +25,8 @@ pub const MAX_DEPTH: usize = 15;
 pub const MAX_COMPLEXITY: usize = 10_000;
 
 /// The schema with its limits and no data: enough for SDL export and tests without a database.
-pub fn schema() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+pub fn schema() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
 }

@@ -32,6 +32,15 @@ pub enum Mitigation {
 }
 
 impl Mitigation {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mitigation::DeIdentified => "DE_IDENTIFIED",
+            Mitigation::StatisticsOnly => "STATISTICS_ONLY",
+            Mitigation::VerificationApi => "VERIFICATION_API",
+        }
+    }
+
     fn parse_list(s: &str) -> Vec<Mitigation> {
         s.split(',')
             .filter_map(|m| match m.trim() {

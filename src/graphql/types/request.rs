@@ -47,6 +47,22 @@ pub struct DataRequest {
     pub institution_id: i64,
     #[graphql(skip)]
     pub row_id: i64,
+    #[graphql(skip)]
+    pub requester_id: i64,
+    #[graphql(skip)]
+    pub purpose: String,
+}
+
+/// Who asked, and why: personal data, shown only to the requester, to officers of the
+/// institution asked and to the mediation committee.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct RequestParty {
+    /// The requester's display name.
+    pub display_name: String,
+    /// The requester's contact, if given.
+    pub contact: Option<String>,
+    /// The purpose stated with the request.
+    pub purpose: String,
 }
 
 impl From<data_request::Model> for DataRequest {
@@ -67,6 +83,8 @@ impl From<data_request::Model> for DataRequest {
             dataset_id: m.dataset_id,
             institution_id: m.institution_id,
             row_id: m.id,
+            requester_id: m.requester_id,
+            purpose: m.purpose,
         }
     }
 }
@@ -88,6 +106,82 @@ impl DataRequest {
             .load_one(DatasetId(id))
             .await?
             .map(Dataset::from))
+    }
+
+    /// The requester and purpose; null unless you are the requester, an officer of the
+    /// institution asked, or the mediation committee.
+    async fn requester(&self, ctx: &Context<'_>) -> Result<Option<RequestParty>> {
+        let viewer = ctx
+            .data_opt::<crate::auth::Viewer>()
+            .cloned()
+            .unwrap_or_default();
+        let Some(a) = viewer.actor() else {
+            return Ok(None);
+        };
+        let db = ctx.data_unchecked::<sea_orm::DatabaseConnection>();
+        let allowed = match a.role {
+            entity::enums::Role::Citizen => a.account_id == self.requester_id,
+            entity::enums::Role::Mediator => true,
+            entity::enums::Role::Officer => match a.institution_id {
+                Some(home) => crate::auth::officer_scope(db, home)
+                    .await
+                    .map_err(crate::error::ApiError::from)?
+                    .contains(&self.institution_id),
+                None => false,
+            },
+            entity::enums::Role::Admin => false,
+        };
+        if !allowed {
+            return Ok(None);
+        }
+        use sea_orm::EntityTrait;
+        let acct = entity::account::Entity::find_by_id(self.requester_id)
+            .one(db)
+            .await
+            .map_err(crate::error::ApiError::from)?;
+        Ok(acct.map(|a| RequestParty {
+            display_name: a.display_name,
+            contact: a.contact,
+            purpose: self.purpose.clone(),
+        }))
+    }
+
+    /// The next steps the workflow allows from here.
+    async fn allowed_steps(&self, ctx: &Context<'_>) -> Vec<&'static str> {
+        let today = ctx
+            .data_unchecked::<crate::clock::SharedClock>()
+            .today_seoul();
+        let m = entity::data_request::Model {
+            id: self.row_id,
+            requester_id: 0,
+            dataset_id: self.dataset_id,
+            institution_id: self.institution_id,
+            unlisted_description: None,
+            purpose: String::new(),
+            state: self.state.into(),
+            filed_at: self.filed_at,
+            due_on: self.due_on,
+            decision_due_on: self.decision_due_on,
+            extended: self.extended,
+            decided_at: self.decided_at,
+            decision: self.decision.map(Into::into),
+            ground: None,
+            institution_wording: None,
+            provided_dataset_id: None,
+            synthetic: self.synthetic,
+            version: 0,
+            updated_at: self.filed_at,
+        };
+        crate::domain::workflow::allowed_steps(&m, today)
+    }
+
+    /// Long overdue: awaiting the institution more than 30 days past the decision deadline.
+    async fn long_overdue(&self, ctx: &Context<'_>) -> bool {
+        let today = ctx
+            .data_unchecked::<crate::clock::SharedClock>()
+            .today_seoul();
+        crate::domain::requests::AWAITING_INSTITUTION.contains(&self.state.into())
+            && self.decision_due_on + chrono::Days::new(30) < today
     }
 
     /// Citizens supporting this request (the demand signal).

@@ -1,0 +1,190 @@
+//! Changing a dataset's disclosure: validation, optimistic concurrency, history and outbox.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::{DisclosureStatus, WithholdingGround};
+use entity::{dataset, disclosure, disclosure_event};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+
+use crate::domain::labels;
+use crate::events;
+
+/// A requested change of disclosure.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub status: DisclosureStatus,
+    pub ground: Option<WithholdingGround>,
+    pub explanation: Option<String>,
+    pub mitigation: Vec<String>,
+    pub planned_open_on: Option<NaiveDate>,
+    pub next_review_on: Option<NaiveDate>,
+}
+
+/// Why a change was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no dataset with that id")]
+    NotFound,
+    #[error(
+        "the disclosure changed meanwhile: you saw version {seen}, it is now version {current}; reload and try again"
+    )]
+    Stale { seen: i32, current: i32 },
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Checks a change on its own: what each status needs.
+pub fn validate(c: &Change) -> Result<(), ChangeError> {
+    let explained = c
+        .explanation
+        .as_deref()
+        .is_some_and(|e| !e.trim().is_empty());
+    match c.status {
+        DisclosureStatus::Withheld | DisclosureStatus::PartiallyOpen => {
+            if c.ground.is_none() {
+                return Err(ChangeError::Invalid(format!(
+                    "{} needs a ground (a legal ground, or a practical reason shown as having no legal basis)",
+                    labels::status(c.status).en
+                )));
+            }
+            if !explained {
+                return Err(ChangeError::Invalid(
+                    "withholding needs an explanation in the institution's words".into(),
+                ));
+            }
+        }
+        DisclosureStatus::ScheduledToOpen => {
+            if c.planned_open_on.is_none() {
+                return Err(ChangeError::Invalid(
+                    "scheduled to open needs plannedOpenOn".into(),
+                ));
+            }
+            if c.ground.is_some() {
+                return Err(ChangeError::Invalid(
+                    "a ground is only given for withheld or partially open data".into(),
+                ));
+            }
+        }
+        DisclosureStatus::Open | DisclosureStatus::UnderReview => {
+            if c.ground.is_some() {
+                return Err(ChangeError::Invalid(
+                    "a ground is only given for withheld or partially open data".into(),
+                ));
+            }
+        }
+    }
+    if c.explanation
+        .as_deref()
+        .is_some_and(|e| e.chars().count() > 4000)
+    {
+        return Err(ChangeError::Invalid(
+            "explanation is limited to 4000 characters".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Applies a change inside the caller's transaction: a conditional update on the version the
+/// caller saw (never read-then-write), a history event and an outbox event.
+pub async fn apply<C: ConnectionTrait>(
+    txn: &C,
+    dataset_id: i64,
+    seen_version: i32,
+    c: &Change,
+    actor: &str,
+    actor_account_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<disclosure::Model, ChangeError> {
+    validate(c)?;
+    let before = disclosure::Entity::find_by_id(dataset_id)
+        .one(txn)
+        .await?
+        .ok_or(ChangeError::NotFound)?;
+    let legal_basis = c
+        .ground
+        .and_then(|g| labels::ground(g).legal_basis.map(String::from));
+    let res = disclosure::Entity::update_many()
+        .col_expr(
+            disclosure::Column::Status,
+            Expr::value(sea_orm::ActiveEnum::to_value(&c.status)),
+        )
+        .col_expr(
+            disclosure::Column::Ground,
+            Expr::value(c.ground.map(|g| sea_orm::ActiveEnum::to_value(&g))),
+        )
+        .col_expr(disclosure::Column::LegalBasis, Expr::value(legal_basis))
+        .col_expr(
+            disclosure::Column::Explanation,
+            Expr::value(c.explanation.clone()),
+        )
+        .col_expr(
+            disclosure::Column::Mitigation,
+            Expr::value(c.mitigation.join(",")),
+        )
+        .col_expr(
+            disclosure::Column::PlannedOpenOn,
+            Expr::value(c.planned_open_on),
+        )
+        .col_expr(
+            disclosure::Column::NextReviewOn,
+            Expr::value(c.next_review_on),
+        )
+        .col_expr(
+            disclosure::Column::Version,
+            Expr::col(disclosure::Column::Version).add(1),
+        )
+        .col_expr(disclosure::Column::UpdatedAt, Expr::value(now))
+        .filter(disclosure::Column::DatasetId.eq(dataset_id))
+        .filter(disclosure::Column::Version.eq(seen_version))
+        .exec(txn)
+        .await?;
+    if res.rows_affected == 0 {
+        let current = disclosure::Entity::find_by_id(dataset_id)
+            .one(txn)
+            .await?
+            .ok_or(ChangeError::NotFound)?;
+        return Err(ChangeError::Stale {
+            seen: seen_version,
+            current: current.version,
+        });
+    }
+    let after = disclosure::Entity::find_by_id(dataset_id)
+        .one(txn)
+        .await?
+        .ok_or(ChangeError::NotFound)?;
+    let ev = disclosure_event::ActiveModel {
+        id: NotSet,
+        dataset_id: Set(dataset_id),
+        from_status: Set(Some(before.status)),
+        to_status: Set(c.status),
+        ground: Set(c.ground),
+        explanation: Set(c.explanation.clone()),
+        actor: Set(actor.to_string()),
+        actor_account_id: Set(actor_account_id),
+        occurred_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    let ds = dataset::Entity::find_by_id(dataset_id)
+        .one(txn)
+        .await?
+        .ok_or(ChangeError::NotFound)?;
+    events::append(
+        txn,
+        vec![events::NewEvent {
+            topic: events::DISCLOSURE,
+            entity_id: dataset_id,
+            payload: events::disclosure_payload(
+                &ev,
+                ds.institution_id,
+                &sea_orm::ActiveEnum::to_value(&ds.category),
+            ),
+        }],
+        now,
+    )
+    .await?;
+    Ok(after)
+}

@@ -1,0 +1,582 @@
+//! Mutations on every backend: who may do what, the request lifecycle with deadlines across
+//! weekends and holidays, optimistic concurrency, and requester privacy.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::Request;
+use common::{Backend, backends, with_fixture};
+use http_body_util::BodyExt;
+use inventory::clock::ManualClock;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+struct World {
+    t: common::TestDb,
+    app: axum::Router,
+    clock: Arc<ManualClock>,
+    tokens: std::collections::HashMap<&'static str, String>,
+}
+
+async fn call(app: &axum::Router, token: Option<&str>, query: &str, vars: Value) -> Value {
+    let mut req = Request::post("/graphql").header("content-type", "application/json");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let resp = app
+        .clone()
+        .oneshot(
+            req.body(Body::from(
+                json!({ "query": query, "variables": vars }).to_string(),
+            ))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap()
+}
+
+fn code(v: &Value) -> Option<&str> {
+    v["errors"][0]["extensions"]["code"].as_str()
+}
+
+async fn world(b: Backend, now: chrono::DateTime<chrono::Utc>) -> World {
+    let t = with_fixture(b).await;
+    let clock = Arc::new(ManualClock::new(now));
+    let app = inventory::app(inventory::AppState::new(t.db.clone(), clock.clone()));
+    let mut tokens = std::collections::HashMap::new();
+    for (who, role, inst) in [
+        ("admin", entity::enums::Role::Admin, None),
+        ("mediator", entity::enums::Role::Mediator, None),
+        ("officer", entity::enums::Role::Officer, Some("3010000")),
+        (
+            "parent_officer",
+            entity::enums::Role::Officer,
+            Some("6110000"),
+        ),
+        (
+            "other_officer",
+            entity::enums::Role::Officer,
+            Some("1741000"),
+        ),
+        ("revoked", entity::enums::Role::Citizen, None),
+    ] {
+        let inst_id = match inst {
+            Some(code) => Some(
+                common::count(
+                    &t.db,
+                    &format!("SELECT id FROM institution WHERE code = '{code}'"),
+                )
+                .await,
+            ),
+            None => None,
+        };
+        let (_, token) =
+            inventory::auth::create_account(&t.db, who, None, role, inst_id, "test", now)
+                .await
+                .unwrap();
+        tokens.insert(who, token);
+    }
+    for who in ["citizen", "other_citizen"] {
+        let v = call(&app, None, "mutation($n: String!) { signUp(displayName: $n, contact: \"x@example.org\") { token role } }", json!({ "n": who })).await;
+        assert_eq!(v["data"]["signUp"]["role"], "CITIZEN", "{v}");
+        tokens.insert(
+            who,
+            v["data"]["signUp"]["token"].as_str().unwrap().to_string(),
+        );
+    }
+    let prefix = &tokens["revoked"][..8];
+    let v = call(
+        &app,
+        Some(&tokens["admin"]),
+        "mutation($p: String!) { revokeToken(prefix: $p) }",
+        json!({ "p": prefix }),
+    )
+    .await;
+    assert_eq!(v["data"]["revokeToken"], true, "{v}");
+    World {
+        t,
+        app,
+        clock,
+        tokens,
+    }
+}
+
+fn gid(kind: &str, id: i64) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
+}
+
+const CHANGE: &str = "mutation($id: ID!, $v: Int!) { changeDisclosure(input: { datasetId: $id, expectedVersion: $v, status: OPEN }) { disclosure { status version } } }";
+
+#[tokio::test]
+async fn authorization_matrix() {
+    for b in backends().await {
+        let w = world(b, common::fixture::at(2026, 11, 2)).await;
+        // Dataset 4 (시내버스 노선) and request 1 belong to 종로구 (3010000), a confirmed child of 서울특별시.
+        let ds = gid("Dataset", 4);
+        let req = gid("DataRequest", 1);
+        let cases: Vec<(&str, String, Value)> = vec![
+            ("changeDisclosure", CHANGE.into(), json!({ "id": ds, "v": 99 })),
+            ("fileRequest", "mutation($id: ID!) { fileRequest(input: { datasetId: $id, purpose: \"연구\" }) { state } }".into(), json!({ "id": gid("Dataset", 2) })),
+            ("supportRequest", "mutation($id: ID!) { supportRequest(id: $id) }".into(), json!({ "id": req })),
+            ("followRequest", "mutation($id: ID!) { followRequest(id: $id) }".into(), json!({ "id": req })),
+            ("withdrawRequest", "mutation($id: ID!) { withdrawRequest(id: $id) { state } }".into(), json!({ "id": req })),
+            ("extendDeadline", "mutation($id: ID!) { extendDeadline(id: $id, days: 5, reason: \"r\") { state } }".into(), json!({ "id": req })),
+            ("decideRequest", "mutation($id: ID!) { decideRequest(id: $id, decision: NOT_HELD) { state } }".into(), json!({ "id": req })),
+            ("askReconsideration", "mutation($id: ID!) { askReconsideration(id: $id, reason: \"r\") { state } }".into(), json!({ "id": req })),
+            ("answerReconsideration", "mutation($id: ID!) { answerReconsideration(id: $id, provide: true) { state } }".into(), json!({ "id": req })),
+            ("applyForMediation", "mutation($id: ID!) { applyForMediation(id: $id, reason: \"r\") { state } }".into(), json!({ "id": req })),
+            ("proposeMediation", "mutation($id: ID!) { proposeMediation(id: $id, terms: \"t\") { state } }".into(), json!({ "id": req })),
+            ("settleMediation", "mutation($id: ID!) { settleMediation(id: $id) { state } }".into(), json!({ "id": req })),
+            ("dismissMediation", "mutation($id: ID!) { dismissMediation(id: $id, reason: \"r\") { state } }".into(), json!({ "id": req })),
+            ("withdrawMediation", "mutation($id: ID!) { withdrawMediation(id: $id) { state } }".into(), json!({ "id": req })),
+            ("answerProposal", "mutation($id: ID!) { answerProposal(id: $id, accept: true) { state } }".into(), json!({ "id": req })),
+            ("provideAfterMediation", "mutation($id: ID!) { provideAfterMediation(id: $id) { state } }".into(), json!({ "id": req })),
+            ("createToken", "mutation { createToken(input: { role: MEDIATOR, displayName: \"m\" }) { prefix } }".into(), json!({})),
+        ];
+        // Who may pass the permission check of each mutation (state errors count as passing).
+        let allowed = |m: &str, who: &str| -> bool {
+            match m {
+                "changeDisclosure"
+                | "extendDeadline"
+                | "decideRequest"
+                | "answerReconsideration"
+                | "provideAfterMediation" => who == "officer" || who == "parent_officer",
+                "fileRequest" | "supportRequest" | "followRequest" => {
+                    who == "citizen" || who == "other_citizen"
+                }
+                // Request 1 was filed by the fixture's first citizen: neither test citizen owns it.
+                "withdrawRequest" | "askReconsideration" | "applyForMediation"
+                | "withdrawMediation" => false,
+                "proposeMediation" | "settleMediation" | "dismissMediation" => who == "mediator",
+                "answerProposal" => who == "officer" || who == "parent_officer",
+                "createToken" => who == "admin",
+                _ => unreachable!(),
+            }
+        };
+        let whos = [
+            "anonymous",
+            "revoked",
+            "citizen",
+            "other_citizen",
+            "other_officer",
+            "mediator",
+            "admin",
+            "officer",
+            "parent_officer",
+        ];
+        let mut table = Vec::new();
+        for (m, q, vars) in &cases {
+            for who in whos {
+                let tok = if who == "anonymous" {
+                    None
+                } else {
+                    Some(w.tokens[who].as_str())
+                };
+                let v = call(&w.app, tok, q, vars.clone()).await;
+                let c = code(&v).unwrap_or("OK");
+                let expected = if who == "anonymous" || who == "revoked" {
+                    "UNAUTHENTICATED"
+                } else if allowed(m, who) {
+                    "allowed"
+                } else {
+                    "FORBIDDEN"
+                };
+                let ok = match expected {
+                    "allowed" => c != "FORBIDDEN" && c != "UNAUTHENTICATED",
+                    e => c == e,
+                };
+                assert!(ok, "{b:?}: {m} as {who}: expected {expected}, got {c}: {v}");
+                table.push(format!("{m}/{who}={c}"));
+            }
+        }
+        w.t.cleanup().await;
+    }
+}
+
+const FILE: &str = "mutation($id: ID, $code: String, $desc: String) { fileRequest(input: { datasetId: $id, institutionCode: $code, unlistedDescription: $desc, purpose: \"대중교통 앱 개발\" }) { id state decisionDueOn overdue requester { displayName } } }";
+const STATE: &str = "query($id: ID!) { node(id: $id) { ... on DataRequest { state decisionDueOn dueOn overdue longOverdue allowedSteps } } }";
+
+#[tokio::test]
+async fn the_whole_lifecycle_with_deadlines_across_weekends_and_holidays() {
+    for b in backends().await {
+        // Monday 2026-09-14, 10:00 in Seoul: ten days later is Thursday 09-24, the first day of
+        // Chuseok (24–26), then a Sunday: the decision is due Monday 09-28.
+        let w = world(
+            b,
+            chrono::DateTime::parse_from_rfc3339("2026-09-14T01:00:00Z")
+                .unwrap()
+                .into(),
+        )
+        .await;
+        let citizen = Some(w.tokens["citizen"].as_str());
+        let officer = Some(w.tokens["officer"].as_str());
+        let mediator = Some(w.tokens["mediator"].as_str());
+        let v = call(&w.app, citizen, FILE, json!({ "id": gid("Dataset", 4) })).await;
+        let r = &v["data"]["fileRequest"];
+        assert_eq!(r["state"], "RECEIVED", "{v}");
+        assert_eq!(r["decisionDueOn"], "2026-09-28");
+        assert_eq!(
+            r["requester"]["displayName"], "citizen",
+            "the requester sees themself"
+        );
+        let id = r["id"].as_str().unwrap().to_string();
+        // Filing twice is refused; another citizen supports instead.
+        let v = call(&w.app, citizen, FILE, json!({ "id": gid("Dataset", 4) })).await;
+        assert_eq!(code(&v), Some("CONFLICT"), "{v}");
+        let v = call(
+            &w.app,
+            Some(&w.tokens["other_citizen"]),
+            "mutation($id: ID!) { supportRequest(id: $id) }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(v["data"]["supportRequest"], 1, "{v}");
+
+        // Not overdue on the due day itself (it passes at the end of the day), overdue after.
+        w.clock.set(
+            chrono::DateTime::parse_from_rfc3339("2026-09-28T14:00:00Z")
+                .unwrap()
+                .into(),
+        ); // 23:00 in Seoul
+        let v = call(&w.app, None, STATE, json!({ "id": id })).await;
+        assert_eq!(v["data"]["node"]["overdue"], false, "{v}");
+        w.clock.set(
+            chrono::DateTime::parse_from_rfc3339("2026-09-28T15:30:00Z")
+                .unwrap()
+                .into(),
+        ); // 00:30 on the 29th
+        let v = call(&w.app, None, STATE, json!({ "id": id })).await;
+        assert_eq!(v["data"]["node"]["overdue"], true, "{v}");
+        let v = call(
+            &w.app,
+            None,
+            "{ stats { turnaround { overdue } } }",
+            json!({}),
+        )
+        .await;
+        assert!(
+            v["data"]["stats"]["turnaround"]["overdue"]
+                .as_u64()
+                .unwrap()
+                >= 1
+        );
+
+        // The missed deadline counts as a refusal: the citizen asks for reconsideration.
+        let v = call(&w.app, citizen, "mutation($id: ID!) { askReconsideration(id: $id, reason: \"기한 경과\") { state dueOn } }", json!({ "id": id })).await;
+        assert_eq!(
+            v["data"]["askReconsideration"]["state"], "RECONSIDERATION",
+            "{v}"
+        );
+        // An invalid step names the state and what is allowed.
+        let v = call(
+            &w.app,
+            mediator,
+            "mutation($id: ID!) { proposeMediation(id: $id, terms: \"x\") { state } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(code(&v), Some("BAD_USER_INPUT"));
+        let msg = v["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            msg.contains("RECONSIDERATION") && msg.contains("answer reconsideration"),
+            "{msg}"
+        );
+        // Refused again, with a ground and the institution's wording.
+        let v = call(
+            &w.app,
+            officer,
+            "mutation($id: ID!) { answerReconsideration(id: $id, provide: false) { state } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(
+            code(&v),
+            Some("BAD_USER_INPUT"),
+            "a refusal needs its reason: {v}"
+        );
+        let v = call(&w.app, officer, "mutation($id: ID!) { answerReconsideration(id: $id, provide: false, ground: BUSINESS_SECRET, wording: \"운송사업자 영업비밀\") { state ground { label } institutionWording } }", json!({ "id": id })).await;
+        assert_eq!(
+            v["data"]["answerReconsideration"]["state"], "REFUSED_AGAIN",
+            "{v}"
+        );
+
+        // Mediation: applied, proposed, accepted by both, then provided.
+        let v = call(
+            &w.app,
+            citizen,
+            "mutation($id: ID!) { applyForMediation(id: $id, reason: \"공익\") { state dueOn } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(
+            v["data"]["applyForMediation"]["state"], "MEDIATION_APPLIED",
+            "{v}"
+        );
+        let v = call(&w.app, mediator, "mutation($id: ID!) { proposeMediation(id: $id, terms: \"노선별 집계만 제공\") { state dueOn requester { displayName } } }", json!({ "id": id })).await;
+        assert_eq!(
+            v["data"]["proposeMediation"]["state"], "MEDIATION_PROPOSED",
+            "{v}"
+        );
+        assert_eq!(
+            v["data"]["proposeMediation"]["requester"]["displayName"], "citizen",
+            "the mediator sees the requester"
+        );
+        let v = call(
+            &w.app,
+            citizen,
+            "mutation($id: ID!) { answerProposal(id: $id, accept: true) { state } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(
+            v["data"]["answerProposal"]["state"], "MEDIATION_PROPOSED",
+            "one party is not enough: {v}"
+        );
+        let v = call(
+            &w.app,
+            officer,
+            "mutation($id: ID!) { answerProposal(id: $id, accept: true) { state dueOn } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(
+            v["data"]["answerProposal"]["state"], "MEDIATION_ACCEPTED",
+            "{v}"
+        );
+        let v = call(&w.app, officer, "mutation($id: ID!) { provideAfterMediation(id: $id) { state dataset { disclosure { status } history { fromStatus toStatus actor } } } }", json!({ "id": id })).await;
+        let p = &v["data"]["provideAfterMediation"];
+        assert_eq!(p["state"], "PROVIDED", "{v}");
+        // The dataset opened in the same transaction, with a history event by the officer.
+        assert_eq!(p["dataset"]["disclosure"]["status"], "OPEN");
+        let last = p["dataset"]["history"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (last["fromStatus"].as_str(), last["toStatus"].as_str()),
+            (Some("WITHHELD"), Some("OPEN"))
+        );
+        assert!(last["actor"].as_str().unwrap().starts_with("officer:"));
+        let v = call(
+            &w.app,
+            citizen,
+            "mutation($id: ID!) { withdrawRequest(id: $id) { state } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(
+            code(&v),
+            Some("BAD_USER_INPUT"),
+            "a closed request cannot be withdrawn: {v}"
+        );
+
+        // A proposal nobody answers lapses after 15 days.
+        let v = call(&w.app, citizen, FILE, json!({ "id": gid("Dataset", 11) })).await;
+        let id2 = v["data"]["fileRequest"]["id"].as_str().unwrap().to_string();
+        let v = call(&w.app, officer, "mutation($id: ID!) { decideRequest(id: $id, decision: REFUSED, ground: PERSONAL_INFORMATION, wording: \"운전자 개인정보\") { state } }", json!({ "id": id2 })).await;
+        assert_eq!(v["data"]["decideRequest"]["state"], "REFUSED", "{v}");
+        call(
+            &w.app,
+            citizen,
+            "mutation($id: ID!) { applyForMediation(id: $id, reason: \"r\") { state } }",
+            json!({ "id": id2 }),
+        )
+        .await;
+        let v = call(&w.app, mediator, "mutation($id: ID!) { proposeMediation(id: $id, terms: \"가명처리 후 제공\") { dueOn } }", json!({ "id": id2 })).await;
+        let due: chrono::NaiveDate = v["data"]["proposeMediation"]["dueOn"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        w.clock.set(
+            (due + chrono::Days::new(1))
+                .and_hms_opt(1, 0, 0)
+                .unwrap()
+                .and_utc(),
+        );
+        let v = call(
+            &w.app,
+            citizen,
+            "mutation($id: ID!) { answerProposal(id: $id, accept: true) { state } }",
+            json!({ "id": id2 }),
+        )
+        .await;
+        assert_eq!(
+            v["data"]["answerProposal"]["state"], "MEDIATION_LAPSED",
+            "{v}"
+        );
+
+        // Unlisted data, provided: a new dataset is registered and linked, and searchable.
+        let v = call(
+            &w.app,
+            citizen,
+            FILE,
+            json!({ "code": "1741000", "desc": "지자체별 전자민원 처리시간 원자료" }),
+        )
+        .await;
+        let id3 = v["data"]["fileRequest"]["id"].as_str().unwrap().to_string();
+        let v = call(&w.app, Some(&w.tokens["other_officer"]), "mutation($id: ID!) { decideRequest(id: $id, decision: PROVIDED) { state dataset { title provenance disclosure { status } } } }", json!({ "id": id3 })).await;
+        assert_eq!(v["data"]["decideRequest"]["state"], "PROVIDED", "{v}");
+        let v = call(&w.app, None, "{ datasets(search: \"전자민원 처리시간\") { nodes { provenance disclosure { status } } } }", json!({})).await;
+        assert_eq!(
+            v["data"]["datasets"]["nodes"][0]["provenance"], "REGISTERED",
+            "{v}"
+        );
+        w.t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn two_concurrent_disclosure_changes_with_the_same_version_one_wins() {
+    for b in backends().await {
+        let w = world(b, common::fixture::at(2026, 11, 2)).await;
+        let officer = w.tokens["officer"].clone();
+        let q = "mutation($id: ID!, $v: Int!, $e: String!) { changeDisclosure(input: { datasetId: $id, expectedVersion: $v, status: WITHHELD, ground: PRACTICAL_DATA_QUALITY, explanation: $e }) { disclosure { version ground { hasLegalBasis } } } }";
+        let mut handles = Vec::new();
+        for n in 0..4 {
+            let app = w.app.clone();
+            let officer = officer.clone();
+            handles.push(tokio::spawn(async move {
+                call(
+                    &app,
+                    Some(&officer),
+                    q,
+                    json!({ "id": gid("Dataset", 4), "v": 1, "e": format!("writer {n}") }),
+                )
+                .await
+            }));
+        }
+        let mut won = 0;
+        let mut conflicts = 0;
+        for h in handles {
+            let v = h.await.unwrap();
+            match code(&v) {
+                None => {
+                    won += 1;
+                    assert_eq!(v["data"]["changeDisclosure"]["disclosure"]["version"], 2);
+                    assert_eq!(
+                        v["data"]["changeDisclosure"]["disclosure"]["ground"]["hasLegalBasis"],
+                        false
+                    );
+                }
+                Some("CONFLICT") => conflicts += 1,
+                other => panic!("{b:?}: unexpected {other:?}: {v}"),
+            }
+        }
+        assert_eq!((won, conflicts), (1, 3), "{b:?}");
+        // Exactly one history event was added.
+        assert_eq!(
+            common::count(
+                &w.t.db,
+                "SELECT COUNT(*) FROM disclosure_event WHERE dataset_id = 4"
+            )
+            .await,
+            2
+        );
+        // Validation: withholding needs a ground and an explanation; nothing is written.
+        let v = call(&w.app, Some(&officer), "mutation($id: ID!) { changeDisclosure(input: { datasetId: $id, expectedVersion: 2, status: WITHHELD }) { id } }", json!({ "id": gid("Dataset", 4) })).await;
+        assert_eq!(code(&v), Some("BAD_USER_INPUT"), "{v}");
+        assert!(
+            v["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("ground")
+        );
+        assert_eq!(
+            common::count(
+                &w.t.db,
+                "SELECT CAST(version AS BIGINT) FROM disclosure WHERE dataset_id = 4"
+            )
+            .await,
+            2
+        );
+        w.t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn requester_data_reaches_only_those_allowed() {
+    let w = world(Backend::Sqlite, common::fixture::at(2026, 11, 2)).await;
+    // Which fields can reach the requester's personal data? Walk the schema by introspection.
+    let v = call(&w.app, None, "{ __schema { types { name fields { name type { name kind ofType { name kind ofType { name kind ofType { name } } } } } } } }", json!({})).await;
+    let mut reaching = Vec::new();
+    for t in v["data"]["__schema"]["types"].as_array().unwrap() {
+        for f in t["fields"].as_array().into_iter().flatten() {
+            let mut ty = &f["type"];
+            let mut names = Vec::new();
+            while !ty.is_null() {
+                if let Some(n) = ty["name"].as_str() {
+                    names.push(n.to_string());
+                }
+                ty = &ty["ofType"];
+            }
+            if names.iter().any(|n| n == "RequestParty" || n == "Account") {
+                reaching.push(format!(
+                    "{}.{}",
+                    t["name"].as_str().unwrap(),
+                    f["name"].as_str().unwrap()
+                ));
+            }
+        }
+    }
+    assert_eq!(
+        reaching,
+        vec!["DataRequest.requester"],
+        "only one door to requester data"
+    );
+    // Every way to a DataRequest, as each kind of caller.
+    let v = call(
+        &w.app,
+        Some(&w.tokens["citizen"]),
+        FILE,
+        json!({ "id": gid("Dataset", 4) }),
+    )
+    .await;
+    let id = v["data"]["fileRequest"]["id"].as_str().unwrap().to_string();
+    let paths = [
+        "query($id: ID!) { node(id: $id) { ... on DataRequest { requester { displayName contact purpose } } } }",
+        "query($id: ID!) { nodes(ids: [$id]) { ... on DataRequest { requester { displayName contact purpose } } } }",
+        "{ dataRequests(first: 100) { nodes { requester { displayName contact purpose } } } }",
+        "{ datasets(first: 100) { nodes { requests { requester { displayName contact purpose } } } } }",
+        "{ stats { mostDemanded(first: 5) { dataset { requests { requester { displayName contact purpose } } } } } }",
+    ];
+    for (who, sees) in [
+        ("anonymous", false),
+        ("other_citizen", false),
+        ("other_officer", false),
+        ("admin", false),
+        ("citizen", true),
+        ("officer", true),
+        ("parent_officer", true),
+        ("mediator", true),
+    ] {
+        let tok = if who == "anonymous" {
+            None
+        } else {
+            Some(w.tokens[who].as_str())
+        };
+        for p in paths {
+            let v = call(&w.app, tok, p, json!({ "id": id })).await;
+            assert!(v["errors"].is_null(), "{who} {p}: {v}");
+            let text = v.to_string();
+            assert_eq!(
+                text.contains("x@example.org"),
+                sees,
+                "{who} via {p}: {text}"
+            );
+            if !sees {
+                assert!(
+                    !text.contains("대중교통 앱 개발") && !text.contains("x@example.org"),
+                    "{who} via {p}"
+                );
+            }
+        }
+    }
+    w.t.cleanup().await;
+}
