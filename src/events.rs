@@ -71,8 +71,16 @@ pub async fn append<C: ConnectionTrait>(
             .exec_without_returning(txn)
             .await?;
     }
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // Delivered when (and only if) the transaction commits: wakes the hubs of all instances.
+        txn.execute_unprepared(&format!("NOTIFY {}", crate::hub::PG_CHANNEL))
+            .await?;
+    }
     Ok(())
 }
+
+/// Topic of milestone changes.
+pub const MILESTONE: &str = "milestone";
 
 /// Committed events after `cursor` (an outbox id), oldest first.
 pub async fn after<C: ConnectionTrait>(

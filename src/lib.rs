@@ -36,6 +36,7 @@ pub mod events;
 pub mod export;
 pub mod graphql;
 pub mod http;
+pub mod hub;
 pub mod import;
 
 use std::future::Future;
@@ -54,6 +55,10 @@ pub struct AppState {
     pub clock: SharedClock,
     /// Periods and holidays of the request workflow.
     pub deadlines: std::sync::Arc<domain::deadlines::Deadlines>,
+    /// Follows the outbox for subscriptions (started by [`run`] or [`AppState::start_hub`]).
+    pub hub: Option<hub::Hub>,
+    /// The database URL, for the PostgreSQL notification listener.
+    pub database_url: Option<String>,
 }
 
 impl AppState {
@@ -68,7 +73,23 @@ impl AppState {
             schema: graphql::schema().finish(),
             clock,
             deadlines: std::sync::Arc::new(deadlines),
+            hub: None,
+            database_url: None,
         }
+    }
+
+    /// The same state, knowing its database URL (PostgreSQL instances then LISTEN for changes).
+    pub fn with_url(mut self, url: &str) -> Self {
+        self.database_url = Some(url.to_string());
+        self
+    }
+
+    /// Starts following the outbox, if not yet.
+    pub async fn start_hub(&mut self) -> Result<(), sea_orm::DbErr> {
+        if self.hub.is_none() {
+            self.hub = Some(hub::Hub::start(self.db.clone(), self.database_url.clone()).await?);
+        }
+        Ok(())
     }
 }
 
@@ -80,9 +101,10 @@ pub fn app(state: AppState) -> axum::Router {
 /// Serves on `listener` until `shutdown` completes.
 pub async fn run(
     listener: TcpListener,
-    state: AppState,
+    mut state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    state.start_hub().await.map_err(std::io::Error::other)?;
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

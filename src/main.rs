@@ -120,7 +120,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(
                 "serving GraphQL at http://{addr}/graphql and GraphiQL at http://{addr}/"
             );
-            let state = AppState::new(db, Arc::new(clock::SystemClock));
+            let state = AppState::new(db, Arc::new(clock::SystemClock)).with_url(&url);
             inventory::run(listener, state, async {
                 let _ = tokio::signal::ctrl_c().await;
             })

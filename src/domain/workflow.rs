@@ -174,7 +174,8 @@ pub fn allowed_steps(r: &data_request::Model, today: NaiveDate) -> Vec<&'static 
     use RequestState::*;
     let mut v = Vec::new();
     match r.state {
-        Received => v.extend(["extend", "decide", "withdraw"]),
+        Received if !decision_missed(r, today) => v.extend(["extend", "decide", "withdraw"]),
+        Received => v.extend(["decide", "withdraw"]),
         Extended => v.extend(["decide", "withdraw"]),
         Reconsideration => v.extend(["answer reconsideration", "withdraw"]),
         MediationApplied => v.extend([

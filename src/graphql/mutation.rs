@@ -621,6 +621,53 @@ impl MutationRoot {
         .await
     }
 
+    /// Admins: records a milestone's completion and evidence (watchers get `milestoneUpdated`).
+    async fn update_milestone(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The milestone.")] id: ID,
+        #[graphql(desc = "Its completion now.")] completion: super::types::enums::Completion,
+        #[graphql(desc = "A public URL documenting it (http or https).")] evidence_url: Option<
+            String,
+        >,
+    ) -> Result<super::types::plan::Milestone> {
+        viewer(ctx).require(&[DbRole::Admin], "updateMilestone")?;
+        if let Some(u) = &evidence_url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            return Err(ApiError::bad_input("evidenceUrl must be an http(s) URL").into());
+        }
+        let mid = ids::decode_as(&id, NodeKind::Milestone)?;
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let now = ctx.data_unchecked::<SharedClock>().now();
+        let txn = begin_write(db).await.map_err(ApiError::from)?;
+        let m = entity::milestone::Entity::find_by_id(mid)
+            .one(&txn)
+            .await
+            .map_err(ApiError::from)?
+            .ok_or_else(|| ApiError::NotFound(format!("no milestone with id '{}'", id.0)))?;
+        let mut am: entity::milestone::ActiveModel = m.into();
+        am.completion = sea_orm::ActiveValue::Set(completion.into());
+        am.evidence_url = sea_orm::ActiveValue::Set(evidence_url);
+        am.updated_at = sea_orm::ActiveValue::Set(now);
+        let m = sea_orm::ActiveModelTrait::update(am, &txn)
+            .await
+            .map_err(ApiError::from)?;
+        crate::events::append(
+            &txn,
+            vec![crate::events::NewEvent {
+                topic: crate::events::MILESTONE,
+                entity_id: m.id,
+                payload: serde_json::json!({ "milestone_id": m.id, "completion": sea_orm::ActiveEnum::to_value(&m.completion) }),
+            }],
+            now,
+        )
+        .await
+        .map_err(ApiError::from)?;
+        txn.commit().await.map_err(ApiError::from)?;
+        Ok(m.into())
+    }
+
     /// Officers: provides the data after an accepted proposal.
     async fn provide_after_mediation(
         &self,

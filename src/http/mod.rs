@@ -4,6 +4,7 @@ mod export;
 mod graphiql;
 mod graphql;
 mod health;
+mod ws;
 
 use axum::Router;
 use axum::routing::get;
@@ -17,6 +18,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(graphiql::page))
         .route("/assets/graphiql/{file}", get(graphiql::asset))
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(ws::ws))
         .route("/healthz", get(health::healthz))
         .route("/export/datasets.csv", get(export::csv))
         .route("/export/catalog.jsonld", get(export::catalog))

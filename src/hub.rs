@@ -1,0 +1,128 @@
+//! The event hub of one server instance: it follows the outbox of committed changes and fans the
+//! events out to this instance's subscribers.
+//!
+//! The outbox is the only source, so only committed changes are ever delivered, in commit order
+//! (see [`crate::events`]), and every instance sees every change whichever instance made it. On
+//! PostgreSQL writers `NOTIFY inventory_outbox` inside their transaction (delivered at commit)
+//! and the hub `LISTEN`s, so delivery across instances is immediate; a slow poll covers a lost
+//! listener connection. On SQLite (one instance) the hub polls the outbox every 200 ms.
+//!
+//! Fan-out uses a bounded broadcast channel: a subscriber that falls more than
+//! [`CHANNEL_CAPACITY`] events behind is told so and closed (it can resume from its last cursor),
+//! so a slow subscriber never slows writers or grows memory.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use entity::outbox;
+use sea_orm::{DatabaseConnection, DbBackend};
+use tokio::sync::{Notify, broadcast};
+
+use crate::events;
+
+/// Events buffered per instance for subscribers that are behind.
+pub const CHANNEL_CAPACITY: usize = 1024;
+/// The PostgreSQL notification channel.
+pub const PG_CHANNEL: &str = "inventory_outbox";
+
+/// A running hub.
+#[derive(Clone)]
+pub struct Hub {
+    tx: broadcast::Sender<Arc<outbox::Model>>,
+    wake: Arc<Notify>,
+}
+
+impl Hub {
+    /// Starts following the outbox from its current end.
+    pub async fn start(db: DatabaseConnection, url: Option<String>) -> Result<Hub, sea_orm::DbErr> {
+        let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
+        let wake = Arc::new(Notify::new());
+        let start = last_id(&db).await?;
+        let hub = Hub { tx, wake };
+        let backend = db.get_database_backend();
+        if backend == DbBackend::Postgres
+            && let Some(url) = url
+        {
+            let wake = hub.wake.clone();
+            tokio::spawn(async move { listen(url, wake).await });
+        }
+        let poll = if backend == DbBackend::Postgres {
+            Duration::from_secs(2)
+        } else {
+            Duration::from_millis(200)
+        };
+        let h = hub.clone();
+        tokio::spawn(async move { h.follow(db, start, poll).await });
+        Ok(hub)
+    }
+
+    /// A receiver of events committed from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<outbox::Model>> {
+        self.tx.subscribe()
+    }
+
+    /// Asks the hub to look at the outbox now (after a local commit).
+    pub fn poke(&self) {
+        self.wake.notify_one();
+    }
+
+    async fn follow(self, db: DatabaseConnection, mut cursor: i64, poll: Duration) {
+        loop {
+            match events::after(&db, None, cursor, 500).await {
+                Ok(rows) => {
+                    let full = rows.len() == 500;
+                    for r in rows {
+                        cursor = r.id;
+                        // No receivers is fine: nobody is subscribed right now.
+                        let _ = self.tx.send(Arc::new(r));
+                    }
+                    if full {
+                        continue;
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "reading the outbox failed; retrying"),
+            }
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(poll) => {}
+            }
+        }
+    }
+}
+
+async fn last_id(db: &DatabaseConnection) -> Result<i64, sea_orm::DbErr> {
+    use sea_orm::{EntityTrait, QueryOrder};
+    Ok(outbox::Entity::find()
+        .order_by_desc(outbox::Column::Id)
+        .one(db)
+        .await?
+        .map(|m| m.id)
+        .unwrap_or(0))
+}
+
+/// Wakes the hub on every PostgreSQL notification; reconnects when the connection drops.
+async fn listen(url: String, wake: Arc<Notify>) {
+    use sea_orm::sqlx::postgres::PgListener;
+    loop {
+        match PgListener::connect(&url).await {
+            Ok(mut l) => {
+                if let Err(e) = l.listen(PG_CHANNEL).await {
+                    tracing::warn!(error = %e, "LISTEN failed");
+                } else {
+                    loop {
+                        match l.recv().await {
+                            Ok(_) => wake.notify_one(),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "the notification connection dropped");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot open the notification connection"),
+        }
+        wake.notify_one();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}

@@ -1,0 +1,445 @@
+//! Subscriptions with a real WebSocket client against a real server: filters, nothing for
+//! rolled-back transactions, resume after reconnect, revoked tokens, the legacy protocol, and
+//! (on PostgreSQL) delivery across two separate server processes.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Backend, backends, with_fixture};
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+fn gid(kind: &str, id: i64) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
+}
+
+/// Connects with a subprotocol and sends `connection_init` with the token.
+async fn connect(addr: std::net::SocketAddr, protocol: &str, token: Option<&str>) -> Ws {
+    let mut req = format!("ws://{addr}/graphql/ws")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("sec-websocket-protocol", protocol.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let payload = match token {
+        Some(t) => json!({ "Authorization": format!("Bearer {t}") }),
+        None => json!({}),
+    };
+    ws.send(Message::text(
+        json!({ "type": "connection_init", "payload": payload }).to_string(),
+    ))
+    .await
+    .unwrap();
+    let ack = next_json(&mut ws, Duration::from_secs(5))
+        .await
+        .expect("no connection_ack");
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    ws
+}
+
+async fn subscribe(ws: &mut Ws, protocol: &str, id: &str, query: &str, vars: Value) {
+    let ty = if protocol == "graphql-ws" {
+        "start"
+    } else {
+        "subscribe"
+    };
+    ws.send(Message::text(
+        json!({ "id": id, "type": ty, "payload": { "query": query, "variables": vars } })
+            .to_string(),
+    ))
+    .await
+    .unwrap();
+}
+
+/// The next JSON message (skipping pings and keep-alives), or None after `wait`.
+async fn next_json(ws: &mut Ws, wait: Duration) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let msg = tokio::time::timeout(left, ws.next()).await.ok()??.ok()?;
+        if let Message::Text(t) = msg {
+            let v: Value = serde_json::from_str(&t).unwrap();
+            if v["type"] == "ka" || v["type"] == "ping" || v["type"] == "pong" {
+                continue;
+            }
+            return Some(v);
+        }
+    }
+}
+
+async fn start_server(
+    db: &sea_orm::DatabaseConnection,
+) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let state = inventory::AppState::new(
+        db.clone(),
+        std::sync::Arc::new(inventory::clock::SystemClock),
+    );
+    tokio::spawn(inventory::run(listener, state, async {
+        let _ = rx.await;
+    }));
+    (addr, tx)
+}
+
+/// A minimal HTTP/1.1 POST to /graphql (a real client over TCP).
+async fn http_post(addr: std::net::SocketAddr, token: &str, query: &str, vars: Value) -> Value {
+    let body = json!({ "query": query, "variables": vars }).to_string();
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    let body = out.split("\r\n\r\n").nth(1).unwrap_or_default();
+    serde_json::from_str(body).unwrap_or_else(|_| panic!("bad response: {out}"))
+}
+
+async fn officer_token(db: &sea_orm::DatabaseConnection, code: &str) -> String {
+    let inst = common::count(
+        db,
+        &format!("SELECT id FROM institution WHERE code = '{code}'"),
+    )
+    .await;
+    inventory::auth::create_account(
+        db,
+        "officer",
+        None,
+        entity::enums::Role::Officer,
+        Some(inst),
+        "t",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap()
+    .1
+}
+
+const CHANGE: &str = "mutation($id: ID!, $v: Int!, $s: DisclosureStatus!) { changeDisclosure(input: { datasetId: $id, expectedVersion: $v, status: $s }) { disclosure { version } } }";
+const SUB: &str = "subscription($codes: [String!], $after: String) { disclosureChanged(filter: { institutionCode: $codes }, after: $after) { cursor fromStatus toStatus dataset { portalKey } } }";
+
+#[tokio::test]
+async fn filters_commit_only_delivery_and_resume() {
+    for b in backends().await {
+        let t = with_fixture(b).await;
+        let (addr, stop) = start_server(&t.db).await;
+        let jongno = officer_token(&t.db, "3010000").await;
+        let seoul = officer_token(&t.db, "6110000").await;
+        let mut ws = connect(addr, "graphql-transport-ws", None).await;
+        subscribe(
+            &mut ws,
+            "graphql-transport-ws",
+            "1",
+            SUB,
+            json!({ "codes": ["3010000"] }),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+
+        // A rolled-back change never reaches subscribers.
+        {
+            use sea_orm::TransactionTrait;
+            let txn = t.db.begin().await.unwrap();
+            let change = inventory::domain::disclosure::Change {
+                status: entity::enums::DisclosureStatus::UnderReview,
+                ground: None,
+                explanation: None,
+                mitigation: vec![],
+                planned_open_on: None,
+                next_review_on: None,
+            };
+            inventory::domain::disclosure::apply(
+                &txn,
+                4,
+                1,
+                &change,
+                "test",
+                None,
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap();
+            txn.rollback().await.unwrap();
+        }
+        // Dataset 1 belongs to 서울특별시 (filtered out); dataset 4 to 종로구.
+        let v = http_post(
+            addr,
+            &seoul,
+            CHANGE,
+            json!({ "id": gid("Dataset", 1), "v": 1, "s": "UNDER_REVIEW" }),
+        )
+        .await;
+        assert!(v["errors"].is_null(), "{v}");
+        let v = http_post(
+            addr,
+            &jongno,
+            CHANGE,
+            json!({ "id": gid("Dataset", 4), "v": 1, "s": "OPEN" }),
+        )
+        .await;
+        assert!(v["errors"].is_null(), "{v}");
+        let got = next_json(&mut ws, Duration::from_secs(10))
+            .await
+            .expect("no event");
+        assert_eq!(got["type"], "next", "{got}");
+        let ev = &got["payload"]["data"]["disclosureChanged"];
+        assert_eq!(ev["dataset"]["portalKey"], "15000003", "{b:?}: {got}");
+        assert_eq!(
+            (ev["fromStatus"].as_str(), ev["toStatus"].as_str()),
+            (Some("WITHHELD"), Some("OPEN"))
+        );
+        let cursor = ev["cursor"].as_str().unwrap().to_string();
+        assert!(
+            next_json(&mut ws, Duration::from_millis(800))
+                .await
+                .is_none(),
+            "{b:?}: only one event passes the filter"
+        );
+        ws.close(None).await.ok();
+
+        // While disconnected, two more changes commit; resuming from the cursor gets both, in order.
+        http_post(
+            addr,
+            &jongno,
+            CHANGE,
+            json!({ "id": gid("Dataset", 4), "v": 2, "s": "UNDER_REVIEW" }),
+        )
+        .await;
+        http_post(
+            addr,
+            &jongno,
+            CHANGE,
+            json!({ "id": gid("Dataset", 4), "v": 3, "s": "OPEN" }),
+        )
+        .await;
+        let mut ws = connect(addr, "graphql-transport-ws", None).await;
+        subscribe(
+            &mut ws,
+            "graphql-transport-ws",
+            "2",
+            SUB,
+            json!({ "codes": ["3010000"], "after": cursor }),
+        )
+        .await;
+        let a = next_json(&mut ws, Duration::from_secs(10))
+            .await
+            .expect("missed event 1");
+        let b2 = next_json(&mut ws, Duration::from_secs(10))
+            .await
+            .expect("missed event 2");
+        assert_eq!(
+            a["payload"]["data"]["disclosureChanged"]["toStatus"], "UNDER_REVIEW",
+            "{a}"
+        );
+        assert_eq!(
+            b2["payload"]["data"]["disclosureChanged"]["toStatus"], "OPEN",
+            "{b2}"
+        );
+        // And live events keep coming after the replay.
+        http_post(
+            addr,
+            &jongno,
+            CHANGE,
+            json!({ "id": gid("Dataset", 4), "v": 4, "s": "UNDER_REVIEW" }),
+        )
+        .await;
+        let c = next_json(&mut ws, Duration::from_secs(10))
+            .await
+            .expect("no live event after replay");
+        assert_eq!(
+            c["payload"]["data"]["disclosureChanged"]["toStatus"],
+            "UNDER_REVIEW"
+        );
+        let _ = stop.send(());
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn legacy_protocol_request_updates_and_revoked_tokens() {
+    let t = with_fixture(Backend::Sqlite).await;
+    let (addr, stop) = start_server(&t.db).await;
+    let officer = officer_token(&t.db, "3010000").await;
+    let (_, citizen) = inventory::auth::create_account(
+        &t.db,
+        "watcher",
+        None,
+        entity::enums::Role::Citizen,
+        None,
+        "t",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    // The legacy `graphql-ws` subprotocol, as a citizen who is not the requester.
+    let mut ws = connect(addr, "graphql-ws", Some(&citizen)).await;
+    let q = "subscription($id: ID!) { requestUpdated(id: $id) { state fromState request { state requester { displayName } } } }";
+    subscribe(
+        &mut ws,
+        "graphql-ws",
+        "1",
+        q,
+        json!({ "id": gid("DataRequest", 1) }),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The fixture's request 1 is past its decision deadline by now; the institution decides late.
+    let v = http_post(
+        addr,
+        &officer,
+        "mutation($id: ID!) { decideRequest(id: $id, decision: NOT_HELD) { state } }",
+        json!({ "id": gid("DataRequest", 1) }),
+    )
+    .await;
+    assert_eq!(v["data"]["decideRequest"]["state"], "NOT_HELD", "{v}");
+    let got = next_json(&mut ws, Duration::from_secs(10))
+        .await
+        .expect("no request update");
+    assert_eq!(got["type"], "data", "{got}");
+    let u = &got["payload"]["data"]["requestUpdated"];
+    assert_eq!(u["state"], "NOT_HELD");
+    assert_eq!(u["fromState"], "RECEIVED");
+    assert!(
+        u["request"]["requester"].is_null(),
+        "anonymized for this watcher: {u}"
+    );
+
+    // Revoking the watcher's token stops its stream at the next event.
+    let prefix = &citizen[..8];
+    let v = http_post(
+        addr,
+        &citizen,
+        "mutation($p: String!) { revokeToken(prefix: $p) }",
+        json!({ "p": prefix }),
+    )
+    .await;
+    assert_eq!(v["data"]["revokeToken"], true, "{v}");
+    // The requester (the fixture's first citizen) asks for reconsideration: an event for request 1.
+    let requester = inventory::auth::issue_token(&t.db, 1, "t", chrono::Utc::now())
+        .await
+        .unwrap();
+    let v = http_post(
+        addr,
+        &requester,
+        "mutation($id: ID!) { askReconsideration(id: $id, reason: \"보유 확인 요청\") { state } }",
+        json!({ "id": gid("DataRequest", 1) }),
+    )
+    .await;
+    assert_eq!(
+        v["data"]["askReconsideration"]["state"], "RECONSIDERATION",
+        "{v}"
+    );
+    let got = next_json(&mut ws, Duration::from_secs(10))
+        .await
+        .expect("no error after revocation");
+    assert!(got.to_string().contains("revoked"), "{got}");
+    // A revoked token cannot connect again.
+    let mut req = format!("ws://{addr}/graphql/ws")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut ws2, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    ws2.send(Message::text(
+        json!({ "type": "connection_init", "payload": { "token": citizen } }).to_string(),
+    ))
+    .await
+    .unwrap();
+    let refused = next_json(&mut ws2, Duration::from_secs(5)).await;
+    assert!(
+        refused
+            .as_ref()
+            .is_none_or(|v| v["type"] != "connection_ack"),
+        "{refused:?}"
+    );
+    let _ = stop.send(());
+    t.cleanup().await;
+}
+
+/// Two separate server processes on one PostgreSQL database: a change committed through one
+/// reaches a subscriber of the other.
+#[tokio::test]
+async fn cross_instance_delivery_on_postgres() {
+    if !backends().await.contains(&Backend::Postgres) {
+        return;
+    }
+    let t = with_fixture(Backend::Postgres).await;
+    let officer = officer_token(&t.db, "3010000").await;
+    let mut children = Vec::new();
+    let mut addrs = Vec::new();
+    for _ in 0..2 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_inventory"))
+            .args(["serve", "--no-demo", "--bind", &format!("127.0.0.1:{port}")])
+            .env("DATABASE_URL", &t.url)
+            .env("RUST_LOG", "warn")
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        children.push(child);
+        addrs.push(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    // Wait for both to answer.
+    for a in &addrs {
+        let mut up = false;
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(a).await.is_ok() {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(up, "server {a} did not start");
+    }
+    let mut ws = connect(addrs[0], "graphql-transport-ws", None).await;
+    subscribe(
+        &mut ws,
+        "graphql-transport-ws",
+        "1",
+        SUB,
+        json!({ "codes": ["3010000"] }),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let started = std::time::Instant::now();
+    let v = http_post(
+        addrs[1],
+        &officer,
+        CHANGE,
+        json!({ "id": gid("Dataset", 4), "v": 1, "s": "OPEN" }),
+    )
+    .await;
+    assert!(v["errors"].is_null(), "{v}");
+    let got = next_json(&mut ws, Duration::from_secs(10))
+        .await
+        .expect("the other instance's change never arrived");
+    assert_eq!(
+        got["payload"]["data"]["disclosureChanged"]["toStatus"], "OPEN",
+        "{got}"
+    );
+    println!(
+        "cross-instance delivery in {} ms",
+        started.elapsed().as_millis()
+    );
+    for mut c in children {
+        let _ = c.kill().await;
+    }
+    t.cleanup().await;
+}
