@@ -159,4 +159,31 @@ pub const EXAMPLES: &[Example] = &[
 }"#,
         variables: None,
     },
+    Example {
+        title: "Sign up as a citizen (keeps the token: shown once)",
+        query: r#"mutation SignUp {
+  signUp(displayName: "시민 데이터 기자", contact: "reporter@example.org") { token prefix role }
+}"#,
+        variables: None,
+    },
+    Example {
+        title: "File a request for a withheld dataset (needs a citizen token)",
+        query: r#"# Put {"Authorization": "Bearer inv_…"} in the Headers tab first.
+mutation FileRequest($dataset: ID!) {
+  fileRequest(input: { datasetId: $dataset, purpose: "버스 도착 정보 앱" }) {
+    id state decisionDueOn allowedSteps requester { displayName }
+  }
+}"#,
+        variables: Some(r#"{ "dataset": "paste a WITHHELD dataset id here" }"#),
+    },
+    Example {
+        title: "Watch disclosure changes live (subscription)",
+        query: r#"subscription Watch {
+  disclosureChanged {
+    cursor fromStatus toStatus ground { label }
+    dataset { title institution { name } }
+  }
+}"#,
+        variables: None,
+    },
 ];
