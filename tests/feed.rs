@@ -112,3 +112,37 @@ async fn outbox_positions_follow_commit_order() {
         t.cleanup().await;
     }
 }
+
+/// A subscriber that does not keep up is cut off with a bounded buffer, never slowing writers.
+#[tokio::test]
+async fn a_slow_subscriber_is_told_and_dropped_not_buffered() {
+    let t = fresh(Backend::Sqlite).await;
+    let hub = inventory::hub::Hub::start(t.db.clone(), None)
+        .await
+        .unwrap();
+    let mut rx = hub.subscribe();
+    let total = inventory::hub::CHANNEL_CAPACITY + 200;
+    let events: Vec<_> = (0..total as i64)
+        .map(|n| inventory::events::NewEvent {
+            topic: "test",
+            entity_id: n,
+            payload: json!({}),
+        })
+        .collect();
+    let txn = inventory::db::begin_write(&t.db).await.unwrap();
+    inventory::events::append(&txn, events, chrono::Utc::now())
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    // Let the hub catch up with the outbox.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    match rx.recv().await {
+        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+            assert!(n >= 200, "lagged by {n}")
+        }
+        other => panic!("expected the slow receiver to lag, got {other:?}"),
+    }
+    // The writer committed without waiting for the receiver (a broadcast send never blocks),
+    // and the receiver is told how much it missed rather than buffering without bound.
+    t.cleanup().await;
+}
