@@ -237,6 +237,27 @@ pub async fn officer_scope<C: ConnectionTrait>(
     Ok(scope)
 }
 
+/// The institution and every institution below it, confirmed or not (for cycle checks).
+pub async fn officer_scope_all<C: ConnectionTrait>(
+    db: &C,
+    institution_id: i64,
+) -> Result<Vec<i64>, DbErr> {
+    let mut all = vec![institution_id];
+    let mut frontier = vec![institution_id];
+    while !frontier.is_empty() {
+        let children: Vec<i64> = institution::Entity::find()
+            .select_only()
+            .column(institution::Column::Id)
+            .filter(institution::Column::ParentId.is_in(frontier.clone()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        frontier = children.into_iter().filter(|c| !all.contains(c)).collect();
+        all.extend(&frontier);
+    }
+    Ok(all)
+}
+
 /// Checks that the viewer is an officer acting for `institution_id`.
 pub async fn require_officer_for<C: ConnectionTrait>(
     db: &C,

@@ -136,6 +136,16 @@ async fn authorization_matrix() {
             ("answerProposal", "mutation($id: ID!) { answerProposal(id: $id, accept: true) { state } }".into(), json!({ "id": req })),
             ("provideAfterMediation", "mutation($id: ID!) { provideAfterMediation(id: $id) { state } }".into(), json!({ "id": req })),
             ("createToken", "mutation { createToken(input: { role: MEDIATOR, displayName: \"m\" }) { prefix } }".into(), json!({})),
+            ("registerDataset", "mutation { registerDataset(input: { institutionCode: \"3010000\", title: \"주차장 현황\", category: TRANSPORT_LOGISTICS, type: FILE }) { id } }".into(), json!({})),
+            ("updateDataset", "mutation($id: ID!) { updateDataset(input: { datasetId: $id, keywords: [\"버스\"] }) { id } }".into(), json!({ "id": ds })),
+            ("upsertInstitution", "mutation { upsertInstitution(input: { code: \"3020000\", name: \"서울특별시 중구\", parentCode: \"6110000\" }) { id } }".into(), json!({})),
+            ("createCoreDataBundle", "mutation { createCoreDataBundle(input: { name: \"교통\", round: 5 }) { id } }".into(), json!({})),
+            ("setBundleDatasets", "mutation($b: ID!, $d: ID!) { setBundleDatasets(bundleId: $b, add: [$d]) { id } }".into(), json!({ "b": gid("CoreDataBundle", 1), "d": ds })),
+            ("createPlan", "mutation { createPlan(kind: OGP_ACTION_PLAN, name: \"제7차\", startsOn: \"2027-01-01\", endsOn: \"2028-12-31\") { id } }".into(), json!({})),
+            ("createCommitment", "mutation { createCommitment(code: \"KR9999\", title: \"t\") { id } }".into(), json!({})),
+            ("createMilestone", "mutation($c: ID!) { createMilestone(commitmentId: $c, title: \"t\", startsOn: \"2027-01-01\", continuesYearly: true) { id } }".into(), json!({ "c": gid("Commitment", 1) })),
+            ("createTarget", "mutation { createTarget(title: \"t\", metric: WITHHELD_OPENED, baselineOn: \"2027-01-01\", baselineValue: 0, targetValue: 10, dueOn: \"2028-01-01\") { id } }".into(), json!({})),
+            ("updateMilestone", "mutation($m: ID!) { updateMilestone(id: $m, completion: LIMITED) { id } }".into(), json!({ "m": gid("Milestone", 1) })),
         ];
         // Who may pass the permission check of each mutation (state errors count as passing).
         let allowed = |m: &str, who: &str| -> bool {
@@ -153,7 +163,16 @@ async fn authorization_matrix() {
                 | "withdrawMediation" => false,
                 "proposeMediation" | "settleMediation" | "dismissMediation" => who == "mediator",
                 "answerProposal" => who == "officer" || who == "parent_officer",
-                "createToken" => who == "admin",
+                "createToken"
+                | "upsertInstitution"
+                | "createCoreDataBundle"
+                | "setBundleDatasets"
+                | "createPlan"
+                | "createCommitment"
+                | "createMilestone"
+                | "createTarget"
+                | "updateMilestone" => who == "admin",
+                "registerDataset" | "updateDataset" => who == "officer" || who == "parent_officer",
                 _ => unreachable!(),
             }
         };
@@ -579,4 +598,110 @@ async fn requester_data_reaches_only_those_allowed() {
         }
     }
     w.t.cleanup().await;
+}
+
+#[tokio::test]
+async fn registry_upkeep_validates_audits_and_scopes() {
+    for b in backends().await {
+        let w = world(b, common::fixture::at(2026, 11, 2)).await;
+        let officer = Some(w.tokens["officer"].as_str());
+        let admin = Some(w.tokens["admin"].as_str());
+        // An officer registers a withheld dataset of its institution; it is searchable at once.
+        let q = "mutation($s: DisclosureStatus, $g: WithholdingGround, $e: String) { registerDataset(input: { institutionCode: \"3010000\", title: \"불법주정차 단속 원자료\", description: \"차량번호 포함\", category: TRANSPORT_LOGISTICS, type: FILE, keywords: [\"주정차\"], status: $s, ground: $g, explanation: $e }) { id provenance disclosure { status ground { hasLegalBasis } } history { fromStatus toStatus actor } } }";
+        let v = call(&w.app, officer, q, json!({ "s": "WITHHELD" })).await;
+        assert_eq!(
+            code(&v),
+            Some("BAD_USER_INPUT"),
+            "withholding needs a ground: {v}"
+        );
+        let v = call(
+            &w.app,
+            officer,
+            q,
+            json!({ "s": "WITHHELD", "g": "PERSONAL_INFORMATION", "e": "차량번호는 개인정보" }),
+        )
+        .await;
+        let d = &v["data"]["registerDataset"];
+        assert_eq!(d["provenance"], "REGISTERED", "{v}");
+        assert_eq!(d["disclosure"]["status"], "WITHHELD");
+        assert!(d["history"][0]["fromStatus"].is_null());
+        let v = call(
+            &w.app,
+            None,
+            "{ datasets(search: \"주정차\") { totalCount } }",
+            json!({}),
+        )
+        .await;
+        assert_eq!(v["data"]["datasets"]["totalCount"], 1, "{v}");
+        // Another institution's officer may not touch it.
+        let v = call(
+            &w.app,
+            Some(&w.tokens["other_officer"]),
+            "mutation($id: ID!) { updateDataset(input: { datasetId: $id, title: \"x\" }) { id } }",
+            json!({ "id": d["id"] }),
+        )
+        .await;
+        assert_eq!(code(&v), Some("FORBIDDEN"));
+
+        // Admins rename an institution under its code: the former name is kept.
+        let v = call(&w.app, admin, "mutation { upsertInstitution(input: { code: \"3010000\", name: \"종로구청\", parentCode: \"6110000\", parentConfirmed: true }) { name formerNames { name } parentConfirmed } }", json!({})).await;
+        assert_eq!(
+            v["data"]["upsertInstitution"]["formerNames"][0]["name"], "서울특별시 종로구",
+            "{v}"
+        );
+        // A parent below the institution would make a cycle.
+        let v = call(&w.app, admin, "mutation { upsertInstitution(input: { code: \"6110000\", name: \"서울특별시\", parentCode: \"3010000\" }) { name } }", json!({})).await;
+        assert_eq!(code(&v), Some("BAD_USER_INPUT"), "{v}");
+        assert!(
+            v["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("cycle")
+        );
+        // An unconfirmed parent link takes the parent's officers' scope away.
+        call(&w.app, admin, "mutation { upsertInstitution(input: { code: \"3010000\", name: \"종로구청\", parentCode: \"6110000\", parentConfirmed: false }) { name } }", json!({})).await;
+        let v = call(
+            &w.app,
+            Some(&w.tokens["parent_officer"]),
+            "mutation($id: ID!) { updateDataset(input: { datasetId: $id, title: \"x\" }) { id } }",
+            json!({ "id": d["id"] }),
+        )
+        .await;
+        assert_eq!(code(&v), Some("FORBIDDEN"), "{v}");
+
+        // Plans, bundles, milestones and targets validate their input.
+        let v = call(&w.app, admin, "mutation { createPlan(kind: OGP_ACTION_PLAN, name: \"x\", startsOn: \"2028-01-01\", endsOn: \"2027-01-01\") { id } }", json!({})).await;
+        assert_eq!(code(&v), Some("BAD_USER_INPUT"));
+        let v = call(
+            &w.app,
+            admin,
+            "mutation { createCoreDataBundle(input: { name: \"x\", round: 7 }) { id } }",
+            json!({}),
+        )
+        .await;
+        assert_eq!(code(&v), Some("BAD_USER_INPUT"));
+        let v = call(&w.app, admin, "mutation { createCommitment(code: \"KR0068\", title: \"공공데이터 개방 확대\") { id code } }", json!({})).await;
+        let c = v["data"]["createCommitment"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let v = call(
+            &w.app,
+            admin,
+            "mutation { createCommitment(code: \"KR0068\", title: \"again\") { id } }",
+            json!({}),
+        )
+        .await;
+        assert_eq!(code(&v), Some("CONFLICT"));
+        let v = call(&w.app, admin, "mutation($c: ID!) { createMilestone(commitmentId: $c, title: \"목록 공개\", startsOn: \"2027-01-01\", endsOn: \"2027-12-31\") { id completion } }", json!({ "c": c })).await;
+        assert_eq!(
+            v["data"]["createMilestone"]["completion"], "NOT_STARTED",
+            "{v}"
+        );
+        // Every change left an audit event without personal data.
+        let audits =
+            common::count(&w.t.db, "SELECT COUNT(*) FROM outbox WHERE topic = 'audit'").await;
+        assert!(audits >= 4, "{audits}");
+        w.t.cleanup().await;
+    }
 }

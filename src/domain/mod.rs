@@ -6,6 +6,7 @@ pub mod disclosure;
 pub mod institutions;
 pub mod labels;
 pub mod plans;
+pub mod registry;
 pub mod requests;
 pub mod search;
 pub mod signup;

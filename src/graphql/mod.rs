@@ -6,12 +6,18 @@ pub mod loaders;
 pub mod mutation;
 pub mod prefetch;
 pub mod query;
+pub mod registry;
 pub mod subscription;
 pub mod types;
 
 use async_graphql::{Schema, SchemaBuilder};
 
-pub use mutation::MutationRoot;
+/// Every change: sign-up and tokens, disclosures, the request workflow, and registry upkeep.
+/// Each mutation checks the caller, writes all or nothing, and leaves a history, request or
+/// audit event.
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(mutation::WorkflowMutation, registry::RegistryMutation);
 pub use query::QueryRoot;
 pub use subscription::SubscriptionRoot;
 
@@ -28,7 +34,7 @@ pub const MAX_COMPLEXITY: usize = 10_000;
 
 /// The schema with its limits and no data: enough for SDL export and tests without a database.
 pub fn schema() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
-    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+    Schema::build(QueryRoot, MutationRoot::default(), SubscriptionRoot)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
 }

@@ -19,9 +19,9 @@ use crate::domain::disclosure::{self, Change, ChangeError};
 use crate::domain::workflow::{self, Action, Caller, Decision, WorkflowError};
 use crate::error::ApiError;
 
-/// Every change: sign-up and tokens, disclosures, and the request workflow.
+/// Sign-up and tokens, disclosures, and the request workflow.
 #[derive(Default)]
-pub struct MutationRoot;
+pub struct WorkflowMutation;
 
 /// Roles of API accounts.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -143,7 +143,7 @@ fn map_flow(e: WorkflowError) -> ApiError {
     }
 }
 
-fn viewer<'a>(ctx: &'a Context<'_>) -> &'a Viewer {
+pub(crate) fn viewer<'a>(ctx: &'a Context<'_>) -> &'a Viewer {
     ctx.data_unchecked::<Viewer>()
 }
 
@@ -188,10 +188,8 @@ const OFFICER: &[DbRole] = &[DbRole::Officer];
 const MEDIATOR: &[DbRole] = &[DbRole::Mediator];
 const PARTIES: &[DbRole] = &[DbRole::Citizen, DbRole::Officer];
 
-/// Every change: sign-up and tokens, disclosures, and the request workflow. Each mutation
-/// checks the caller, writes all or nothing, and leaves a history or request event.
-#[Object(name = "Mutation")]
-impl MutationRoot {
+#[Object]
+impl WorkflowMutation {
     /// Creates a citizen account and its token (shown once). Anyone may sign up; sign-ups are
     /// limited per client address.
     async fn sign_up(
@@ -222,6 +220,9 @@ impl MutationRoot {
             now,
         )
         .await?;
+        crate::domain::registry::audit(&txn, "anonymous", "signUp", "account", acct.id, now)
+            .await
+            .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(IssuedToken {
             prefix: token[..8].to_string(),
@@ -264,6 +265,16 @@ impl MutationRoot {
             now,
         )
         .await?;
+        crate::domain::registry::audit(
+            &txn,
+            &viewer(ctx).actor_label(),
+            "createToken",
+            "account",
+            acct.id,
+            now,
+        )
+        .await
+        .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(IssuedToken {
             prefix: token[..8].to_string(),
@@ -306,6 +317,16 @@ impl MutationRoot {
         }
         let txn = begin_write(db).await.map_err(ApiError::from)?;
         for t in mine {
+            crate::domain::registry::audit(
+                &txn,
+                &v.actor_label(),
+                "revokeToken",
+                "api_token",
+                t.id,
+                now,
+            )
+            .await
+            .map_err(ApiError::from)?;
             let mut m: api_token::ActiveModel = t.into();
             m.revoked_at = sea_orm::ActiveValue::Set(Some(now));
             sea_orm::ActiveModelTrait::update(m, &txn)
