@@ -217,24 +217,7 @@ pub async fn officer_scope<C: ConnectionTrait>(
     db: &C,
     institution_id: i64,
 ) -> Result<Vec<i64>, DbErr> {
-    let mut scope = vec![institution_id];
-    let mut frontier = vec![institution_id];
-    while !frontier.is_empty() {
-        let children: Vec<i64> = institution::Entity::find()
-            .select_only()
-            .column(institution::Column::Id)
-            .filter(institution::Column::ParentId.is_in(frontier.clone()))
-            .filter(institution::Column::ParentConfirmed.eq(true))
-            .into_tuple()
-            .all(db)
-            .await?;
-        frontier = children
-            .into_iter()
-            .filter(|c| !scope.contains(c))
-            .collect();
-        scope.extend(&frontier);
-    }
-    Ok(scope)
+    below(db, institution_id, true).await
 }
 
 /// The institution and every institution below it, confirmed or not (for cycle checks).
@@ -242,16 +225,25 @@ pub async fn officer_scope_all<C: ConnectionTrait>(
     db: &C,
     institution_id: i64,
 ) -> Result<Vec<i64>, DbErr> {
+    below(db, institution_id, false).await
+}
+
+async fn below<C: ConnectionTrait>(
+    db: &C,
+    institution_id: i64,
+    confirmed_only: bool,
+) -> Result<Vec<i64>, DbErr> {
     let mut all = vec![institution_id];
     let mut frontier = vec![institution_id];
     while !frontier.is_empty() {
-        let children: Vec<i64> = institution::Entity::find()
+        let mut q = institution::Entity::find()
             .select_only()
             .column(institution::Column::Id)
-            .filter(institution::Column::ParentId.is_in(frontier.clone()))
-            .into_tuple()
-            .all(db)
-            .await?;
+            .filter(institution::Column::ParentId.is_in(frontier.clone()));
+        if confirmed_only {
+            q = q.filter(institution::Column::ParentConfirmed.eq(true));
+        }
+        let children: Vec<i64> = q.into_tuple().all(db).await?;
         frontier = children.into_iter().filter(|c| !all.contains(c)).collect();
         all.extend(&frontier);
     }

@@ -72,16 +72,13 @@ pub async fn reindex<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<(), DbEr
         return Ok(());
     }
     ensure_positions(db).await?;
+    unindex(db, ids).await?;
     for chunk in ids.chunks(500) {
         let list = chunk
             .iter()
             .map(i64::to_string)
             .collect::<Vec<_>>()
             .join(",");
-        db.execute_unprepared(&format!(
-            "DELETE FROM search_gram WHERE dataset_id IN ({list})"
-        ))
-        .await?;
         db.execute_unprepared(&insert_sql(
             db.get_database_backend(),
             &format!("d.id IN ({list})"),

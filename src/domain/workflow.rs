@@ -16,12 +16,9 @@
 //! ```
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::{
-    DatasetType, DisclosureStatus, Provenance, RequestState, Role, WithholdingGround,
-};
+use entity::enums::{DatasetType, DisclosureStatus, RequestState, Role, WithholdingGround};
 use entity::{
-    data_request, dataset, disclosure, disclosure_event, request_event, request_follower,
-    request_supporter,
+    data_request, dataset, disclosure, request_event, request_follower, request_supporter,
 };
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
@@ -33,8 +30,8 @@ use crate::clock::seoul_date;
 use crate::domain::deadlines::Deadlines;
 use crate::domain::disclosure::{self as disclosure_change, Change, ChangeError};
 
+use crate::domain::registry;
 use crate::domain::requests::OPEN_STATES;
-use crate::domain::{search, text};
 use crate::events;
 
 /// Outbox topic of request changes.
@@ -766,80 +763,30 @@ async fn register_unlisted<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<i64, WorkflowError> {
     let desc = r.unlisted_description.clone().unwrap_or_default();
-    let title: String = desc.chars().take(100).collect();
-    let d = dataset::ActiveModel {
-        id: NotSet,
-        portal_key: Set(None),
-        title: Set(title.clone()),
-        description: Set(desc.clone()),
-        institution_id: Set(r.institution_id),
-        category: Set(entity::enums::Category::PublicAdministration),
-        dataset_type: Set(DatasetType::File),
-        keywords: Set(String::new()),
-        format: Set(None),
-        national_core: Set(false),
-        standard: Set(false),
-        licence: Set(None),
-        update_frequency: Set(None),
-        registered_on: Set(Some(seoul_date(now))),
-        modified_on: Set(Some(seoul_date(now))),
-        views: Set(None),
-        downloads: Set(None),
-        portal_url: Set(None),
-        listed: Set(true),
-        provenance: Set(Provenance::Registered),
-        source_file: Set(None),
-        import_run_id: Set(None),
-        search_title: Set(text::search_title(&title, "")),
-        search_body: Set(text::normalize(&desc)),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
-    disclosure::Entity::insert(disclosure::ActiveModel {
-        dataset_id: Set(d.id),
-        status: Set(DisclosureStatus::Open),
-        ground: Set(None),
-        legal_basis: Set(None),
-        explanation: Set(Some(format!(
-            "registered when request {} was provided",
-            r.id
-        ))),
-        mitigation: Set(String::new()),
-        planned_open_on: Set(None),
-        next_review_on: Set(None),
-        version: Set(1),
-        updated_at: Set(now),
-    })
-    .exec(txn)
-    .await?;
-    let ev = disclosure_event::ActiveModel {
-        id: NotSet,
-        dataset_id: Set(d.id),
-        from_status: Set(None),
-        to_status: Set(DisclosureStatus::Open),
-        ground: Set(None),
-        explanation: Set(Some(format!(
-            "registered when request {} was provided",
-            r.id
-        ))),
-        actor: Set(caller.label.clone()),
-        actor_account_id: Set(Some(caller.account_id)),
-        occurred_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
-    search::reindex(txn, &[d.id]).await?;
-    events::append(
-        txn,
-        vec![events::NewEvent {
-            topic: events::DISCLOSURE,
-            entity_id: d.id,
-            payload: events::disclosure_payload(&ev, d.institution_id, &d.category.to_value()),
-        }],
-        now,
-    )
-    .await?;
-    Ok(d.id)
+    let d = registry::NewDataset {
+        institution_id: r.institution_id,
+        title: desc.chars().take(100).collect(),
+        description: desc,
+        category: entity::enums::Category::PublicAdministration,
+        dataset_type: DatasetType::File,
+        keywords: Vec::new(),
+        format: None,
+        disclosure: Change {
+            status: DisclosureStatus::Open,
+            ground: None,
+            explanation: Some(format!("registered when request {} was provided", r.id)),
+            mitigation: Vec::new(),
+            planned_open_on: None,
+            next_review_on: None,
+        },
+    };
+    let ds = registry::register_dataset(txn, d, &caller.label, caller.account_id, now)
+        .await
+        .map_err(|e| match e {
+            registry::RegistryError::Invalid(m) => WorkflowError::Invalid(m),
+            registry::RegistryError::NotFound(m) => WorkflowError::NotFound(m),
+            registry::RegistryError::Conflict(m) => WorkflowError::Conflict(m),
+            registry::RegistryError::Db(e) => WorkflowError::Db(e),
+        })?;
+    Ok(ds.id)
 }
