@@ -291,6 +291,18 @@ impl MigrationTrait for Migration {
             &[Disclosure::Ground],
         ))
         .await?;
+        // Covers the facet and statistics joins (status and ground by dataset) without reading
+        // the rows, whose explanations make them wide.
+        m.create_index(index(
+            "disclosure_cover",
+            Disclosure::Table,
+            &[
+                Disclosure::DatasetId,
+                Disclosure::Status,
+                Disclosure::Ground,
+            ],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()

@@ -211,6 +211,8 @@ pub struct Turnaround {
     pub within_deadline: u64,
     /// Awaiting the institution past the deadline, as of `today`.
     pub overdue: u64,
+    /// Of those, more than 30 days past the deadline.
+    pub long_overdue: u64,
 }
 
 pub async fn turnaround<C: ConnectionTrait>(
@@ -232,11 +234,13 @@ pub async fn turnaround<C: ConnectionTrait>(
     let scope = request_scope(&mut sql, q, search);
     let awaiting = sql.params(AWAITING_INSTITUTION.iter().map(|s| s.to_value()));
     let today_p = sql.param(today);
+    let long_p = sql.param(today - chrono::Days::new(30));
     sql.push(&format!(
         "SELECT SUM(CASE WHEN r.decided_at IS NOT NULL THEN 1 ELSE 0 END), \
                 CAST(AVG(CASE WHEN r.decided_at IS NOT NULL THEN {days} END) AS DOUBLE PRECISION), \
                 SUM(CASE WHEN r.decided_at IS NOT NULL AND {decided_day} <= r.decision_due_on THEN 1 ELSE 0 END), \
-                SUM(CASE WHEN r.state IN ({awaiting}) AND r.decision_due_on < {today_p} THEN 1 ELSE 0 END) \
+                SUM(CASE WHEN r.state IN ({awaiting}) AND r.decision_due_on < {today_p} THEN 1 ELSE 0 END), \
+                SUM(CASE WHEN r.state IN ({awaiting}) AND r.decision_due_on < {long_p} THEN 1 ELSE 0 END) \
          FROM data_request r WHERE {scope}"
     ));
     let Some(r) = db.query_one_raw(sql.statement()).await? else {
@@ -247,5 +251,6 @@ pub async fn turnaround<C: ConnectionTrait>(
         average_days: r.try_get_by_index::<Option<f64>>(1)?,
         within_deadline: r.try_get_by_index::<Option<i64>>(2)?.unwrap_or(0) as u64,
         overdue: r.try_get_by_index::<Option<i64>>(3)?.unwrap_or(0) as u64,
+        long_overdue: r.try_get_by_index::<Option<i64>>(4)?.unwrap_or(0) as u64,
     })
 }

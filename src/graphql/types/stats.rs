@@ -85,6 +85,8 @@ pub struct Turnaround {
     pub decided_within_deadline: u64,
     /// Awaiting the institution past the decision deadline today.
     pub overdue: u64,
+    /// Of those, more than 30 days past it.
+    pub long_overdue: u64,
 }
 
 impl Stats {
@@ -287,6 +289,7 @@ impl Stats {
             average_days: t.average_days.map(|d| (d * 10.0).round() / 10.0),
             decided_within_deadline: t.within_deadline,
             overdue: t.overdue,
+            long_overdue: t.long_overdue,
         })
     }
 }
