@@ -126,6 +126,10 @@ async fn officer_token(db: &sea_orm::DatabaseConnection, code: &str) -> String {
     .1
 }
 
+/// The cursor before the first outbox event: subscribing "after" it replays everything committed
+/// so far, so a test does not depend on how soon the server registers the subscription.
+const START: &str = "eyJmIjowfQ"; // base64url of {"f":0}
+
 const CHANGE: &str = "mutation($id: ID!, $v: Int!, $s: DisclosureStatus!) { changeDisclosure(input: { datasetId: $id, expectedVersion: $v, status: $s }) { disclosure { version } } }";
 const SUB: &str = "subscription($codes: [String!], $after: String) { disclosureChanged(filter: { institutionCode: $codes }, after: $after) { cursor fromStatus toStatus dataset { portalKey } } }";
 
@@ -142,10 +146,9 @@ async fn filters_commit_only_delivery_and_resume() {
             "graphql-transport-ws",
             "1",
             SUB,
-            json!({ "codes": ["3010000"] }),
+            json!({ "codes": ["3010000"], "after": START }),
         )
         .await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
 
         // A rolled-back change never reaches subscribers.
         {
@@ -284,16 +287,15 @@ async fn legacy_protocol_request_updates_and_revoked_tokens() {
     .unwrap();
     // The legacy `graphql-ws` subprotocol, as a citizen who is not the requester.
     let mut ws = connect(addr, "graphql-ws", Some(&citizen)).await;
-    let q = "subscription($id: ID!) { requestUpdated(id: $id) { state fromState request { state requester { displayName } } } }";
+    let q = "subscription($id: ID!, $after: String) { requestUpdated(id: $id, after: $after) { state fromState request { state requester { displayName } } } }";
     subscribe(
         &mut ws,
         "graphql-ws",
         "1",
         q,
-        json!({ "id": gid("DataRequest", 1) }),
+        json!({ "id": gid("DataRequest", 1), "after": START }),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
     // The fixture's request 1 is past its decision deadline by now; the institution decides late.
     let v = http_post(
         addr,
@@ -414,10 +416,9 @@ async fn cross_instance_delivery_on_postgres() {
         "graphql-transport-ws",
         "1",
         SUB,
-        json!({ "codes": ["3010000"] }),
+        json!({ "codes": ["3010000"], "after": START }),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
     let started = std::time::Instant::now();
     let v = http_post(
         addrs[1],
