@@ -82,6 +82,72 @@ pub fn role_name(r: &Role) -> &'static str {
     }
 }
 
+/// Characters of a token kept in the clear to recognize it: `inv_` and 8 more (48 random bits,
+/// so prefixes of different tokens practically never collide).
+pub const PREFIX_LEN: usize = 12;
+
+/// The recognizable prefix of a token.
+pub fn prefix_of(token: &str) -> String {
+    token.chars().take(PREFIX_LEN).collect()
+}
+
+/// Revokes the caller's token named by `which` (its prefix, or the whole token); admins may name
+/// anyone's. Refuses a prefix that names several tokens. Audited; returns the revoked token's id.
+pub async fn revoke<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    actor_label: &str,
+    which: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, ApiError> {
+    let which = which.trim();
+    if which.chars().count() < 8 {
+        return Err(ApiError::bad_input(
+            "name the token by its prefix (as shown when it was created) or the whole token",
+        ));
+    }
+    let by_hash = which.chars().count() > PREFIX_LEN;
+    let q = if by_hash {
+        api_token::Entity::find().filter(api_token::Column::TokenHash.eq(hash_token(which)))
+    } else {
+        api_token::Entity::find().filter(api_token::Column::Prefix.eq(which))
+    };
+    let mine: Vec<api_token::Model> = q
+        .all(txn)
+        .await?
+        .into_iter()
+        .filter(|t| actor.role == Role::Admin || t.account_id == actor.account_id)
+        .collect();
+    let t = match mine.as_slice() {
+        [] => {
+            return Err(ApiError::NotFound(format!(
+                "no token of yours {} '{}'",
+                if by_hash { "matches" } else { "has the prefix" },
+                if by_hash {
+                    prefix_of(which)
+                } else {
+                    which.to_string()
+                }
+            )));
+        }
+        [t] => t.clone(),
+        many => {
+            return Err(ApiError::Conflict(format!(
+                "the prefix '{which}' names {} tokens; give the whole token instead",
+                many.len()
+            )));
+        }
+    };
+    if t.revoked_at.is_none() {
+        let mut m: api_token::ActiveModel = t.clone().into();
+        m.revoked_at = Set(Some(now));
+        m.update(txn).await?;
+        crate::domain::registry::audit(txn, actor_label, "revokeToken", "api_token", t.id, now)
+            .await?;
+    }
+    Ok(t.id)
+}
+
 /// A new random token and its stored hash.
 pub fn new_token() -> (String, String) {
     let mut raw = [0u8; 32];
@@ -201,7 +267,7 @@ pub async fn issue_token<C: ConnectionTrait>(
         id: NotSet,
         account_id: Set(account_id),
         token_hash: Set(hash),
-        prefix: Set(token[..8].to_string()),
+        prefix: Set(prefix_of(&token)),
         label: Set(label.chars().take(100).collect()),
         created_at: Set(now),
         revoked_at: Set(None),

@@ -20,10 +20,10 @@ const SQLITE_POOL: u32 = 8;
 /// Pool size for PostgreSQL, per server instance.
 const POSTGRES_POOL: u32 = 16;
 
-/// Opens a pool on `url`, creating the SQLite file's folder when needed.
 /// Page cache per SQLite connection (negative: KiB), 64 MiB.
 pub const SQLITE_CACHE_KIB: &str = "-65536";
 
+/// Opens a pool on `url`, creating the SQLite file's folder when needed.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_string());
     opts.sqlx_logging(false)
@@ -68,6 +68,30 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     })
     .await
+}
+
+/// Serializes write transactions that check-then-insert on the same `key` within `scope` (one
+/// open request per citizen and dataset, sign-ups per address): on PostgreSQL a
+/// transaction-scoped advisory lock, held until commit or rollback; on SQLite nothing, since
+/// `BEGIN IMMEDIATE` already lets one writer in at a time.
+pub async fn lock_for_check<C: ConnectionTrait>(
+    txn: &C,
+    scope: &str,
+    key: &str,
+) -> Result<(), DbErr> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("{scope}\0{key}").as_bytes());
+    let id = i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
+    txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [id.into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 /// The file path of an `sqlite://` URL, if it names a file.

@@ -46,11 +46,7 @@ impl Hub {
             let wake = hub.wake.clone();
             tokio::spawn(async move { listen(url, wake).await });
         }
-        let poll = if backend == DbBackend::Postgres {
-            Duration::from_secs(2)
-        } else {
-            Duration::from_millis(200)
-        };
+        let poll = poll_interval(backend);
         let h = hub.clone();
         tokio::spawn(async move { h.follow(db, start, poll).await });
         Ok(hub)
@@ -87,6 +83,23 @@ impl Hub {
                 _ = tokio::time::sleep(poll) => {}
             }
         }
+    }
+}
+
+/// How often the hub looks at the outbox without being woken: 2 s on PostgreSQL (a safety net
+/// behind `LISTEN`), 200 ms on SQLite. `INVENTORY_OUTBOX_POLL_MS` overrides it (the cross-instance
+/// test sets it very high to prove that notifications alone deliver).
+fn poll_interval(backend: DbBackend) -> Duration {
+    if let Some(ms) = std::env::var("INVENTORY_OUTBOX_POLL_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        return Duration::from_millis(ms.max(10));
+    }
+    if backend == DbBackend::Postgres {
+        Duration::from_secs(2)
+    } else {
+        Duration::from_millis(200)
     }
 }
 

@@ -105,12 +105,32 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     state.start_hub().await.map_err(std::io::Error::other)?;
-    axum::serve(
+    let sweeper = tokio::spawn(sweep_deadlines(state.db.clone(), state.clock.clone()));
+    let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    sweeper.abort();
+    served
+}
+
+/// How often a server records mediation proposals that lapsed unanswered.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Records lapsed mediation proposals now and then (queries show them lapsed at once anyway;
+/// this makes the lapse an event that subscribers and the history see). Several instances may
+/// sweep together: each lapse is recorded once.
+async fn sweep_deadlines(db: DatabaseConnection, clock: SharedClock) {
+    loop {
+        match domain::workflow::lapse_expired(&db, clock.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(lapsed = n, "recorded lapsed mediation proposals"),
+            Err(e) => tracing::warn!(error = %e, "sweeping lapsed proposals failed"),
+        }
+        tokio::time::sleep(SWEEP_EVERY).await;
+    }
 }
 
 /// Connects, migrates, and fills an empty inventory with the demo at `demo_scale` (if given).

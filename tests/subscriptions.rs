@@ -318,7 +318,7 @@ async fn legacy_protocol_request_updates_and_revoked_tokens() {
     );
 
     // Revoking the watcher's token stops its stream at the next event.
-    let prefix = &citizen[..8];
+    let prefix = inventory::auth::prefix_of(&citizen);
     let v = http_post(
         addr,
         &citizen,

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::Request;
 use common::{Backend, backends, with_fixture};
 use http_body_util::BodyExt;
-use inventory::clock::ManualClock;
+use inventory::clock::{Clock, ManualClock};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -87,7 +87,7 @@ async fn world(b: Backend, now: chrono::DateTime<chrono::Utc>) -> World {
             v["data"]["signUp"]["token"].as_str().unwrap().to_string(),
         );
     }
-    let prefix = &tokens["revoked"][..8];
+    let prefix = inventory::auth::prefix_of(&tokens["revoked"]);
     let v = call(
         &app,
         Some(&tokens["admin"]),
@@ -288,6 +288,49 @@ async fn the_whole_lifecycle_with_deadlines_across_weekends_and_holidays() {
         let v = call(&w.app, citizen, "mutation($id: ID!) { askReconsideration(id: $id, reason: \"기한 경과\") { state dueOn } }", json!({ "id": id })).await;
         assert_eq!(
             v["data"]["askReconsideration"]["state"], "RECONSIDERATION",
+            "{v}"
+        );
+        // Asked on Tue 09-29: the answer is due in 7 days, Tue 10-06. Not overdue meanwhile,
+        // although the decision deadline lies behind.
+        let recon_due = v["data"]["askReconsideration"]["dueOn"].as_str().unwrap();
+        assert_eq!(recon_due, "2026-10-06", "{v}");
+        let v = call(&w.app, None, STATE, json!({ "id": id })).await;
+        assert_eq!(v["data"]["node"]["overdue"], false, "{v}");
+        let v = call(
+            &w.app,
+            None,
+            "{ institution(code: \"3010000\") { record { requestsOverdue } } }",
+            json!({}),
+        )
+        .await;
+        let overdue_before = v["data"]["institution"]["record"]["requestsOverdue"].clone();
+        // Unanswered past its deadline it is overdue, counts as a refusal, and mediation opens.
+        w.clock.set(
+            chrono::DateTime::parse_from_rfc3339("2026-10-07T01:00:00Z")
+                .unwrap()
+                .into(),
+        );
+        let v = call(&w.app, None, STATE, json!({ "id": id })).await;
+        assert_eq!(v["data"]["node"]["overdue"], true, "{v}");
+        assert!(
+            v["data"]["node"]["allowedSteps"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("apply for mediation")),
+            "{v}"
+        );
+        let v = call(
+            &w.app,
+            None,
+            "{ institution(code: \"3010000\") { record { requestsOverdue } } }",
+            json!({}),
+        )
+        .await;
+        assert_eq!(
+            v["data"]["institution"]["record"]["requestsOverdue"]
+                .as_u64()
+                .unwrap(),
+            overdue_before.as_u64().unwrap_or(0) + 1,
             "{v}"
         );
         // An invalid step names the state and what is allowed.
@@ -573,7 +616,8 @@ async fn requester_data_reaches_only_those_allowed() {
         ("citizen", true),
         ("officer", true),
         ("parent_officer", true),
-        ("mediator", true),
+        // The committee handles a request only once it goes to mediation.
+        ("mediator", false),
     ] {
         let tok = if who == "anonymous" {
             None
@@ -597,7 +641,195 @@ async fn requester_data_reaches_only_those_allowed() {
             }
         }
     }
+    // Refused, then taken to mediation: now the committee sees who asked.
+    let v = call(&w.app, Some(&w.tokens["officer"]), "mutation($id: ID!) { decideRequest(id: $id, decision: REFUSED, ground: BUSINESS_SECRET, wording: \"영업비밀\") { state } }", json!({ "id": id })).await;
+    assert_eq!(v["data"]["decideRequest"]["state"], "REFUSED", "{v}");
+    let v = call(
+        &w.app,
+        Some(&w.tokens["citizen"]),
+        "mutation($id: ID!) { applyForMediation(id: $id, reason: \"공익\") { state } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(
+        v["data"]["applyForMediation"]["state"], "MEDIATION_APPLIED",
+        "{v}"
+    );
+    for p in paths {
+        let v = call(&w.app, Some(&w.tokens["mediator"]), p, json!({ "id": id })).await;
+        assert!(
+            v.to_string().contains("x@example.org"),
+            "mediator via {p}: {v}"
+        );
+        let v = call(&w.app, Some(&w.tokens["admin"]), p, json!({ "id": id })).await;
+        assert!(
+            !v.to_string().contains("x@example.org"),
+            "admin via {p}: {v}"
+        );
+    }
     w.t.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_proposal_left_unanswered_lapses_by_itself() {
+    for b in backends().await {
+        let w = world(b, common::fixture::at(2026, 11, 2)).await;
+        let citizen = Some(w.tokens["citizen"].as_str());
+        let officer = Some(w.tokens["officer"].as_str());
+        let v = call(&w.app, citizen, FILE, json!({ "id": gid("Dataset", 4) })).await;
+        let id = v["data"]["fileRequest"]["id"].as_str().unwrap().to_string();
+        call(&w.app, officer, "mutation($id: ID!) { decideRequest(id: $id, decision: REFUSED, ground: PERSONAL_INFORMATION, wording: \"개인정보\") { state } }", json!({ "id": id })).await;
+        let v = call(
+            &w.app,
+            citizen,
+            "mutation($id: ID!) { applyForMediation(id: $id, reason: \"r\") { state } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(
+            v["data"]["applyForMediation"]["state"], "MEDIATION_APPLIED",
+            "{v}"
+        );
+        let v = call(&w.app, Some(&w.tokens["mediator"]), "mutation($id: ID!) { proposeMediation(id: $id, terms: \"가명처리 후 제공\") { dueOn } }", json!({ "id": id })).await;
+        let due: chrono::NaiveDate = v["data"]["proposeMediation"]["dueOn"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        // Nothing lapses before the end of the due day.
+        w.clock.set(due.and_hms_opt(14, 0, 0).unwrap().and_utc());
+        assert_eq!(
+            inventory::domain::workflow::lapse_expired(&w.t.db, w.clock.now())
+                .await
+                .unwrap(),
+            0
+        );
+        let v = call(&w.app, None, STATE, json!({ "id": id })).await;
+        assert_eq!(v["data"]["node"]["state"], "MEDIATION_PROPOSED", "{v}");
+        // The day after, queries show it lapsed at once, before anything is recorded.
+        w.clock.set(
+            (due + chrono::Days::new(1))
+                .and_hms_opt(1, 0, 0)
+                .unwrap()
+                .and_utc(),
+        );
+        let v = call(&w.app, None, STATE, json!({ "id": id })).await;
+        assert_eq!(v["data"]["node"]["state"], "MEDIATION_LAPSED", "{v}");
+        assert_eq!(
+            v["data"]["node"]["overdue"], false,
+            "lapsed, not overdue: {v}"
+        );
+        assert_eq!(
+            v["data"]["node"]["allowedSteps"],
+            json!(["none (the request is closed)"]),
+            "{v}"
+        );
+        // The sweep records the lapse once, by the system, with an outbox event.
+        let events_before = common::count(
+            &w.t.db,
+            "SELECT COUNT(*) FROM outbox WHERE topic = 'request'",
+        )
+        .await;
+        let db = w.t.db.clone();
+        let now = w.clock.now();
+        let (a, b2) = tokio::join!(
+            inventory::domain::workflow::lapse_expired(&db, now),
+            inventory::domain::workflow::lapse_expired(&db, now)
+        );
+        assert_eq!(a.unwrap() + b2.unwrap(), 1, "two sweepers record one lapse");
+        assert_eq!(
+            inventory::domain::workflow::lapse_expired(&w.t.db, now)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            common::count(
+                &w.t.db,
+                "SELECT COUNT(*) FROM request_event WHERE to_state = 'MEDIATION_LAPSED' AND actor_role = 'system' AND actor_account_id IS NULL",
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            common::count(
+                &w.t.db,
+                "SELECT COUNT(*) FROM outbox WHERE topic = 'request'",
+            )
+            .await,
+            events_before + 1
+        );
+        let v = call(
+            &w.app,
+            citizen,
+            "mutation($id: ID!) { answerProposal(id: $id, accept: true) { state } }",
+            json!({ "id": id }),
+        )
+        .await;
+        let msg = v["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(msg.contains("MEDIATION_LAPSED"), "{v}");
+        w.t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn tokens_are_revoked_by_an_unambiguous_prefix_or_whole() {
+    for b in backends().await {
+        let w = world(b, common::fixture::at(2026, 11, 2)).await;
+        let citizen = w.tokens["citizen"].clone();
+        let other = w.tokens["other_citizen"].clone();
+        // Too short to name one token.
+        let v = call(
+            &w.app,
+            Some(&citizen),
+            "mutation($p: String!) { revokeToken(prefix: $p) }",
+            json!({ "p": "inv_" }),
+        )
+        .await;
+        assert_eq!(code(&v), Some("BAD_USER_INPUT"), "{v}");
+        // Someone else's token is not yours to revoke.
+        let v = call(
+            &w.app,
+            Some(&citizen),
+            "mutation($p: String!) { revokeToken(prefix: $p) }",
+            json!({ "p": inventory::auth::prefix_of(&other) }),
+        )
+        .await;
+        assert_eq!(code(&v), Some("NOT_FOUND"), "{v}");
+        assert!(!v.to_string().contains(&other), "never echo a token: {v}");
+        // The whole token works too, and it stops working at once.
+        let v = call(
+            &w.app,
+            Some(&citizen),
+            "mutation($p: String!) { revokeToken(prefix: $p) }",
+            json!({ "p": citizen }),
+        )
+        .await;
+        assert_eq!(v["data"]["revokeToken"], true, "{v}");
+        assert!(!v.to_string().contains(&citizen[4..]), "{v}");
+        let v = call(
+            &w.app,
+            Some(&citizen),
+            "{ dataRequests(first: 1) { totalCount } }",
+            json!({}),
+        )
+        .await;
+        assert_eq!(code(&v), Some("UNAUTHENTICATED"), "{v}");
+        // An ambiguous prefix (two tokens stored with the same one) is refused, not guessed.
+        let sql = "UPDATE api_token SET prefix = 'inv_SAMEPREF' WHERE id IN (SELECT id FROM api_token ORDER BY id LIMIT 2)";
+        sea_orm::ConnectionTrait::execute_unprepared(&w.t.db, sql)
+            .await
+            .unwrap();
+        let v = call(
+            &w.app,
+            Some(&w.tokens["admin"]),
+            "mutation($p: String!) { revokeToken(prefix: $p) }",
+            json!({ "p": "inv_SAMEPREF" }),
+        )
+        .await;
+        assert_eq!(code(&v), Some("CONFLICT"), "{v}");
+        w.t.cleanup().await;
+    }
 }
 
 #[tokio::test]
@@ -702,6 +934,26 @@ async fn registry_upkeep_validates_audits_and_scopes() {
         let audits =
             common::count(&w.t.db, "SELECT COUNT(*) FROM outbox WHERE topic = 'audit'").await;
         assert!(audits >= 4, "{audits}");
+        w.t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn the_same_citizen_filing_twice_at_once_gets_one_request() {
+    for b in backends().await {
+        let w = world(b, common::fixture::at(2026, 11, 2)).await;
+        let citizen = Some(w.tokens["citizen"].as_str());
+        let vars = json!({ "id": gid("Dataset", 11) });
+        let count = "SELECT COUNT(*) FROM data_request WHERE dataset_id = 11";
+        let before = common::count(&w.t.db, count).await;
+        let (x, y) = tokio::join!(
+            call(&w.app, citizen, FILE, vars.clone()),
+            call(&w.app, citizen, FILE, vars.clone())
+        );
+        let mut codes = vec![code(&x).unwrap_or("OK"), code(&y).unwrap_or("OK")];
+        codes.sort();
+        assert_eq!(codes, vec!["CONFLICT", "OK"], "{x} {y}");
+        assert_eq!(common::count(&w.t.db, count).await, before + 1);
         w.t.cleanup().await;
     }
 }

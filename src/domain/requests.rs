@@ -1,6 +1,22 @@
-//! Data requests: which states are open, and (in the workflow issue) their transitions.
+//! Data requests: which states are open, who is awaited, and when a request is overdue.
+//!
+//! This is the one place that says what "overdue" means; the GraphQL view, the institution
+//! record and the dashboard statistics all go through [`overdue`], [`long_overdue`] or
+//! [`overdue_condition`].
+//!
+//! A request is overdue when the party it awaits lets the deadline of the **current step**
+//! (`due_on`) pass: the institution for a decision (`RECEIVED`, `EXTENDED`), an answer to
+//! reconsideration (`RECONSIDERATION`) or the provision after an accepted mediation proposal
+//! (`MEDIATION_ACCEPTED`); the mediation committee for its proposal (`MEDIATION_APPLIED`). A
+//! proposal left unanswered past its deadline is not overdue but lapsed ([`effective_state`]).
 
+use chrono::NaiveDate;
+use entity::data_request;
 use entity::enums::RequestState;
+use sea_orm::ActiveEnum;
+
+use crate::domain::datasets::Sql;
+use crate::domain::deadlines::Deadlines;
 
 /// States in which a request still awaits someone: the institution, the requester or the
 /// mediation committee.
@@ -18,9 +34,105 @@ pub fn is_open(state: RequestState) -> bool {
     OPEN_STATES.contains(&state)
 }
 
-/// States that await the institution's decision (and can become overdue).
+/// States that await the institution: a decision, an answer to reconsideration, or provision
+/// after an accepted mediation proposal.
 pub const AWAITING_INSTITUTION: &[RequestState] = &[
     RequestState::Received,
     RequestState::Extended,
     RequestState::Reconsideration,
+    RequestState::MediationAccepted,
 ];
+
+/// States that await the mediation committee's proposal.
+pub const AWAITING_COMMITTEE: &[RequestState] = &[RequestState::MediationApplied];
+
+/// States that can become overdue: everything that awaits the institution or the committee.
+pub const CAN_BE_OVERDUE: &[RequestState] = &[
+    RequestState::Received,
+    RequestState::Extended,
+    RequestState::Reconsideration,
+    RequestState::MediationAccepted,
+    RequestState::MediationApplied,
+];
+
+/// Days past the deadline after which an overdue request is "long overdue".
+pub const LONG_OVERDUE_DAYS: u64 = 30;
+
+/// States in which the mediation committee handles (or handled) a request.
+pub const MEDIATION_STATES: &[RequestState] = &[
+    RequestState::MediationApplied,
+    RequestState::MediationProposed,
+    RequestState::MediationAccepted,
+    RequestState::MediationSettled,
+    RequestState::MediationRejected,
+    RequestState::MediationLapsed,
+    RequestState::MediationDismissed,
+    RequestState::MediationWithdrawn,
+];
+
+/// The deadline of the step a request awaits: the decision deadline (after any extension)
+/// while undecided, else `due_on`.
+pub fn current_due(r: &data_request::Model) -> Option<NaiveDate> {
+    if matches!(r.state, RequestState::Received | RequestState::Extended) {
+        Some(r.decision_due_on)
+    } else {
+        r.due_on
+    }
+}
+
+/// Whether the current step's deadline has passed for a request awaiting the institution or
+/// the committee.
+pub fn overdue(r: &data_request::Model, today: NaiveDate) -> bool {
+    CAN_BE_OVERDUE.contains(&r.state) && current_due(r).is_some_and(|d| Deadlines::passed(d, today))
+}
+
+/// Overdue by more than [`LONG_OVERDUE_DAYS`].
+pub fn long_overdue(r: &data_request::Model, today: NaiveDate) -> bool {
+    overdue(r, today)
+        && current_due(r).is_some_and(|d| d + chrono::Days::new(LONG_OVERDUE_DAYS) < today)
+}
+
+/// The state as it stands today: a mediation proposal whose answer period has passed without
+/// both parties accepting has lapsed (silence counts as rejection), even before the workflow's
+/// sweep ([`crate::domain::workflow::lapse_expired`]) records it.
+pub fn effective_state(
+    state: RequestState,
+    due_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> RequestState {
+    if state == RequestState::MediationProposed
+        && due_on.is_some_and(|d| Deadlines::passed(d, today))
+    {
+        RequestState::MediationLapsed
+    } else {
+        state
+    }
+}
+
+/// The SQL condition "overdue as of `today`" for a request row aliased `alias`, limited to
+/// `states` (e.g. [`AWAITING_INSTITUTION`] for an institution's record), appended to `sql`.
+/// With `long`, "more than [`LONG_OVERDUE_DAYS`] past the deadline".
+pub fn overdue_condition(
+    sql: &mut Sql,
+    alias: &str,
+    states: &[RequestState],
+    today: NaiveDate,
+    long: bool,
+) -> String {
+    let list = sql.params(states.iter().map(|s| s.to_value()));
+    let limit = if long {
+        today - chrono::Days::new(LONG_OVERDUE_DAYS)
+    } else {
+        today
+    };
+    let p = sql.param(limit);
+    let undecided = sql.params(
+        [RequestState::Received, RequestState::Extended]
+            .iter()
+            .map(|s| s.to_value()),
+    );
+    format!(
+        "({alias}.state IN ({list}) AND CASE WHEN {alias}.state IN ({undecided}) \
+         THEN {alias}.decision_due_on ELSE {alias}.due_on END < {p})"
+    )
+}

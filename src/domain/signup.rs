@@ -22,6 +22,8 @@ pub async fn check_and_record<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let hash = hex::encode(Sha256::digest(address.as_bytes()));
+    // Concurrent sign-ups from one address count one after the other, on every instance.
+    crate::db::lock_for_check(db, "sign-up", &hash).await?;
     let since = now - chrono::Duration::hours(1);
     let recent = signup_attempt::Entity::find()
         .filter(signup_attempt::Column::AddressHash.eq(hash.clone()))

@@ -1,10 +1,10 @@
 //! Dashboard statistics, computed in the database over a dataset list (filter and search).
 
 use chrono::NaiveDate;
-use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, DbErr};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 
 use crate::domain::datasets::{DatasetQuery, ResolvedSearch, Sql, from_where};
-use crate::domain::requests::AWAITING_INSTITUTION;
+use crate::domain::requests::{AWAITING_INSTITUTION, overdue_condition};
 
 /// `d.id IN (<the list>)` as a condition, appended to `sql`.
 fn in_list(sql: &mut Sql, q: &DatasetQuery, search: Option<&ResolvedSearch>, col: &str) -> String {
@@ -209,7 +209,8 @@ pub struct Turnaround {
     pub average_days: Option<f64>,
     /// Decided on or before the decision deadline.
     pub within_deadline: u64,
-    /// Awaiting the institution past the deadline, as of `today`.
+    /// Awaiting the institution (a decision, an answer to reconsideration, provision after
+    /// mediation) past the deadline of that step, as of `today`.
     pub overdue: u64,
     /// Of those, more than 30 days past the deadline.
     pub long_overdue: u64,
@@ -232,15 +233,14 @@ pub async fn turnaround<C: ConnectionTrait>(
     };
     let mut sql = Sql::new(backend);
     let scope = request_scope(&mut sql, q, search);
-    let awaiting = sql.params(AWAITING_INSTITUTION.iter().map(|s| s.to_value()));
-    let today_p = sql.param(today);
-    let long_p = sql.param(today - chrono::Days::new(30));
+    let overdue = overdue_condition(&mut sql, "r", AWAITING_INSTITUTION, today, false);
+    let long_overdue = overdue_condition(&mut sql, "r", AWAITING_INSTITUTION, today, true);
     sql.push(&format!(
         "SELECT SUM(CASE WHEN r.decided_at IS NOT NULL THEN 1 ELSE 0 END), \
                 CAST(AVG(CASE WHEN r.decided_at IS NOT NULL THEN {days} END) AS DOUBLE PRECISION), \
                 SUM(CASE WHEN r.decided_at IS NOT NULL AND {decided_day} <= r.decision_due_on THEN 1 ELSE 0 END), \
-                SUM(CASE WHEN r.state IN ({awaiting}) AND r.decision_due_on < {today_p} THEN 1 ELSE 0 END), \
-                SUM(CASE WHEN r.state IN ({awaiting}) AND r.decision_due_on < {long_p} THEN 1 ELSE 0 END) \
+                SUM(CASE WHEN {overdue} THEN 1 ELSE 0 END), \
+                SUM(CASE WHEN {long_overdue} THEN 1 ELSE 0 END) \
          FROM data_request r WHERE {scope}"
     ));
     let Some(r) = db.query_one_raw(sql.statement()).await? else {

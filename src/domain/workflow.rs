@@ -31,7 +31,7 @@ use crate::domain::deadlines::Deadlines;
 use crate::domain::disclosure::{self as disclosure_change, Change, ChangeError};
 
 use crate::domain::registry;
-use crate::domain::requests::OPEN_STATES;
+use crate::domain::requests::{self, OPEN_STATES};
 use crate::events;
 
 /// Outbox topic of request changes.
@@ -156,6 +156,13 @@ pub fn decision_missed(r: &data_request::Model, today: NaiveDate) -> bool {
         && Deadlines::passed(r.decision_due_on, today)
 }
 
+/// Whether the institution let a reconsideration go unanswered past its deadline (which, like a
+/// missed decision, counts as a refusal: the requester may go to mediation).
+pub fn reconsideration_missed(r: &data_request::Model, today: NaiveDate) -> bool {
+    r.state == RequestState::Reconsideration
+        && r.due_on.is_some_and(|d| Deadlines::passed(d, today))
+}
+
 fn refused_like(r: &data_request::Model, today: NaiveDate) -> bool {
     matches!(
         r.state,
@@ -164,13 +171,26 @@ fn refused_like(r: &data_request::Model, today: NaiveDate) -> bool {
             | RequestState::NotHeld
             | RequestState::RefusedAgain
     ) || decision_missed(r, today)
+        || reconsideration_missed(r, today)
+}
+
+/// The day the refusal (or the silence counted as one) took effect: the mediation window runs
+/// from here.
+fn refusal_day(r: &data_request::Model, today: NaiveDate) -> NaiveDate {
+    if decision_missed(r, today) {
+        r.decision_due_on
+    } else if reconsideration_missed(r, today) {
+        r.due_on.unwrap_or(today)
+    } else {
+        r.decided_at.map(seoul_date).unwrap_or(today)
+    }
 }
 
 /// The next steps open to someone from the current state (for error messages and clients).
 pub fn allowed_steps(r: &data_request::Model, today: NaiveDate) -> Vec<&'static str> {
     use RequestState::*;
     let mut v = Vec::new();
-    match r.state {
+    match requests::effective_state(r.state, r.due_on, today) {
         Received if !decision_missed(r, today) => v.extend(["extend", "decide", "withdraw"]),
         Received => v.extend(["decide", "withdraw"]),
         Extended => v.extend(["decide", "withdraw"]),
@@ -227,7 +247,9 @@ pub async fn file<C: ConnectionTrait>(
                     "this dataset is already open: download it from its portal page".into(),
                 ));
             }
-            // One open request per citizen per dataset; others support it.
+            // One open request per citizen per dataset; others support it. The lock makes two
+            // concurrent filings by the same citizen check one after the other.
+            crate::db::lock_for_check(txn, "file-request", &caller.account_id.to_string()).await?;
             let mine = data_request::Entity::find()
                 .filter(data_request::Column::DatasetId.eq(d))
                 .filter(data_request::Column::RequesterId.eq(caller.account_id))
@@ -287,7 +309,7 @@ pub async fn file<C: ConnectionTrait>(
         txn,
         &r,
         None,
-        caller,
+        Some(caller),
         Some(format!("filed; decision due {due}")),
         now,
     )
@@ -295,11 +317,13 @@ pub async fn file<C: ConnectionTrait>(
     Ok(r)
 }
 
+/// Appends the request event and its outbox event; `caller` is `None` for what the workflow does
+/// by itself (a proposal lapsing).
 async fn record<C: ConnectionTrait>(
     txn: &C,
     r: &data_request::Model,
     from: Option<RequestState>,
-    caller: &Caller,
+    caller: Option<&Caller>,
     note: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
@@ -308,8 +332,11 @@ async fn record<C: ConnectionTrait>(
         request_id: Set(r.id),
         from_state: Set(from),
         to_state: Set(r.state),
-        actor_role: Set(crate::auth::role_name(&caller.role).to_string()),
-        actor_account_id: Set(Some(caller.account_id)),
+        actor_role: Set(caller
+            .map(|c| crate::auth::role_name(&c.role))
+            .unwrap_or("system")
+            .to_string()),
+        actor_account_id: Set(caller.map(|c| c.account_id)),
         note: Set(note),
         due_on: Set(r.due_on),
         occurred_at: Set(now),
@@ -554,11 +581,7 @@ pub async fn act<C: ConnectionTrait>(
             if !refused_like(&r, today) {
                 return Err(invalid());
             }
-            let since = if decision_missed(&r, today) {
-                r.decision_due_on
-            } else {
-                r.decided_at.map(seoul_date).unwrap_or(today)
-            };
+            let since = refusal_day(&r, today);
             if Deadlines::passed(cal.due(since, cal.mediation_apply_days), today) {
                 return Err(WorkflowError::Invalid(format!(
                     "mediation must be applied for within {} days of the refusal or missed deadline ({since})",
@@ -617,23 +640,9 @@ pub async fn act<C: ConnectionTrait>(
             if r.state != MediationProposed {
                 return Err(invalid());
             }
-            if r.due_on.is_some_and(|d| Deadlines::passed(d, today)) {
-                // Silence counted as rejection: the proposal lapsed.
-                m.state = Set(MediationLapsed);
-                m.due_on = Set(None);
-                m.version = Set(r.version + 1);
-                m.updated_at = Set(now);
-                let lapsed = m.update(txn).await?;
-                record(
-                    txn,
-                    &lapsed,
-                    Some(r.state),
-                    caller,
-                    Some("the proposal lapsed unanswered".into()),
-                    now,
-                )
-                .await?;
-                return Ok(lapsed);
+            if requests::effective_state(r.state, r.due_on, today) == MediationLapsed {
+                // Silence counted as rejection: the proposal lapsed before this answer came.
+                return lapse(txn, r, now).await;
             }
             // Answers since the proposal.
             let proposed_at = request_event::Entity::find()
@@ -689,7 +698,24 @@ pub async fn act<C: ConnectionTrait>(
             Withdrawn
         }
     };
-    // A conditional update on the version read above: a concurrent step makes this one fail.
+    claim_version(txn, &r).await?;
+    m.state = Set(to);
+    m.version = Set(r.version + 1);
+    m.updated_at = Set(now);
+    let mut updated = m.update(txn).await?;
+    if to == Provided {
+        updated = provide(txn, caller, updated, now).await?;
+    }
+    record(txn, &updated, Some(r.state), Some(caller), note, now).await?;
+    Ok(updated)
+}
+
+/// A conditional update on the version read: a concurrent step makes this one fail with
+/// `Conflict` instead of overwriting it.
+async fn claim_version<C: ConnectionTrait>(
+    txn: &C,
+    r: &data_request::Model,
+) -> Result<(), WorkflowError> {
     let res = data_request::Entity::update_many()
         .col_expr(
             data_request::Column::Version,
@@ -704,15 +730,63 @@ pub async fn act<C: ConnectionTrait>(
             "the request changed meanwhile; reload and try again".into(),
         ));
     }
-    m.state = Set(to);
-    m.version = Set(r.version + 1);
+    Ok(())
+}
+
+/// Records that a proposal lapsed unanswered (silence counts as rejection).
+async fn lapse<C: ConnectionTrait>(
+    txn: &C,
+    r: data_request::Model,
+    now: DateTime<Utc>,
+) -> Result<data_request::Model, WorkflowError> {
+    claim_version(txn, &r).await?;
+    let from = r.state;
+    let version = r.version;
+    let mut m: data_request::ActiveModel = r.into();
+    m.state = Set(RequestState::MediationLapsed);
+    m.due_on = Set(None);
+    m.version = Set(version + 1);
     m.updated_at = Set(now);
-    let mut updated = m.update(txn).await?;
-    if to == Provided {
-        updated = provide(txn, caller, updated, now).await?;
+    let lapsed = m.update(txn).await?;
+    record(
+        txn,
+        &lapsed,
+        Some(from),
+        None,
+        Some("the proposal lapsed unanswered".into()),
+        now,
+    )
+    .await?;
+    Ok(lapsed)
+}
+
+/// Records every mediation proposal whose answer period has passed as lapsed, each in its own
+/// write transaction (with an event for subscribers). Safe to run on several instances at once:
+/// the version check lets exactly one of them record each lapse. Returns how many lapsed.
+pub async fn lapse_expired(
+    db: &sea_orm::DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let today = seoul_date(now);
+    let due: Vec<data_request::Model> = data_request::Entity::find()
+        .filter(data_request::Column::State.eq(RequestState::MediationProposed))
+        .filter(data_request::Column::DueOn.lt(today))
+        .all(db)
+        .await?;
+    let mut n = 0;
+    for r in due {
+        let txn = crate::db::begin_write(db).await?;
+        match lapse(&txn, r, now).await {
+            Ok(_) => {
+                txn.commit().await?;
+                n += 1;
+            }
+            Err(WorkflowError::Db(e)) => return Err(e),
+            // Someone answered or lapsed it meanwhile.
+            Err(_) => txn.rollback().await?,
+        }
     }
-    record(txn, &updated, Some(r.state), caller, note, now).await?;
-    Ok(updated)
+    Ok(n)
 }
 
 /// Providing opens a listed dataset (in the same transaction) or registers the unlisted data.

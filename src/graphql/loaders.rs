@@ -6,17 +6,18 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::NaiveDate;
+use entity::enums::RequestState;
+use entity::{account, data_request, institution_name, request_event};
 use entity::{
     core_bundle, core_bundle_dataset, dataset, disclosure, disclosure_event, institution,
 };
-use entity::{data_request, institution_name};
 use sea_orm::{
     ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QuerySelect,
 };
 
 use crate::domain::datasets::Sql;
-use crate::domain::requests::{AWAITING_INSTITUTION, OPEN_STATES};
+use crate::domain::requests::{AWAITING_INSTITUTION, OPEN_STATES, overdue_condition};
 
 /// The loaders of one request.
 pub type Loaders = DataLoader<DbLoader, HashMapCache>;
@@ -74,7 +75,7 @@ pub struct Record {
     pub by_ground: Vec<(String, u64)>,
     /// Requests still open.
     pub requests_pending: u64,
-    /// Requests awaiting the institution past the decision deadline.
+    /// Requests awaiting the institution past the deadline of their current step.
     pub requests_overdue: u64,
 }
 
@@ -251,19 +252,22 @@ impl Loader<RecordOf> for DbLoader {
                 Some((_, c)) => *c += n,
                 None => rec.by_status.push((status, n)),
             }
+            // A ground can stand behind both withheld and partially open entries: one row each.
             if let Some(g) = ground {
-                rec.by_ground.push((g, n));
+                match rec.by_ground.iter_mut().find(|(x, _)| *x == g) {
+                    Some((_, c)) => *c += n,
+                    None => rec.by_ground.push((g, n)),
+                }
             }
         }
         let mut sql = Sql::new(backend);
         let list = sql.params(keys.iter().map(|k| k.0));
         let open = sql.params(OPEN_STATES.iter().map(|s| s.to_value()));
-        let awaiting = sql.params(AWAITING_INSTITUTION.iter().map(|s| s.to_value()));
-        let today = sql.param(self.today);
+        let overdue = overdue_condition(&mut sql, "r", AWAITING_INSTITUTION, self.today, false);
         sql.push(&format!(
-            "SELECT institution_id, SUM(CASE WHEN state IN ({open}) THEN 1 ELSE 0 END), \
-                    SUM(CASE WHEN state IN ({awaiting}) AND decision_due_on < {today} THEN 1 ELSE 0 END) \
-             FROM data_request WHERE institution_id IN ({list}) GROUP BY institution_id"
+            "SELECT r.institution_id, SUM(CASE WHEN r.state IN ({open}) THEN 1 ELSE 0 END), \
+                    SUM(CASE WHEN {overdue} THEN 1 ELSE 0 END) \
+             FROM data_request r WHERE r.institution_id IN ({list}) GROUP BY r.institution_id"
         ));
         for r in self.db.query_all_raw(sql.statement()).await? {
             let id: i64 = r.try_get_by_index(0)?;
@@ -316,5 +320,59 @@ impl Loader<NamesOf> for DbLoader {
             out.entry(NamesOf(r.institution_id)).or_default().push(r);
         }
         Ok(out)
+    }
+}
+
+/// An account (for the requester shown to those allowed to see it).
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct AccountId(pub i64);
+/// The institutions an officer of this institution acts for (computed once per request).
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct ScopeOf(pub i64);
+/// Whether a request has ever gone to mediation.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct WentToMediation(pub i64);
+
+impl Loader<AccountId> for DbLoader {
+    type Value = account::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[AccountId]) -> LoadResult<AccountId, Self::Value> {
+        let rows = account::Entity::find()
+            .filter(account::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|r| (AccountId(r.id), r)).collect())
+    }
+}
+
+impl Loader<ScopeOf> for DbLoader {
+    type Value = Vec<i64>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[ScopeOf]) -> LoadResult<ScopeOf, Self::Value> {
+        let mut out = HashMap::new();
+        // One key per request in practice: the viewer's own institution.
+        for k in keys {
+            out.insert(*k, crate::auth::officer_scope(&self.db, k.0).await?);
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<WentToMediation> for DbLoader {
+    type Value = bool;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[WentToMediation]) -> LoadResult<WentToMediation, Self::Value> {
+        let applied: Vec<i64> = request_event::Entity::find()
+            .select_only()
+            .column(request_event::Column::RequestId)
+            .filter(request_event::Column::RequestId.is_in(keys.iter().map(|k| k.0)))
+            .filter(request_event::Column::ToState.eq(RequestState::MediationApplied))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(keys.iter().map(|k| (*k, applied.contains(&k.0))).collect())
     }
 }

@@ -4,7 +4,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use entity::enums::Role as DbRole;
-use entity::{api_token, dataset, institution};
+use entity::{dataset, institution};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::ids::{self, NodeKind};
@@ -225,7 +225,7 @@ impl WorkflowMutation {
             .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(IssuedToken {
-            prefix: token[..8].to_string(),
+            prefix: auth::prefix_of(&token),
             token,
             role: acct.role.into(),
         })
@@ -277,17 +277,21 @@ impl WorkflowMutation {
         .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(IssuedToken {
-            prefix: token[..8].to_string(),
+            prefix: auth::prefix_of(&token),
             token,
             role: acct.role.into(),
         })
     }
 
-    /// Revokes a token by its prefix: admins any token, others their own. It stops working at once.
+    /// Revokes a token by its prefix (as returned when it was created) or the whole token: admins
+    /// any token, others their own. It stops working at once, also for open subscriptions.
     async fn revoke_token(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The token's prefix, e.g. `inv_AbCd`.")] prefix: String,
+        #[graphql(
+            desc = "The token's prefix as returned at creation (e.g. `inv_AbCdEfGh`), or the whole token."
+        )]
+        prefix: String,
     ) -> Result<bool> {
         let v = viewer(ctx);
         let a = v.require(
@@ -301,38 +305,8 @@ impl WorkflowMutation {
         )?;
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let now = ctx.data_unchecked::<SharedClock>().now();
-        let tokens = api_token::Entity::find()
-            .filter(api_token::Column::Prefix.eq(prefix.trim()))
-            .all(db)
-            .await
-            .map_err(ApiError::from)?;
-        let mine: Vec<_> = tokens
-            .into_iter()
-            .filter(|t| a.role == DbRole::Admin || t.account_id == a.account_id)
-            .collect();
-        if mine.is_empty() {
-            return Err(
-                ApiError::NotFound(format!("no token of yours with prefix '{prefix}'")).into(),
-            );
-        }
         let txn = begin_write(db).await.map_err(ApiError::from)?;
-        for t in mine {
-            crate::domain::registry::audit(
-                &txn,
-                &v.actor_label(),
-                "revokeToken",
-                "api_token",
-                t.id,
-                now,
-            )
-            .await
-            .map_err(ApiError::from)?;
-            let mut m: api_token::ActiveModel = t.into();
-            m.revoked_at = sea_orm::ActiveValue::Set(Some(now));
-            sea_orm::ActiveModelTrait::update(m, &txn)
-                .await
-                .map_err(ApiError::from)?;
-        }
+        auth::revoke(&txn, a, &v.actor_label(), &prefix, now).await?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(true)
     }

@@ -9,9 +9,12 @@ use super::disclosure::Ground;
 use super::enums::RequestState;
 use super::institution::Institution;
 use super::label::Label;
-use crate::domain::labels;
+use crate::domain::{labels, requests};
 use crate::graphql::ids::{NodeKind, encode};
-use crate::graphql::loaders::{DatasetId, InstitutionId, Loaders, SupportersOf};
+use crate::graphql::loaders::{
+    AccountId, DatasetId, InstitutionId, Loaders, ScopeOf, SupportersOf, WentToMediation,
+};
+use entity::enums::Role;
 
 /// A request for withheld or unlisted data. The requester is never shown here.
 #[derive(SimpleObject, Clone, Debug)]
@@ -21,13 +24,12 @@ pub struct DataRequest {
     pub id: ID,
     /// Description of unlisted data, when no listed dataset was requested.
     pub unlisted_description: Option<String>,
-    /// State.
-    pub state: RequestState,
     /// When it was filed.
     pub filed_at: DateTime<Utc>,
-    /// Deadline of the current step.
+    /// Deadline of the current step (decision, answer to reconsideration, mediation proposal,
+    /// answers to a proposal, provision after mediation); null when nobody is awaited.
     pub due_on: Option<NaiveDate>,
-    /// Decision deadline.
+    /// Decision deadline (after any extension).
     pub decision_due_on: NaiveDate,
     /// True once the decision period was extended.
     pub extended: bool,
@@ -41,16 +43,9 @@ pub struct DataRequest {
     pub institution_wording: Option<String>,
     /// True for fictional demo requests.
     pub synthetic: bool,
+    /// The stored row, for computed fields; never exposed as such.
     #[graphql(skip)]
-    pub dataset_id: Option<i64>,
-    #[graphql(skip)]
-    pub institution_id: i64,
-    #[graphql(skip)]
-    pub row_id: i64,
-    #[graphql(skip)]
-    pub requester_id: i64,
-    #[graphql(skip)]
-    pub purpose: String,
+    pub row: data_request::Model,
 }
 
 /// Who asked, and why: personal data, shown only to the requester, to officers of the
@@ -69,8 +64,7 @@ impl From<data_request::Model> for DataRequest {
     fn from(m: data_request::Model) -> Self {
         DataRequest {
             id: encode(NodeKind::DataRequest, m.id),
-            unlisted_description: m.unlisted_description,
-            state: m.state.into(),
+            unlisted_description: m.unlisted_description.clone(),
             filed_at: m.filed_at,
             due_on: m.due_on,
             decision_due_on: m.decision_due_on,
@@ -78,38 +72,49 @@ impl From<data_request::Model> for DataRequest {
             decided_at: m.decided_at,
             decision: m.decision.map(Into::into),
             ground: m.ground.map(Ground::from),
-            institution_wording: m.institution_wording,
+            institution_wording: m.institution_wording.clone(),
             synthetic: m.synthetic,
-            dataset_id: m.dataset_id,
-            institution_id: m.institution_id,
-            row_id: m.id,
-            requester_id: m.requester_id,
-            purpose: m.purpose,
+            row: m,
         }
     }
 }
 
+fn today(ctx: &Context<'_>) -> NaiveDate {
+    ctx.data_unchecked::<crate::clock::SharedClock>()
+        .today_seoul()
+}
+
 #[ComplexObject]
 impl DataRequest {
+    /// State as of today: a mediation proposal left unanswered past its deadline shows as
+    /// `MEDIATION_LAPSED` (silence counts as rejection).
+    async fn state(&self, ctx: &Context<'_>) -> RequestState {
+        requests::effective_state(self.row.state, self.row.due_on, today(ctx)).into()
+    }
+
     /// Labels of the state.
-    async fn state_label(&self) -> Label {
-        labels::request_state(self.state.into()).into()
+    async fn state_label(&self, ctx: &Context<'_>) -> Label {
+        labels::request_state(requests::effective_state(
+            self.row.state,
+            self.row.due_on,
+            today(ctx),
+        ))
+        .into()
     }
 
     /// The requested dataset, if listed.
     async fn dataset(&self, ctx: &Context<'_>) -> Result<Option<Dataset>> {
-        let Some(id) = self.dataset_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .data_unchecked::<Loaders>()
-            .load_one(DatasetId(id))
-            .await?
-            .map(Dataset::from))
+        self.load_dataset(ctx, self.row.dataset_id).await
+    }
+
+    /// The dataset through which the data was provided: the requested one, or the dataset
+    /// registered when unlisted data was provided. Null until provided.
+    async fn provided_dataset(&self, ctx: &Context<'_>) -> Result<Option<Dataset>> {
+        self.load_dataset(ctx, self.row.provided_dataset_id).await
     }
 
     /// The requester and purpose; null unless you are the requester, an officer of the
-    /// institution asked, or the mediation committee.
+    /// institution asked, or the mediation committee once the request has gone to mediation.
     async fn requester(&self, ctx: &Context<'_>) -> Result<Option<RequestParty>> {
         let viewer = ctx
             .data_opt::<crate::auth::Viewer>()
@@ -118,96 +123,81 @@ impl DataRequest {
         let Some(a) = viewer.actor() else {
             return Ok(None);
         };
-        let db = ctx.data_unchecked::<sea_orm::DatabaseConnection>();
+        let l = ctx.data_unchecked::<Loaders>();
         let allowed = match a.role {
-            entity::enums::Role::Citizen => a.account_id == self.requester_id,
-            entity::enums::Role::Mediator => true,
-            entity::enums::Role::Officer => match a.institution_id {
-                Some(home) => crate::auth::officer_scope(db, home)
-                    .await
-                    .map_err(crate::error::ApiError::from)?
-                    .contains(&self.institution_id),
+            Role::Citizen => a.account_id == self.row.requester_id,
+            Role::Mediator => {
+                requests::MEDIATION_STATES.contains(&self.row.state)
+                    || l.load_one(WentToMediation(self.row.id))
+                        .await?
+                        .unwrap_or(false)
+            }
+            Role::Officer => match a.institution_id {
+                Some(home) => l
+                    .load_one(ScopeOf(home))
+                    .await?
+                    .is_some_and(|scope| scope.contains(&self.row.institution_id)),
                 None => false,
             },
-            entity::enums::Role::Admin => false,
+            Role::Admin => false,
         };
         if !allowed {
             return Ok(None);
         }
-        use sea_orm::EntityTrait;
-        let acct = entity::account::Entity::find_by_id(self.requester_id)
-            .one(db)
-            .await
-            .map_err(crate::error::ApiError::from)?;
+        let acct = l.load_one(AccountId(self.row.requester_id)).await?;
         Ok(acct.map(|a| RequestParty {
             display_name: a.display_name,
             contact: a.contact,
-            purpose: self.purpose.clone(),
+            purpose: self.row.purpose.clone(),
         }))
     }
 
-    /// The next steps the workflow allows from here.
+    /// The next steps the workflow allows from here (for anyone; who may take each is in the
+    /// mutation's description).
     async fn allowed_steps(&self, ctx: &Context<'_>) -> Vec<&'static str> {
-        let today = ctx
-            .data_unchecked::<crate::clock::SharedClock>()
-            .today_seoul();
-        let m = entity::data_request::Model {
-            id: self.row_id,
-            requester_id: 0,
-            dataset_id: self.dataset_id,
-            institution_id: self.institution_id,
-            unlisted_description: None,
-            purpose: String::new(),
-            state: self.state.into(),
-            filed_at: self.filed_at,
-            due_on: self.due_on,
-            decision_due_on: self.decision_due_on,
-            extended: self.extended,
-            decided_at: self.decided_at,
-            decision: self.decision.map(Into::into),
-            ground: None,
-            institution_wording: None,
-            provided_dataset_id: None,
-            synthetic: self.synthetic,
-            version: 0,
-            updated_at: self.filed_at,
-        };
-        crate::domain::workflow::allowed_steps(&m, today)
+        crate::domain::workflow::allowed_steps(&self.row, today(ctx))
     }
 
-    /// Long overdue: awaiting the institution more than 30 days past the decision deadline.
+    /// True when the party awaited (the institution for a decision, an answer to
+    /// reconsideration or provision after mediation; the mediation committee for its proposal)
+    /// has let the current step's deadline (`dueOn`) pass, Asia/Seoul.
+    async fn overdue(&self, ctx: &Context<'_>) -> bool {
+        requests::overdue(&self.row, today(ctx))
+    }
+
+    /// Overdue by more than 30 days.
     async fn long_overdue(&self, ctx: &Context<'_>) -> bool {
-        let today = ctx
-            .data_unchecked::<crate::clock::SharedClock>()
-            .today_seoul();
-        crate::domain::requests::AWAITING_INSTITUTION.contains(&self.state.into())
-            && self.decision_due_on + chrono::Days::new(30) < today
+        requests::long_overdue(&self.row, today(ctx))
     }
 
     /// Citizens supporting this request (the demand signal).
     async fn supporter_count(&self, ctx: &Context<'_>) -> Result<u64> {
         Ok(ctx
             .data_unchecked::<Loaders>()
-            .load_one(SupportersOf(self.row_id))
+            .load_one(SupportersOf(self.row.id))
             .await?
             .unwrap_or(0))
-    }
-
-    /// True when the institution has not decided and the decision deadline has passed (Asia/Seoul).
-    async fn overdue(&self, ctx: &Context<'_>) -> bool {
-        let today = ctx
-            .data_unchecked::<crate::clock::SharedClock>()
-            .today_seoul();
-        crate::domain::requests::AWAITING_INSTITUTION.contains(&self.state.into())
-            && self.decision_due_on < today
     }
 
     /// The institution asked.
     async fn institution(&self, ctx: &Context<'_>) -> Result<Option<Institution>> {
         Ok(ctx
             .data_unchecked::<Loaders>()
-            .load_one(InstitutionId(self.institution_id))
+            .load_one(InstitutionId(self.row.institution_id))
             .await?
             .map(Institution::from))
+    }
+}
+
+impl DataRequest {
+    async fn load_dataset(&self, ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Dataset>> {
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(DatasetId(id))
+            .await?
+            .map(Dataset::from))
     }
 }
