@@ -957,3 +957,39 @@ async fn the_same_citizen_filing_twice_at_once_gets_one_request() {
         w.t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn an_institutions_grounds_count_each_ground_once() {
+    let w = world(Backend::Sqlite, common::fixture::at(2026, 11, 2)).await;
+    let v = call(&w.app, None, "{ datasets(filter: { institutionCode: [\"3010000\"] }, first: 100) { nodes { id disclosure { status version ground { ground } } } } }", json!({})).await;
+    let nodes = v["data"]["datasets"]["nodes"].as_array().unwrap().clone();
+    let withheld = nodes
+        .iter()
+        .find(|n| n["disclosure"]["status"] == "WITHHELD")
+        .expect("a withheld entry in the fixture");
+    let ground = withheld["disclosure"]["ground"]["ground"].clone();
+    let other = nodes
+        .iter()
+        .find(|n| n["id"] != withheld["id"] && n["disclosure"]["ground"]["ground"] != ground)
+        .expect("another entry");
+    // The same ground now also stands behind a partially open entry.
+    let v = call(&w.app, Some(&w.tokens["officer"]), "mutation($id: ID!, $v: Int!, $g: WithholdingGround) { changeDisclosure(input: { datasetId: $id, expectedVersion: $v, status: PARTIALLY_OPEN, ground: $g, explanation: \"일부 항목 비공개\" }) { disclosure { status } } }", json!({ "id": other["id"], "v": other["disclosure"]["version"], "g": ground })).await;
+    assert!(v["errors"].is_null(), "{v}");
+    let v = call(&w.app, None, "{ institution(code: \"3010000\") { record { withheld partiallyOpen grounds { value count } } } }", json!({})).await;
+    let grounds = v["data"]["institution"]["record"]["grounds"]
+        .as_array()
+        .unwrap();
+    let mut values: Vec<_> = grounds.iter().map(|g| g["value"].to_string()).collect();
+    values.sort();
+    let n = values.len();
+    values.dedup();
+    assert_eq!(values.len(), n, "a ground listed twice: {v}");
+    let total: u64 = grounds.iter().map(|g| g["count"].as_u64().unwrap()).sum();
+    let rec = &v["data"]["institution"]["record"];
+    assert_eq!(
+        total,
+        rec["withheld"].as_u64().unwrap() + rec["partiallyOpen"].as_u64().unwrap(),
+        "{v}"
+    );
+    w.t.cleanup().await;
+}
