@@ -195,8 +195,17 @@ async fn authorization_matrix() {
                 } else {
                     Some(w.tokens[who].as_str())
                 };
+                let outbox = "SELECT COUNT(*) FROM outbox";
+                let before = common::count(&w.t.db, outbox).await;
                 let v = call(&w.app, tok, q, vars.clone()).await;
                 let c = code(&v).unwrap_or("OK");
+                // Every change leaves an audit or domain event; a refused one writes nothing.
+                let after = common::count(&w.t.db, outbox).await;
+                if c == "OK" {
+                    assert!(after > before, "{b:?}: {m} as {who} left no event: {v}");
+                } else {
+                    assert_eq!(after, before, "{b:?}: {m} as {who} failed but wrote: {v}");
+                }
                 let expected = if who == "anonymous" || who == "revoked" {
                     "UNAUTHENTICATED"
                 } else if allowed(m, who) {
@@ -205,7 +214,10 @@ async fn authorization_matrix() {
                     "FORBIDDEN"
                 };
                 let ok = match expected {
-                    "allowed" => c != "FORBIDDEN" && c != "UNAUTHENTICATED",
+                    "allowed" => !matches!(
+                        c,
+                        "FORBIDDEN" | "UNAUTHENTICATED" | "INTERNAL_SERVER_ERROR" | "NOT_FOUND"
+                    ),
                     e => c == e,
                 };
                 assert!(ok, "{b:?}: {m} as {who}: expected {expected}, got {c}: {v}");

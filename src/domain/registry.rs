@@ -559,6 +559,48 @@ pub async fn create_milestone<C: ConnectionTrait>(
     Ok(m)
 }
 
+/// Records a milestone's completion and evidence; subscribers of `milestoneUpdated` hear of it.
+pub async fn update_milestone<C: ConnectionTrait>(
+    txn: &C,
+    milestone_id: i64,
+    completion: Completion,
+    evidence_url: Option<String>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<milestone::Model, RegistryError> {
+    let evidence_url = evidence_url
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty());
+    if let Some(u) = &evidence_url
+        && (!(u.starts_with("https://") || u.starts_with("http://")) || u.chars().count() > 2000)
+    {
+        return Err(RegistryError::Invalid(
+            "evidenceUrl must be an http(s) URL of at most 2000 characters".into(),
+        ));
+    }
+    let m = milestone::Entity::find_by_id(milestone_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| RegistryError::NotFound(format!("no milestone {milestone_id}")))?;
+    let mut am: milestone::ActiveModel = m.into();
+    am.completion = Set(completion);
+    am.evidence_url = Set(evidence_url);
+    am.updated_at = Set(now);
+    let m = am.update(txn).await?;
+    events::append(
+        txn,
+        vec![events::NewEvent {
+            topic: events::MILESTONE,
+            entity_id: m.id,
+            payload: serde_json::json!({ "milestone_id": m.id, "completion": m.completion.to_value() }),
+        }],
+        now,
+    )
+    .await?;
+    audit(txn, actor, "updateMilestone", "milestone", m.id, now).await?;
+    Ok(m)
+}
+
 #[allow(clippy::too_many_arguments)]
 pub async fn create_target<C: ConnectionTrait>(
     txn: &C,

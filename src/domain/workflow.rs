@@ -22,8 +22,8 @@ use entity::{
 };
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder,
 };
 
 use crate::clock::seoul_date;
@@ -393,12 +393,20 @@ pub async fn support<C: ConnectionTrait>(
         }
         .insert(txn)
         .await?;
+        registry::audit(
+            txn,
+            &caller.label,
+            "supportRequest",
+            "data_request",
+            request_id,
+            now,
+        )
+        .await?;
     }
     Ok(request_supporter::Entity::find()
         .filter(request_supporter::Column::RequestId.eq(request_id))
-        .all(txn)
-        .await?
-        .len() as u64)
+        .count(txn)
+        .await?)
 }
 
 /// Follows a request (idempotent).
@@ -420,6 +428,15 @@ pub async fn follow<C: ConnectionTrait>(
             created_at: Set(now),
         }
         .insert(txn)
+        .await?;
+        registry::audit(
+            txn,
+            &caller.label,
+            "followRequest",
+            "data_request",
+            request_id,
+            now,
+        )
         .await?;
     }
     Ok(())

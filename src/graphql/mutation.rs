@@ -626,39 +626,22 @@ impl WorkflowMutation {
             String,
         >,
     ) -> Result<super::types::plan::Milestone> {
-        viewer(ctx).require(&[DbRole::Admin], "updateMilestone")?;
-        if let Some(u) = &evidence_url
-            && !(u.starts_with("https://") || u.starts_with("http://"))
-        {
-            return Err(ApiError::bad_input("evidenceUrl must be an http(s) URL").into());
-        }
+        let v = viewer(ctx);
+        v.require(&[DbRole::Admin], "updateMilestone")?;
         let mid = ids::decode_as(&id, NodeKind::Milestone)?;
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let now = ctx.data_unchecked::<SharedClock>().now();
         let txn = begin_write(db).await.map_err(ApiError::from)?;
-        let m = entity::milestone::Entity::find_by_id(mid)
-            .one(&txn)
-            .await
-            .map_err(ApiError::from)?
-            .ok_or_else(|| ApiError::NotFound(format!("no milestone with id '{}'", id.0)))?;
-        let mut am: entity::milestone::ActiveModel = m.into();
-        am.completion = sea_orm::ActiveValue::Set(completion.into());
-        am.evidence_url = sea_orm::ActiveValue::Set(evidence_url);
-        am.updated_at = sea_orm::ActiveValue::Set(now);
-        let m = sea_orm::ActiveModelTrait::update(am, &txn)
-            .await
-            .map_err(ApiError::from)?;
-        crate::events::append(
+        let m = crate::domain::registry::update_milestone(
             &txn,
-            vec![crate::events::NewEvent {
-                topic: crate::events::MILESTONE,
-                entity_id: m.id,
-                payload: serde_json::json!({ "milestone_id": m.id, "completion": sea_orm::ActiveEnum::to_value(&m.completion) }),
-            }],
+            mid,
+            completion.into(),
+            evidence_url,
+            &v.actor_label(),
             now,
         )
         .await
-        .map_err(ApiError::from)?;
+        .map_err(super::registry::map)?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(m.into())
     }

@@ -29,7 +29,7 @@ use crate::error::ApiError;
 #[derive(Default)]
 pub struct RegistryMutation;
 
-fn map(e: RegistryError) -> ApiError {
+pub(super) fn map(e: RegistryError) -> ApiError {
     match e {
         RegistryError::Invalid(m) => ApiError::BadUserInput(m),
         RegistryError::NotFound(m) => ApiError::NotFound(m),
