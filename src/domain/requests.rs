@@ -13,7 +13,7 @@
 use chrono::NaiveDate;
 use entity::data_request;
 use entity::enums::RequestState;
-use sea_orm::ActiveEnum;
+use sea_orm::{ActiveEnum, ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
 use crate::domain::datasets::Sql;
 use crate::domain::deadlines::Deadlines;
@@ -135,4 +135,81 @@ pub fn overdue_condition(
         "({alias}.state IN ({list}) AND CASE WHEN {alias}.state IN ({undecided}) \
          THEN {alias}.decision_due_on ELSE {alias}.due_on END < {p})"
     )
+}
+
+/// Which requests a list shows; every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    /// Effective states (a lapsed proposal counts as `MEDIATION_LAPSED` before it is recorded).
+    pub states: Option<Vec<RequestState>>,
+    /// Requests to these institutions.
+    pub institution_ids: Option<Vec<i64>>,
+    /// Requests for this dataset.
+    pub dataset_id: Option<i64>,
+    /// Requests by this account (the caller's own, never someone else's).
+    pub requester_id: Option<i64>,
+    /// Only requests that are (or are not) overdue today.
+    pub overdue: Option<bool>,
+    /// Only requests that went to mediation (the committee's docket).
+    pub in_mediation: bool,
+}
+
+/// The query of a filtered request list, as of `today`.
+pub fn select(f: &RequestFilter, today: NaiveDate) -> Select<data_request::Entity> {
+    use data_request::Column as C;
+    let mut q = data_request::Entity::find();
+    if let Some(states) = &f.states {
+        // A stored MEDIATION_PROPOSED past its deadline is effectively lapsed.
+        let proposed_live = Condition::all()
+            .add(C::State.eq(RequestState::MediationProposed))
+            .add(C::DueOn.gte(today));
+        let proposed_lapsed = Condition::all()
+            .add(C::State.eq(RequestState::MediationProposed))
+            .add(C::DueOn.lt(today));
+        let mut any = Condition::any();
+        for s in states {
+            any = match s {
+                RequestState::MediationProposed => any.add(proposed_live.clone()),
+                RequestState::MediationLapsed => any
+                    .add(C::State.eq(RequestState::MediationLapsed))
+                    .add(proposed_lapsed.clone()),
+                s => any.add(C::State.eq(*s)),
+            };
+        }
+        q = q.filter(any);
+    }
+    if let Some(ids) = &f.institution_ids {
+        q = q.filter(C::InstitutionId.is_in(ids.iter().copied()));
+    }
+    if let Some(d) = f.dataset_id {
+        q = q.filter(C::DatasetId.eq(d));
+    }
+    if let Some(r) = f.requester_id {
+        q = q.filter(C::RequesterId.eq(r));
+    }
+    if f.in_mediation {
+        q = q.filter(C::State.is_in(MEDIATION_STATES.iter().copied()));
+    }
+    if let Some(o) = f.overdue {
+        let undecided = [RequestState::Received, RequestState::Extended];
+        let later: Vec<_> = CAN_BE_OVERDUE
+            .iter()
+            .copied()
+            .filter(|s| !undecided.contains(s))
+            .collect();
+        let cond = Condition::any()
+            .add(
+                Condition::all()
+                    .add(C::State.is_in(undecided))
+                    .add(C::DecisionDueOn.lt(today)),
+            )
+            .add(
+                Condition::all()
+                    .add(C::State.is_in(later))
+                    .add(C::DueOn.is_not_null())
+                    .add(C::DueOn.lt(today)),
+            );
+        q = q.filter(if o { cond } else { cond.not() });
+    }
+    q
 }

@@ -23,10 +23,12 @@ use super::types::feed::{DisclosureChange, DisclosureChangePage, FeedPosition};
 use super::types::institution::Institution;
 use super::types::page::{Page, PageInfo, connection};
 use super::types::plan::{Commitment, Milestone, Plan, Target};
-use super::types::request::DataRequest;
+use super::types::request::{DataRequest, DataRequestFilter};
 use super::types::stats::Stats;
 use crate::domain::datasets::{self, DatasetQuery, PageRequest};
+use crate::domain::requests;
 use crate::error::ApiError;
+use entity::enums::Role;
 
 connection!(
     InstitutionConnection,
@@ -593,15 +595,21 @@ impl QueryRoot {
     async fn data_requests(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which requests; `mine: true` gives the caller's worklist.")]
+        filter: Option<DataRequestFilter>,
         #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
         #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
         #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
     ) -> Result<DataRequestConnection> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
+        let today = ctx
+            .data_unchecked::<crate::clock::SharedClock>()
+            .today_seoul();
+        let f = request_filter(ctx, filter.unwrap_or_default()).await?;
         Ok(keyset(
             db,
-            data_request::Entity::find(),
+            requests::select(&f, today),
             data_request::Column::Id,
             NodeKind::DataRequest,
             PageArgs {
@@ -616,6 +624,59 @@ impl QueryRoot {
         .map(DataRequest::from)
         .into())
     }
+}
+
+/// The domain filter of a `DataRequestFilter`, resolving codes, ids and the caller's worklist.
+async fn request_filter(
+    ctx: &Context<'_>,
+    f: DataRequestFilter,
+) -> Result<requests::RequestFilter, ApiError> {
+    let db = ctx.data_unchecked::<DatabaseConnection>();
+    let mut out = requests::RequestFilter {
+        states: f
+            .state
+            .map(|v| v.into_iter().map(Into::into).collect::<Vec<_>>()),
+        overdue: f.overdue,
+        ..Default::default()
+    };
+    if let Some(codes) = f.institution_code {
+        let ids: Vec<i64> = institution::Entity::find()
+            .select_only()
+            .column(institution::Column::Id)
+            .filter(institution::Column::Code.is_in(codes.iter().map(|c| c.trim().to_string())))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.institution_ids = Some(ids);
+    }
+    if let Some(id) = f.dataset_id {
+        out.dataset_id = Some(ids::decode_as(&id, NodeKind::Dataset)?);
+    }
+    if f.mine == Some(true) {
+        let viewer = ctx
+            .data_opt::<crate::auth::Viewer>()
+            .cloned()
+            .unwrap_or_default();
+        let a = viewer.require(
+            &[Role::Citizen, Role::Officer, Role::Mediator],
+            "dataRequests(filter: { mine: true })",
+        )?;
+        match a.role {
+            Role::Citizen => out.requester_id = Some(a.account_id),
+            Role::Officer => {
+                let scope = match a.institution_id {
+                    Some(home) => crate::auth::officer_scope(db, home).await?,
+                    None => Vec::new(),
+                };
+                out.institution_ids = Some(match out.institution_ids {
+                    Some(asked) => asked.into_iter().filter(|i| scope.contains(i)).collect(),
+                    None => scope,
+                });
+            }
+            _ => out.in_mediation = true,
+        }
+    }
+    Ok(out)
 }
 
 async fn load_node(ctx: &Context<'_>, kind: NodeKind, n: i64) -> Result<Option<Node>> {

@@ -1,6 +1,6 @@
 //! `DataRequest`: the public, anonymized view of a request for data.
 
-use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject};
+use async_graphql::{ComplexObject, Context, ID, InputObject, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::data_request;
 
@@ -200,4 +200,21 @@ impl DataRequest {
             .await?
             .map(Dataset::from))
     }
+}
+
+/// Which requests to list; every field narrows, lists mean "any of".
+#[derive(InputObject, Default, Debug)]
+pub struct DataRequestFilter {
+    /// States as of today (a proposal left unanswered past its deadline is `MEDIATION_LAPSED`).
+    pub state: Option<Vec<RequestState>>,
+    /// Requests to these institutions (portal codes).
+    pub institution_code: Option<Vec<String>>,
+    /// Requests for this dataset.
+    pub dataset_id: Option<ID>,
+    /// Your worklist (needs a token): citizens get the requests they filed; officers the requests
+    /// to their institution and its confirmed sub-institutions; mediators the requests that went
+    /// to mediation.
+    pub mine: Option<bool>,
+    /// Only requests whose current step is (true) or is not (false) past its deadline.
+    pub overdue: Option<bool>,
 }
