@@ -496,6 +496,95 @@ async fn an_import_killed_halfway_leaves_the_database_as_it_was() {
     }
 }
 
+/// Keywords, format and the other columns the portal file does not carry are kept by officers:
+/// a newer file that changes a dataset's title must not wipe them, and search still finds the
+/// dataset by its keyword.
+#[tokio::test]
+async fn a_newer_file_keeps_what_officers_added() {
+    use inventory::domain::registry::{DatasetEdit, update_dataset};
+    let (headers, records) = real_records();
+    let dir = tempfile::tempdir().unwrap();
+    let base: Vec<csv::StringRecord> = records[..200].to_vec();
+    let base_path = dir.path().join("inventory-2022.csv");
+    write_csv(&base_path, &headers, &base);
+    let key = base[10][0].to_string();
+    let mut edited = base.clone();
+    let mut f: Vec<String> = edited[10].iter().map(String::from).collect();
+    f[2] = format!("{} (개정)", f[2]);
+    edited[10] = csv::StringRecord::from(f);
+    let edited_path = dir.path().join("inventory-2023.csv");
+    write_csv(&edited_path, &headers, &edited);
+    let keyword = "가나다라마바사키워드";
+
+    for b in backends().await {
+        let t = fresh(b).await;
+        import_file(&t.db, &base_path, &QUIET, chrono::Utc::now())
+            .await
+            .unwrap();
+        let id = count(
+            &t.db,
+            &format!("SELECT id FROM dataset WHERE portal_key = '{key}'"),
+        )
+        .await;
+        update_dataset(
+            &t.db,
+            id,
+            DatasetEdit {
+                keywords: Some(vec![keyword.into(), "센서".into()]),
+                format: Some("CSV+JSON".into()),
+                ..Default::default()
+            },
+            "officer:test",
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        sea_orm::ConnectionTrait::execute_unprepared(
+            &t.db,
+            &format!(
+                "UPDATE dataset SET licence = '공공누리 제1유형', update_frequency = '월간' WHERE id = {id}"
+            ),
+        )
+        .await
+        .unwrap();
+
+        let r = import_file(&t.db, &edited_path, &QUIET, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_eq!((r.updated, r.unchanged), (1, 199), "{b:?} {r}");
+        let m = <entity::dataset::Entity as sea_orm::EntityTrait>::find_by_id(id)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(m.title.ends_with("(개정)"), "{b:?}: {}", m.title);
+        assert_eq!(m.keywords, format!("{keyword},센서"), "{b:?}");
+        assert_eq!(m.format.as_deref(), Some("CSV+JSON"), "{b:?}");
+        assert_eq!(m.licence.as_deref(), Some("공공누리 제1유형"), "{b:?}");
+        assert_eq!(m.update_frequency.as_deref(), Some("월간"), "{b:?}");
+
+        // Search finds it by the kept keyword, ranked as a title/keyword match, and by the new title.
+        let app = inventory::app(common::state(&t.db));
+        let q = "query($s: String) { datasets(search: $s, first: 10) { totalCount nodes { portalKey title } } }";
+        for term in [keyword, "개정"] {
+            let v = common::gql(&app, q, serde_json::json!({ "s": term })).await;
+            let nodes = v["data"]["datasets"]["nodes"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{v}"));
+            assert!(
+                nodes.iter().any(|n| n["portalKey"] == key.as_str()),
+                "{b:?}: search {term:?} misses the dataset: {v}"
+            );
+        }
+        // The same file again changes nothing and still keeps them.
+        let again = import_file(&t.db, &edited_path, &QUIET, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(again.updated, 0, "{b:?}");
+        t.cleanup().await;
+    }
+}
+
 async fn fingerprint(db: &sea_orm::DatabaseConnection) -> Vec<i64> {
     let mut v = Vec::new();
     for sql in [
