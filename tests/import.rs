@@ -585,6 +585,133 @@ async fn a_newer_file_keeps_what_officers_added() {
     }
 }
 
+/// Real rows that hang on the demo (an officer of a demo institution, a dataset registered under
+/// one, a citizen's request for a demo dataset) block `--drop-demo` with a message naming them,
+/// and nothing changes.
+#[tokio::test]
+async fn dropping_the_demo_refuses_while_real_data_depends_on_it() {
+    use entity::enums::{Category, DatasetType, DisclosureStatus, Role, WithholdingGround};
+    use inventory::domain::{disclosure::Change, registry, workflow};
+    let (headers, records) = real_records();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("small.csv");
+    write_csv(&path, &headers, &records[..50]);
+    let drop = ImportOptions {
+        drop_demo: true,
+        progress: false,
+    };
+    for b in backends().await {
+        let t = common::with_demo(b, 0.002).await;
+        let now = inventory::demo::demo_now();
+        let inst = count(
+            &t.db,
+            "SELECT MIN(id) FROM institution WHERE synthetic = TRUE",
+        )
+        .await;
+        let (officer, _) = inventory::auth::create_account(
+            &t.db,
+            "실제 담당자",
+            None,
+            Role::Officer,
+            Some(inst),
+            "test",
+            now,
+        )
+        .await
+        .unwrap();
+        registry::register_dataset(
+            &t.db,
+            registry::NewDataset {
+                institution_id: inst,
+                title: "실제로 등록한 데이터".into(),
+                description: String::new(),
+                category: Category::PublicAdministration,
+                dataset_type: DatasetType::File,
+                keywords: vec![],
+                format: None,
+                disclosure: Change {
+                    status: DisclosureStatus::Withheld,
+                    ground: Some(WithholdingGround::BusinessSecret),
+                    explanation: Some("영업비밀".into()),
+                    mitigation: vec![],
+                    planned_open_on: None,
+                    next_review_on: None,
+                },
+            },
+            &format!("officer:{}", officer.id),
+            officer.id,
+            now,
+        )
+        .await
+        .unwrap();
+        let (citizen, _) = inventory::auth::create_account(
+            &t.db,
+            "실제 시민",
+            None,
+            Role::Citizen,
+            None,
+            "test",
+            now,
+        )
+        .await
+        .unwrap();
+        let demo_ds = count(
+            &t.db,
+            "SELECT MIN(d.id) FROM dataset d JOIN disclosure s ON s.dataset_id = d.id \
+             WHERE d.provenance = 'SYNTHETIC' AND s.status = 'WITHHELD'",
+        )
+        .await;
+        workflow::file(
+            &t.db,
+            &workflow::Caller {
+                account_id: citizen.id,
+                role: Role::Citizen,
+                scope: vec![],
+                label: format!("citizen:{}", citizen.id),
+            },
+            Some(demo_ds),
+            None,
+            "연구 목적",
+            &inventory::domain::deadlines::Deadlines::default(),
+            now,
+        )
+        .await
+        .unwrap();
+        let before = demo_fingerprint(&t.db).await;
+
+        let err = import_file(&t.db, &path, &drop, chrono::Utc::now())
+            .await
+            .unwrap_err();
+        let msg = err.to_string();
+        for part in [
+            "cannot be dropped",
+            "1 accounts scoped to demo institutions",
+            "1 datasets (imported or registered) under demo institutions",
+            "1 real requests for demo datasets",
+            "Nothing was changed",
+        ] {
+            assert!(msg.contains(part), "{b:?}: {part:?} not in: {msg}");
+        }
+        assert_eq!(demo_fingerprint(&t.db).await, before, "{b:?}");
+        t.cleanup().await;
+    }
+}
+
+async fn demo_fingerprint(db: &sea_orm::DatabaseConnection) -> Vec<i64> {
+    let mut v = fingerprint(db).await;
+    for sql in [
+        "SELECT COUNT(*) FROM account",
+        "SELECT COUNT(*) FROM api_token",
+        "SELECT COUNT(*) FROM data_request",
+        "SELECT COUNT(*) FROM request_event",
+        "SELECT COUNT(*) FROM core_bundle_dataset",
+        "SELECT COUNT(*) FROM dataset WHERE provenance = 'SYNTHETIC'",
+    ] {
+        v.push(count(db, sql).await);
+    }
+    v
+}
+
 async fn fingerprint(db: &sea_orm::DatabaseConnection) -> Vec<i64> {
     let mut v = Vec::new();
     for sql in [

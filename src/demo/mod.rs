@@ -112,6 +112,70 @@ pub async fn synthetic_datasets(db: &impl ConnectionTrait) -> Result<u64, DbErr>
         .await
 }
 
+/// Real (non-synthetic) rows that point at demo rows, which dropping the demo would delete
+/// through `ON DELETE CASCADE`, silently unlink, or trip over with a foreign-key error.
+/// Each entry is a description and how many rows it covers; only non-zero entries are listed.
+pub async fn demo_dependents(db: &impl ConnectionTrait) -> Result<Vec<(&'static str, i64)>, DbErr> {
+    const DEMO_INST: &str = "(SELECT id FROM institution WHERE synthetic = TRUE)";
+    const DEMO_DS: &str = "(SELECT id FROM dataset WHERE provenance = 'SYNTHETIC')";
+    let checks: [(&'static str, String); 7] = [
+        (
+            "accounts scoped to demo institutions",
+            format!(
+                "SELECT COUNT(*) FROM account WHERE synthetic = FALSE AND institution_id IN {DEMO_INST}"
+            ),
+        ),
+        (
+            "datasets (imported or registered) under demo institutions",
+            format!(
+                "SELECT COUNT(*) FROM dataset WHERE provenance <> 'SYNTHETIC' AND institution_id IN {DEMO_INST}"
+            ),
+        ),
+        (
+            "real institutions whose parent is a demo institution",
+            format!(
+                "SELECT COUNT(*) FROM institution WHERE synthetic = FALSE AND parent_id IN {DEMO_INST}"
+            ),
+        ),
+        (
+            "real requests for demo datasets",
+            format!(
+                "SELECT COUNT(*) FROM data_request WHERE synthetic = FALSE AND (dataset_id IN {DEMO_DS} OR provided_dataset_id IN {DEMO_DS})"
+            ),
+        ),
+        (
+            "real requests addressed to demo institutions",
+            format!(
+                "SELECT COUNT(*) FROM data_request WHERE synthetic = FALSE AND institution_id IN {DEMO_INST}"
+            ),
+        ),
+        (
+            "real requests filed by demo accounts",
+            "SELECT COUNT(*) FROM data_request WHERE synthetic = FALSE AND requester_id IN (SELECT id FROM account WHERE synthetic = TRUE)".to_string(),
+        ),
+        (
+            "commitments led by demo institutions",
+            format!("SELECT COUNT(*) FROM commitment WHERE lead_institution_id IN {DEMO_INST}"),
+        ),
+    ];
+    let mut found = Vec::new();
+    for (what, sql) in checks {
+        let n = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                sql,
+            ))
+            .await?
+            .map(|r| r.try_get_by_index::<i64>(0))
+            .transpose()?
+            .unwrap_or(0);
+        if n > 0 {
+            found.push((what, n));
+        }
+    }
+    Ok(found)
+}
+
 /// Deletes every synthetic row (the real plans, commitments and milestones stay).
 pub async fn drop_demo(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
     // Children first, so this works whether or not cascades fire.

@@ -84,6 +84,11 @@ pub enum ImportError {
         "the database holds the synthetic demo inventory ({0} fictional datasets); importing real data into it would mix the two. Run the import again with --drop-demo to delete the demo first"
     )]
     DemoPresent(u64),
+    #[error(
+        "the synthetic demo inventory cannot be dropped: real data depends on it ({}). Nothing was changed; move or delete those rows first, or import into a new database",
+        .0.iter().map(|(what, n)| format!("{n} {what}")).collect::<Vec<_>>().join(", ")
+    )]
+    DemoInUse(Vec<(&'static str, i64)>),
     #[error("database error, nothing was imported: {0}")]
     Db(#[from] DbErr),
 }
@@ -176,6 +181,11 @@ pub async fn import_file(
     let progress = Progress::new(opts.progress, parsed.rows.len() as u64);
     let txn = db::begin_write(db).await?;
     if synthetic > 0 {
+        // Checked inside the transaction, so nothing can come to depend on the demo meanwhile.
+        let blockers = demo::demo_dependents(&txn).await?;
+        if !blockers.is_empty() {
+            return Err(ImportError::DemoInUse(blockers));
+        }
         demo::drop_demo(&txn).await?;
         report.demo_dropped = true;
     }
