@@ -245,7 +245,14 @@ pub async fn import_file(
     // New datasets, in batches, each with an OPEN disclosure and its initial history event,
     // which also goes to the change feed.
     let mut feed = Vec::new();
-    for chunk in new_rows.chunks(1000) {
+    let abort_after = abort_after_batches();
+    for (batch, chunk) in new_rows.chunks(1000).enumerate() {
+        if abort_after == Some(batch) {
+            eprintln!(
+                "import: aborting after {batch} insert batches ({ABORT_AFTER_BATCHES_VAR} is set)"
+            );
+            std::process::abort();
+        }
         let inserted = dataset::Entity::insert_many(chunk.to_vec())
             .exec_with_returning(&txn)
             .await?;
@@ -345,6 +352,18 @@ pub async fn import_file(
     txn.commit().await?;
     progress.finish();
     Ok(report)
+}
+
+/// Test hook: `INVENTORY_IMPORT_ABORT_AFTER_BATCHES=K` makes the process abort abruptly (no
+/// unwinding, no rollback, as if killed) after K batches of new datasets were inserted inside
+/// the import's transaction. Tests use it to prove that an interrupted import leaves the
+/// database as it was. Not for production use.
+pub const ABORT_AFTER_BATCHES_VAR: &str = "INVENTORY_IMPORT_ABORT_AFTER_BATCHES";
+
+fn abort_after_batches() -> Option<usize> {
+    std::env::var(ABORT_AFTER_BATCHES_VAR)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// Creates missing institutions, renames those whose name changed under the same code (keeping
