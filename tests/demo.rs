@@ -300,3 +300,45 @@ async fn accounts_made_before_the_demo_survive_it_and_ids_keep_flowing() {
         t.cleanup().await;
     }
 }
+
+/// Two instances starting at once on one fresh PostgreSQL database: both start, the schema is
+/// migrated once and the demo built once (the other instance waits for the setup lock, then
+/// finds the work done).
+#[tokio::test]
+async fn instances_starting_together_on_postgres_set_up_once() {
+    if !backends().await.contains(&common::Backend::Postgres) {
+        return;
+    }
+    let t = common::fresh_empty(common::Backend::Postgres).await;
+    let starts: Vec<_> = (0..2)
+        .map(|_| {
+            let url = t.url.clone();
+            tokio::spawn(async move { inventory::prepare(&url, Some(0.002)).await })
+        })
+        .collect();
+    let mut built = Vec::new();
+    for s in starts {
+        let (db, summary) = s.await.unwrap().expect("every instance starts");
+        built.extend(summary);
+        db.close().await.unwrap();
+    }
+    assert_eq!(built.len(), 1, "the demo is built exactly once");
+    let s = &built[0];
+    assert_eq!(
+        count(&t.db, "SELECT COUNT(*) FROM dataset").await,
+        (s.open_datasets + s.not_open_datasets) as i64
+    );
+    assert_eq!(
+        count(&t.db, "SELECT COUNT(*) FROM data_request").await,
+        s.requests as i64
+    );
+    assert_eq!(
+        count(
+            &t.db,
+            "SELECT COUNT(*) - COUNT(DISTINCT version) FROM seaql_migrations"
+        )
+        .await,
+        0
+    );
+    t.cleanup().await;
+}
