@@ -53,11 +53,59 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(opts).await
 }
 
-/// Connects and applies pending migrations.
+/// Connects and applies pending migrations (under the [`SetupLock`] on PostgreSQL).
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
     let db = connect(url).await?;
-    Migrator::up(&db, None).await?;
+    let lock = SetupLock::acquire(url).await?;
+    let migrated = Migrator::up(&db, None).await;
+    lock.release().await?;
+    migrated?;
     Ok(db)
+}
+
+/// Key of the PostgreSQL advisory lock taken around setup (migrations, the demo build).
+pub const SETUP_LOCK_KEY: i64 = 0x696e_7665_6e74_6f72; // "inventor"
+
+/// Serializes setup among instances sharing one PostgreSQL database: a session-level
+/// `pg_advisory_lock` held on its own dedicated connection (not a pooled one, whose session
+/// could be handed to someone else), released by [`SetupLock::release`] or, if the process dies,
+/// by the server when the connection drops. On SQLite it does nothing: one instance serves a file,
+/// and its write transactions already queue.
+pub struct SetupLock(Option<sea_orm::sqlx::PgConnection>);
+
+impl SetupLock {
+    /// Waits for the lock (PostgreSQL), or returns at once (SQLite).
+    pub async fn acquire(url: &str) -> Result<Self, DbErr> {
+        use sea_orm::sqlx::Connection;
+        if !config::is_postgres(url) {
+            return Ok(SetupLock(None));
+        }
+        let err = |e: sea_orm::sqlx::Error| DbErr::Custom(format!("setup lock: {e}"));
+        let mut conn = sea_orm::sqlx::PgConnection::connect(url)
+            .await
+            .map_err(err)?;
+        sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(SETUP_LOCK_KEY)
+            .execute(&mut conn)
+            .await
+            .map_err(err)?;
+        Ok(SetupLock(Some(conn)))
+    }
+
+    /// Releases the lock and closes its connection.
+    pub async fn release(self) -> Result<(), DbErr> {
+        use sea_orm::sqlx::Connection;
+        if let Some(mut conn) = self.0 {
+            let err = |e: sea_orm::sqlx::Error| DbErr::Custom(format!("setup lock: {e}"));
+            sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(SETUP_LOCK_KEY)
+                .execute(&mut conn)
+                .await
+                .map_err(err)?;
+            conn.close().await.map_err(err)?;
+        }
+        Ok(())
+    }
 }
 
 /// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite, a plain `BEGIN` on PostgreSQL.

@@ -135,20 +135,36 @@ async fn sweep_deadlines(db: DatabaseConnection, clock: SharedClock) {
 
 /// Connects, migrates, and fills an empty inventory with the demo at `demo_scale` (if given).
 /// Returns the connection and the demo summary when one was built.
+///
+/// On PostgreSQL, migrations and the demo build run under [`db::SetupLock`], so several
+/// instances starting at once on one database migrate once and build the demo once; the others
+/// wait, then find the work done.
 pub async fn prepare(
     url: &str,
     demo_scale: Option<f64>,
 ) -> anyhow::Result<(DatabaseConnection, Option<demo::DemoSummary>)> {
-    let db = db::connect_and_migrate(url).await?;
-    let mut built = None;
+    let db = db::connect(url).await?;
+    let lock = db::SetupLock::acquire(url).await?;
+    let built = set_up(&db, demo_scale).await;
+    lock.release().await?;
+    Ok((db, built?))
+}
+
+/// Migrations, then the demo into an empty inventory.
+async fn set_up(
+    db: &DatabaseConnection,
+    demo_scale: Option<f64>,
+) -> anyhow::Result<Option<demo::DemoSummary>> {
+    use migration::MigratorTrait;
+    migration::Migrator::up(db, None).await?;
     if let Some(scale) = demo_scale
-        && demo::is_empty(&db).await?
+        && demo::is_empty(db).await?
     {
         let opts = demo::DemoOptions {
             scale,
             ..Default::default()
         };
-        built = Some(demo::build(&db, &opts).await?);
+        return Ok(Some(demo::build(db, &opts).await?));
     }
-    Ok((db, built))
+    Ok(None)
 }

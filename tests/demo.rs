@@ -187,3 +187,158 @@ async fn the_demo_refuses_a_non_empty_database() {
     assert!(err.to_string().contains("empty"), "{err}");
     t.cleanup().await;
 }
+
+/// `inventory token --role admin` before the first `serve` creates account 1; the demo then
+/// numbers its own accounts, requests and datasets after the existing rows, and later accounts,
+/// requests and datasets made the normal way get fresh ids too.
+#[tokio::test]
+async fn accounts_made_before_the_demo_survive_it_and_ids_keep_flowing() {
+    use entity::enums::{Category, DatasetType, DisclosureStatus, Role, WithholdingGround};
+    use inventory::domain::{disclosure::Change, registry, workflow};
+    for b in backends().await {
+        let t = common::fresh(b).await;
+        let now = inventory::demo::demo_now();
+        let (admin, token) =
+            inventory::auth::create_account(&t.db, "운영자", None, Role::Admin, None, "cli", now)
+                .await
+                .unwrap();
+
+        // What `serve` does on its first start.
+        let (db, built) = inventory::prepare(&t.url, Some(0.002)).await.unwrap();
+        let built = built.expect("the inventory had no dataset, so the demo is built");
+        assert!(built.requests > 0);
+
+        // The admin is untouched, its token works, and no demo row points at it.
+        let viewer = inventory::auth::by_token(&db, &token)
+            .await
+            .unwrap()
+            .expect("the admin's token still authenticates");
+        assert_eq!(
+            viewer.actor().map(|a| a.account_id),
+            Some(admin.id),
+            "{b:?}"
+        );
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM account WHERE synthetic = FALSE").await,
+            1,
+            "{b:?}"
+        );
+        let q = format!(
+            "SELECT (SELECT COUNT(*) FROM data_request WHERE requester_id = {0}) + \
+                    (SELECT COUNT(*) FROM request_supporter WHERE account_id = {0})",
+            admin.id
+        );
+        assert_eq!(count(&db, &q).await, 0, "{b:?}");
+
+        // New rows through the normal paths: an account, a request, a registered dataset.
+        let (citizen, _) =
+            inventory::auth::create_account(&db, "시민", None, Role::Citizen, None, "test", now)
+                .await
+                .unwrap();
+        assert!(
+            citizen.id > count(&db, "SELECT MAX(id) FROM account WHERE synthetic = TRUE").await,
+            "{b:?}"
+        );
+        let withheld = count(
+            &db,
+            "SELECT MIN(dataset_id) FROM disclosure WHERE status = 'WITHHELD'",
+        )
+        .await;
+        let req = workflow::file(
+            &db,
+            &workflow::Caller {
+                account_id: citizen.id,
+                role: Role::Citizen,
+                scope: vec![],
+                label: format!("citizen:{}", citizen.id),
+            },
+            Some(withheld),
+            None,
+            "연구 목적",
+            &inventory::domain::deadlines::Deadlines::default(),
+            now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            count(&db, "SELECT MAX(id) FROM data_request").await,
+            req.id,
+            "{b:?}"
+        );
+        let inst = count(&db, "SELECT MIN(id) FROM institution").await;
+        let ds = registry::register_dataset(
+            &db,
+            registry::NewDataset {
+                institution_id: inst,
+                title: "새로 등록한 데이터".into(),
+                description: String::new(),
+                category: Category::PublicAdministration,
+                dataset_type: DatasetType::File,
+                keywords: vec![],
+                format: None,
+                disclosure: Change {
+                    status: DisclosureStatus::Withheld,
+                    ground: Some(WithholdingGround::BusinessSecret),
+                    explanation: Some("영업비밀".into()),
+                    mitigation: vec![],
+                    planned_open_on: None,
+                    next_review_on: None,
+                },
+            },
+            &format!("admin:{}", admin.id),
+            admin.id,
+            now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            count(&db, "SELECT MAX(id) FROM dataset").await,
+            ds.id,
+            "{b:?}"
+        );
+        db.close().await.unwrap();
+        t.cleanup().await;
+    }
+}
+
+/// Two instances starting at once on one fresh PostgreSQL database: both start, the schema is
+/// migrated once and the demo built once (the other instance waits for the setup lock, then
+/// finds the work done).
+#[tokio::test]
+async fn instances_starting_together_on_postgres_set_up_once() {
+    if !backends().await.contains(&common::Backend::Postgres) {
+        return;
+    }
+    let t = common::fresh_empty(common::Backend::Postgres).await;
+    let starts: Vec<_> = (0..2)
+        .map(|_| {
+            let url = t.url.clone();
+            tokio::spawn(async move { inventory::prepare(&url, Some(0.002)).await })
+        })
+        .collect();
+    let mut built = Vec::new();
+    for s in starts {
+        let (db, summary) = s.await.unwrap().expect("every instance starts");
+        built.extend(summary);
+        db.close().await.unwrap();
+    }
+    assert_eq!(built.len(), 1, "the demo is built exactly once");
+    let s = &built[0];
+    assert_eq!(
+        count(&t.db, "SELECT COUNT(*) FROM dataset").await,
+        (s.open_datasets + s.not_open_datasets) as i64
+    );
+    assert_eq!(
+        count(&t.db, "SELECT COUNT(*) FROM data_request").await,
+        s.requests as i64
+    );
+    assert_eq!(
+        count(
+            &t.db,
+            "SELECT COUNT(*) - COUNT(DISTINCT version) FROM seaql_migrations"
+        )
+        .await,
+        0
+    );
+    t.cleanup().await;
+}

@@ -112,6 +112,70 @@ pub async fn synthetic_datasets(db: &impl ConnectionTrait) -> Result<u64, DbErr>
         .await
 }
 
+/// Real (non-synthetic) rows that point at demo rows, which dropping the demo would delete
+/// through `ON DELETE CASCADE`, silently unlink, or trip over with a foreign-key error.
+/// Each entry is a description and how many rows it covers; only non-zero entries are listed.
+pub async fn demo_dependents(db: &impl ConnectionTrait) -> Result<Vec<(&'static str, i64)>, DbErr> {
+    const DEMO_INST: &str = "(SELECT id FROM institution WHERE synthetic = TRUE)";
+    const DEMO_DS: &str = "(SELECT id FROM dataset WHERE provenance = 'SYNTHETIC')";
+    let checks: [(&'static str, String); 7] = [
+        (
+            "accounts scoped to demo institutions",
+            format!(
+                "SELECT COUNT(*) FROM account WHERE synthetic = FALSE AND institution_id IN {DEMO_INST}"
+            ),
+        ),
+        (
+            "datasets (imported or registered) under demo institutions",
+            format!(
+                "SELECT COUNT(*) FROM dataset WHERE provenance <> 'SYNTHETIC' AND institution_id IN {DEMO_INST}"
+            ),
+        ),
+        (
+            "real institutions whose parent is a demo institution",
+            format!(
+                "SELECT COUNT(*) FROM institution WHERE synthetic = FALSE AND parent_id IN {DEMO_INST}"
+            ),
+        ),
+        (
+            "real requests for demo datasets",
+            format!(
+                "SELECT COUNT(*) FROM data_request WHERE synthetic = FALSE AND (dataset_id IN {DEMO_DS} OR provided_dataset_id IN {DEMO_DS})"
+            ),
+        ),
+        (
+            "real requests addressed to demo institutions",
+            format!(
+                "SELECT COUNT(*) FROM data_request WHERE synthetic = FALSE AND institution_id IN {DEMO_INST}"
+            ),
+        ),
+        (
+            "real requests filed by demo accounts",
+            "SELECT COUNT(*) FROM data_request WHERE synthetic = FALSE AND requester_id IN (SELECT id FROM account WHERE synthetic = TRUE)".to_string(),
+        ),
+        (
+            "commitments led by demo institutions",
+            format!("SELECT COUNT(*) FROM commitment WHERE lead_institution_id IN {DEMO_INST}"),
+        ),
+    ];
+    let mut found = Vec::new();
+    for (what, sql) in checks {
+        let n = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                sql,
+            ))
+            .await?
+            .map(|r| r.try_get_by_index::<i64>(0))
+            .transpose()?
+            .unwrap_or(0);
+        if n > 0 {
+            found.push((what, n));
+        }
+    }
+    Ok(found)
+}
+
 /// Deletes every synthetic row (the real plans, commitments and milestones stay).
 pub async fn drop_demo(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
     // Children first, so this works whether or not cascades fire.
@@ -344,7 +408,10 @@ pub async fn build(db: &DatabaseConnection, opts: &DemoOptions) -> Result<DemoSu
     let n_open = (OPEN_AT_SCALE_1 * opts.scale).round() as usize;
     let n_closed = (NOT_OPEN_AT_SCALE_1 * opts.scale).round() as usize;
     let total = n_open + n_closed;
-    let first_id = 1i64;
+    // Datasets, accounts and requests get explicit ids (so that requests and bundles can point
+    // at them without a round trip); they start after whatever the tables already hold (an
+    // admin's account created with `inventory token` before the first `serve`, say).
+    let first_id = max_id(&txn, "dataset").await? + 1;
     let baseline = date("2023-01-01");
     let mut ds_rows = Vec::with_capacity(1000);
     let mut disc_rows = Vec::with_capacity(1000);
@@ -596,9 +663,15 @@ pub async fn build(db: &DatabaseConnection, opts: &DemoOptions) -> Result<DemoSu
     }
 
     // Citizens and their requests, in every state.
-    summary.requests = build_requests(&txn, &mut rng, &closed_ids, opts.scale, now).await?;
+    let id_bases = (
+        max_id(&txn, "account").await?,
+        max_id(&txn, "data_request").await?,
+    );
+    summary.requests =
+        build_requests(&txn, &mut rng, &closed_ids, id_bases, opts.scale, now).await?;
 
     if backend == DbBackend::Postgres {
+        // Explicit ids do not advance the sequences: move them past the rows just written.
         for t in ["dataset", "data_request", "account"] {
             txn.execute_unprepared(&format!(
                 "SELECT setval(pg_get_serial_sequence('{t}', 'id'), COALESCE((SELECT MAX(id) FROM {t}), 0) + 1, false)"
@@ -693,10 +766,25 @@ async fn flush(
     Ok(())
 }
 
+/// The largest id in `table`, 0 when it is empty.
+async fn max_id(db: &impl ConnectionTrait, table: &str) -> Result<i64, DbErr> {
+    Ok(db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
+        ))
+        .await?
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+/// Citizens and their requests; account and request ids start after `(account_base, request_base)`.
 async fn build_requests(
     txn: &impl ConnectionTrait,
     rng: &mut ChaCha8Rng,
     closed: &[(i64, i64)],
+    (account_base, request_base): (i64, i64),
     scale: f64,
     now: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
@@ -705,7 +793,7 @@ async fn build_requests(
     let n_citizens = (n / 3).max(5);
     let accounts: Vec<_> = (0..n_citizens)
         .map(|k| account::ActiveModel {
-            id: Set(k as i64 + 1),
+            id: Set(account_base + k as i64 + 1),
             display_name: Set(format!("{} 시민 {:05}", names::SYNTHETIC_MARK, k + 1)),
             contact: Set(Some(format!("citizen{:05}@demo.invalid", k + 1))),
             role: Set(Role::Citizen),
@@ -726,7 +814,7 @@ async fn build_requests(
     let mut events = Vec::new();
     let mut supporters = Vec::new();
     for k in 0..n {
-        let id = k as i64 + 1;
+        let id = request_base + k as i64 + 1;
         let state = states[k % states.len()];
         // Demand concentrates on a few entries: the first closed entries get many requests.
         let pick = if rng.random_bool(0.3) {
@@ -751,7 +839,7 @@ async fn build_requests(
             _ if decided => Some(RequestState::Refused),
             _ => None,
         };
-        let requester = rng.random_range(1..=n_citizens as i64);
+        let requester = account_base + rng.random_range(1..=n_citizens as i64);
         reqs.push(data_request::ActiveModel {
             id: Set(id),
             requester_id: Set(requester),
@@ -809,7 +897,7 @@ async fn build_requests(
         };
         let mut seen = std::collections::HashSet::new();
         for _ in 0..n_support {
-            let acc = rng.random_range(1..=n_citizens as i64);
+            let acc = account_base + rng.random_range(1..=n_citizens as i64);
             if acc != requester && seen.insert(acc) {
                 supporters.push(request_supporter::ActiveModel {
                     request_id: Set(id),

@@ -84,6 +84,11 @@ pub enum ImportError {
         "the database holds the synthetic demo inventory ({0} fictional datasets); importing real data into it would mix the two. Run the import again with --drop-demo to delete the demo first"
     )]
     DemoPresent(u64),
+    #[error(
+        "the synthetic demo inventory cannot be dropped: real data depends on it ({}). Nothing was changed; move or delete those rows first, or import into a new database",
+        .0.iter().map(|(what, n)| format!("{n} {what}")).collect::<Vec<_>>().join(", ")
+    )]
+    DemoInUse(Vec<(&'static str, i64)>),
     #[error("database error, nothing was imported: {0}")]
     Db(#[from] DbErr),
 }
@@ -176,6 +181,11 @@ pub async fn import_file(
     let progress = Progress::new(opts.progress, parsed.rows.len() as u64);
     let txn = db::begin_write(db).await?;
     if synthetic > 0 {
+        // Checked inside the transaction, so nothing can come to depend on the demo meanwhile.
+        let blockers = demo::demo_dependents(&txn).await?;
+        if !blockers.is_empty() {
+            return Err(ImportError::DemoInUse(blockers));
+        }
         demo::drop_demo(&txn).await?;
         report.demo_dropped = true;
     }
@@ -216,15 +226,12 @@ pub async fn import_file(
         match existing.get(&row.key) {
             None => new_rows.push(row_model(row, inst, &file_name, run.id, now)),
             Some(old) => {
-                let mut am = row_model(row, inst, &file_name, run.id, now);
-                if same_content(old, &am) {
+                if same_content(old, row, inst) {
                     report.unchanged += 1;
                 } else {
-                    am.id = Set(old.id);
-                    am.created_at = Set(old.created_at);
-                    am.provenance = Set(old.provenance);
-                    am.downloads = Set(old.downloads);
-                    dataset::Entity::update(am).exec(&txn).await?;
+                    updated_model(old, row, inst, &file_name, run.id, now)
+                        .update(&txn)
+                        .await?;
                     changed_ids.push(old.id);
                     report.updated += 1;
                 }
@@ -238,7 +245,14 @@ pub async fn import_file(
     // New datasets, in batches, each with an OPEN disclosure and its initial history event,
     // which also goes to the change feed.
     let mut feed = Vec::new();
-    for chunk in new_rows.chunks(1000) {
+    let abort_after = abort_after_batches();
+    for (batch, chunk) in new_rows.chunks(1000).enumerate() {
+        if abort_after == Some(batch) {
+            eprintln!(
+                "import: aborting after {batch} insert batches ({ABORT_AFTER_BATCHES_VAR} is set)"
+            );
+            std::process::abort();
+        }
         let inserted = dataset::Entity::insert_many(chunk.to_vec())
             .exec_with_returning(&txn)
             .await?;
@@ -338,6 +352,18 @@ pub async fn import_file(
     txn.commit().await?;
     progress.finish();
     Ok(report)
+}
+
+/// Test hook: `INVENTORY_IMPORT_ABORT_AFTER_BATCHES=K` makes the process abort abruptly (no
+/// unwinding, no rollback, as if killed) after K batches of new datasets were inserted inside
+/// the import's transaction. Tests use it to prove that an interrupted import leaves the
+/// database as it was. Not for production use.
+pub const ABORT_AFTER_BATCHES_VAR: &str = "INVENTORY_IMPORT_ABORT_AFTER_BATCHES";
+
+fn abort_after_batches() -> Option<usize> {
+    std::env::var(ABORT_AFTER_BATCHES_VAR)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// Creates missing institutions, renames those whose name changed under the same code (keeping
@@ -464,22 +490,51 @@ fn row_model(
     }
 }
 
-fn v<T: Clone + Into<sea_orm::Value>>(a: &sea_orm::ActiveValue<T>) -> T {
-    a.clone().unwrap()
+/// An existing dataset with what the file says written over it: only the columns the portal
+/// file carries change; keywords, format, licence, update frequency, downloads and provenance
+/// (kept by officers or other sources) stay, and the search text is rebuilt with the kept
+/// keywords.
+fn updated_model(
+    old: &dataset::Model,
+    row: &Row,
+    institution_id: i64,
+    file_name: &str,
+    run_id: i64,
+    now: DateTime<Utc>,
+) -> dataset::ActiveModel {
+    let mut am: dataset::ActiveModel = old.clone().into();
+    am.title = Set(row.title.clone());
+    am.description = Set(row.description.clone());
+    am.institution_id = Set(institution_id);
+    am.category = Set(row.category);
+    am.dataset_type = Set(row.dataset_type);
+    am.national_core = Set(row.national_core);
+    am.standard = Set(row.standard);
+    am.registered_on = Set(row.registered_on);
+    am.modified_on = Set(row.modified_on);
+    am.views = Set(row.views);
+    am.portal_url = Set(row.url.clone());
+    am.listed = Set(true);
+    am.source_file = Set(Some(file_name.to_string()));
+    am.import_run_id = Set(Some(run_id));
+    am.search_title = Set(text::search_title(&row.title, &old.keywords));
+    am.search_body = Set(text::normalize(&row.description));
+    am.updated_at = Set(now);
+    am
 }
 
 /// Whether an imported row says nothing new about a stored dataset.
-fn same_content(old: &dataset::Model, new: &dataset::ActiveModel) -> bool {
-    old.title == v(&new.title)
-        && old.description == v(&new.description)
-        && old.institution_id == v(&new.institution_id)
-        && old.category == v(&new.category)
-        && old.dataset_type == v(&new.dataset_type)
-        && old.national_core == v(&new.national_core)
-        && old.standard == v(&new.standard)
-        && old.registered_on == v(&new.registered_on)
-        && old.modified_on == v(&new.modified_on)
-        && old.views == v(&new.views)
-        && old.portal_url == v(&new.portal_url)
+fn same_content(old: &dataset::Model, row: &Row, institution_id: i64) -> bool {
+    old.title == row.title
+        && old.description == row.description
+        && old.institution_id == institution_id
+        && old.category == row.category
+        && old.dataset_type == row.dataset_type
+        && old.national_core == row.national_core
+        && old.standard == row.standard
+        && old.registered_on == row.registered_on
+        && old.modified_on == row.modified_on
+        && old.views == row.views
+        && old.portal_url == row.url
         && old.listed
 }

@@ -142,6 +142,19 @@ pub async fn fresh(backend: Backend) -> TestDb {
     }
 }
 
+/// A fresh database on `backend` without even the schema; `db` is connected but not migrated.
+pub async fn fresh_empty(backend: Backend) -> TestDb {
+    let (url, dir, pg_name) = fresh_unmigrated(backend).await;
+    let db = inventory::db::connect(&url).await.unwrap();
+    TestDb {
+        backend,
+        url,
+        db,
+        _dir: dir,
+        pg_name,
+    }
+}
+
 /// A fresh database holding the demo at `scale`.
 pub async fn with_demo(backend: Backend, scale: f64) -> TestDb {
     let t = fresh(backend).await;
