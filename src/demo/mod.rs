@@ -826,6 +826,21 @@ async fn build_requests(
         let unlisted = k % 10 == 9;
         let filed = date_between(rng, date("2024-01-01"), date("2026-10-20"));
         let due = filed + chrono::Days::new(10);
+        let acted = filed + chrono::Days::new(7);
+        let decision_due = if state == RequestState::Extended {
+            due + chrono::Days::new(10)
+        } else {
+            due
+        };
+        // The deadline of the step each state awaits (closed requests await nobody).
+        let step_due = match state {
+            RequestState::Received | RequestState::Extended => Some(decision_due),
+            RequestState::Reconsideration => Some(acted + chrono::Days::new(7)),
+            RequestState::MediationApplied => Some(acted + chrono::Days::new(30)),
+            RequestState::MediationProposed => Some(acted + chrono::Days::new(15)),
+            RequestState::MediationAccepted => Some(acted + chrono::Days::new(10)),
+            _ => None,
+        };
         let decided = !matches!(
             state,
             RequestState::Received | RequestState::Extended | RequestState::Withdrawn
@@ -851,10 +866,10 @@ async fn build_requests(
             purpose: Set("연구 및 서비스 개발 (가상 데모 요청)".into()),
             state: Set(state),
             filed_at: Set(day(filed)),
-            due_on: Set(Some(due)),
-            decision_due_on: Set(due),
+            due_on: Set(step_due),
+            decision_due_on: Set(decision_due),
             extended: Set(state == RequestState::Extended),
-            decided_at: Set(decided.then(|| day(filed + chrono::Days::new(7)))),
+            decided_at: Set(decided.then(|| day(acted))),
             decision: Set(decision),
             ground: Set((decision == Some(RequestState::Refused))
                 .then_some(WithholdingGround::BusinessSecret)),
