@@ -1089,3 +1089,49 @@ async fn worklists_and_request_filters() {
         w.t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn silence_counts_as_refusal_only_when_configured() {
+    let w = world(Backend::Sqlite, common::fixture::at(2026, 11, 2)).await;
+    let v = call(
+        &w.app,
+        Some(&w.tokens["citizen"]),
+        FILE,
+        json!({ "id": gid("Dataset", 4) }),
+    )
+    .await;
+    let id = v["data"]["fileRequest"]["id"].as_str().unwrap().to_string();
+    // A month later the decision deadline lies far behind.
+    w.clock.set(common::fixture::at(2026, 12, 2));
+    let mut state = inventory::AppState::new(w.t.db.clone(), w.clock.clone());
+    state.deadlines = Arc::new(inventory::domain::deadlines::Deadlines {
+        silence_counts_as_refusal: false,
+        ..Default::default()
+    });
+    let strict = inventory::app(state);
+    for (app, counts) in [(&w.app, true), (&strict, false)] {
+        let v = call(app, None, STATE, json!({ "id": id })).await;
+        let steps = v["data"]["node"]["allowedSteps"].as_array().unwrap();
+        assert_eq!(steps.contains(&json!("apply for mediation")), counts, "{v}");
+    }
+    let v = call(
+        &strict,
+        Some(&w.tokens["citizen"]),
+        "mutation($id: ID!) { askReconsideration(id: $id, reason: \"r\") { state } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(code(&v), Some("BAD_USER_INPUT"), "{v}");
+    let v = call(
+        &w.app,
+        Some(&w.tokens["citizen"]),
+        "mutation($id: ID!) { askReconsideration(id: $id, reason: \"r\") { state } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(
+        v["data"]["askReconsideration"]["state"], "RECONSIDERATION",
+        "{v}"
+    );
+    w.t.cleanup().await;
+}

@@ -28,11 +28,15 @@ pub struct Deadlines {
     pub proposal_answer_days: u32,
     /// Days to provide after an accepted proposal.
     pub provision_days: u32,
+    /// Whether an institution's silence past a deadline (no decision, no answer to
+    /// reconsideration) counts as a refusal, opening reconsideration and mediation.
+    pub silence_counts_as_refusal: bool,
     /// Public holidays.
     pub holidays: BTreeSet<NaiveDate>,
 }
 
-/// Korean public holidays 2025–2027 (including substitute holidays), the default calendar.
+/// Korean public holidays 2025–2027 (including substitute holidays and the 2026-06-03 local
+/// elections), the default calendar.
 const KOREAN_HOLIDAYS: &[&str] = &[
     "2025-01-01",
     "2025-01-28",
@@ -60,6 +64,7 @@ const KOREAN_HOLIDAYS: &[&str] = &[
     "2026-05-05",
     "2026-05-24",
     "2026-05-25",
+    "2026-06-03",
     "2026-06-06",
     "2026-08-15",
     "2026-08-17",
@@ -71,10 +76,10 @@ const KOREAN_HOLIDAYS: &[&str] = &[
     "2026-10-09",
     "2026-12-25",
     "2027-01-01",
+    "2027-02-05",
     "2027-02-06",
     "2027-02-07",
     "2027-02-08",
-    "2027-02-09",
     "2027-03-01",
     "2027-05-05",
     "2027-05-13",
@@ -103,6 +108,7 @@ impl Default for Deadlines {
             mediation_propose_days: 30,
             proposal_answer_days: 15,
             provision_days: 10,
+            silence_counts_as_refusal: true,
             holidays: KOREAN_HOLIDAYS
                 .iter()
                 .map(|d| d.parse().expect("valid date"))
@@ -112,11 +118,20 @@ impl Default for Deadlines {
 }
 
 impl Deadlines {
-    /// Defaults, with `INVENTORY_HOLIDAYS` (comma-separated `YYYY-MM-DD`) replacing the calendar
-    /// when set.
+    /// Defaults, changed by the environment:
+    /// - `INVENTORY_HOLIDAYS`: comma-separated `YYYY-MM-DD` dates replacing the calendar;
+    /// - `INVENTORY_DEADLINE_DAYS`: comma-separated `name=days` for any of `decision`,
+    ///   `extension`, `reconsideration_apply`, `reconsideration_answer`, `mediation_apply`,
+    ///   `mediation_propose`, `proposal_answer`, `provision`;
+    /// - `INVENTORY_SILENCE_IS_REFUSAL`: `true` (default) or `false`.
     pub fn from_env() -> Result<Self, String> {
+        Self::from_vars(|k| std::env::var(k).ok())
+    }
+
+    /// [`Deadlines::from_env`] over any source of variables.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let mut d = Deadlines::default();
-        if let Ok(list) = std::env::var("INVENTORY_HOLIDAYS") {
+        if let Some(list) = var("INVENTORY_HOLIDAYS") {
             d.holidays = list
                 .split(',')
                 .map(str::trim)
@@ -126,6 +141,48 @@ impl Deadlines {
                         .map_err(|_| format!("INVENTORY_HOLIDAYS: '{s}' is not a YYYY-MM-DD date"))
                 })
                 .collect::<Result<_, _>>()?;
+        }
+        if let Some(list) = var("INVENTORY_DEADLINE_DAYS") {
+            for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                let (name, days) = item
+                    .split_once('=')
+                    .ok_or_else(|| format!("INVENTORY_DEADLINE_DAYS: '{item}' is not name=days"))?;
+                let days: u32 = days
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=365).contains(n))
+                    .ok_or_else(|| {
+                        format!("INVENTORY_DEADLINE_DAYS: '{item}' needs 1 to 365 days")
+                    })?;
+                let slot = match name.trim() {
+                    "decision" => &mut d.decision_days,
+                    "extension" => &mut d.extension_max_days,
+                    "reconsideration_apply" => &mut d.reconsideration_apply_days,
+                    "reconsideration_answer" => &mut d.reconsideration_answer_days,
+                    "mediation_apply" => &mut d.mediation_apply_days,
+                    "mediation_propose" => &mut d.mediation_propose_days,
+                    "proposal_answer" => &mut d.proposal_answer_days,
+                    "provision" => &mut d.provision_days,
+                    other => {
+                        return Err(format!(
+                            "INVENTORY_DEADLINE_DAYS: unknown period '{other}' (decision, extension, reconsideration_apply, reconsideration_answer, mediation_apply, mediation_propose, proposal_answer, provision)"
+                        ));
+                    }
+                };
+                *slot = days;
+            }
+        }
+        if let Some(v) = var("INVENTORY_SILENCE_IS_REFUSAL") {
+            d.silence_counts_as_refusal = match v.trim() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                other => {
+                    return Err(format!(
+                        "INVENTORY_SILENCE_IS_REFUSAL: '{other}' is not true or false"
+                    ));
+                }
+            };
         }
         Ok(d)
     }
@@ -147,6 +204,45 @@ impl Deadlines {
     /// Whether a deadline has passed on `today` (it passes at the end of its day).
     pub fn passed(due: NaiveDate, today: NaiveDate) -> bool {
         today > due
+    }
+}
+
+#[cfg(test)]
+mod config_tests {
+    use super::*;
+
+    #[test]
+    fn periods_and_the_silence_rule_are_configurable() {
+        let vars = |k: &str| match k {
+            "INVENTORY_DEADLINE_DAYS" => Some("decision=14, proposal_answer=20".to_string()),
+            "INVENTORY_SILENCE_IS_REFUSAL" => Some("false".to_string()),
+            _ => None,
+        };
+        let d = Deadlines::from_vars(vars).unwrap();
+        assert_eq!(d.decision_days, 14);
+        assert_eq!(d.proposal_answer_days, 20);
+        assert_eq!(d.extension_max_days, 10, "others keep their defaults");
+        assert!(!d.silence_counts_as_refusal);
+        for bad in ["decision", "decision=0", "decisions=10", "decision=x"] {
+            let e =
+                Deadlines::from_vars(|k| (k == "INVENTORY_DEADLINE_DAYS").then(|| bad.to_string()))
+                    .unwrap_err();
+            assert!(e.contains("INVENTORY_DEADLINE_DAYS"), "{bad}: {e}");
+        }
+        let e = Deadlines::from_vars(|k| {
+            (k == "INVENTORY_SILENCE_IS_REFUSAL").then(|| "maybe".to_string())
+        })
+        .unwrap_err();
+        assert!(e.contains("maybe"), "{e}");
+    }
+
+    #[test]
+    fn seollal_2027_and_the_2026_local_elections_are_holidays() {
+        let d = Deadlines::default();
+        for day in ["2027-02-05", "2027-02-08", "2026-06-03"] {
+            assert!(!d.is_working_day(day.parse().unwrap()), "{day}");
+        }
+        assert!(d.is_working_day("2027-02-09".parse().unwrap()));
     }
 }
 

@@ -163,15 +163,15 @@ pub fn reconsideration_missed(r: &data_request::Model, today: NaiveDate) -> bool
         && r.due_on.is_some_and(|d| Deadlines::passed(d, today))
 }
 
-fn refused_like(r: &data_request::Model, today: NaiveDate) -> bool {
+fn refused_like(r: &data_request::Model, today: NaiveDate, cal: &Deadlines) -> bool {
     matches!(
         r.state,
         RequestState::Refused
             | RequestState::PartiallyProvided
             | RequestState::NotHeld
             | RequestState::RefusedAgain
-    ) || decision_missed(r, today)
-        || reconsideration_missed(r, today)
+    ) || (cal.silence_counts_as_refusal
+        && (decision_missed(r, today) || reconsideration_missed(r, today)))
 }
 
 /// The day the refusal (or the silence counted as one) took effect: the mediation window runs
@@ -187,7 +187,11 @@ fn refusal_day(r: &data_request::Model, today: NaiveDate) -> NaiveDate {
 }
 
 /// The next steps open to someone from the current state (for error messages and clients).
-pub fn allowed_steps(r: &data_request::Model, today: NaiveDate) -> Vec<&'static str> {
+pub fn allowed_steps(
+    r: &data_request::Model,
+    today: NaiveDate,
+    cal: &Deadlines,
+) -> Vec<&'static str> {
     use RequestState::*;
     let mut v = Vec::new();
     match requests::effective_state(r.state, r.due_on, today) {
@@ -206,7 +210,7 @@ pub fn allowed_steps(r: &data_request::Model, today: NaiveDate) -> Vec<&'static 
         MediationAccepted => v.extend(["provide after mediation"]),
         _ => {}
     }
-    if refused_like(r, today) {
+    if refused_like(r, today, cal) {
         if r.state != RefusedAgain && r.state != Reconsideration {
             v.push("ask for reconsideration");
         }
@@ -506,7 +510,7 @@ pub async fn act<C: ConnectionTrait>(
     let invalid = || WorkflowError::Transition {
         action: action.name(),
         current: state_name(r.state),
-        allowed: allowed_steps(&r, today).join(", "),
+        allowed: allowed_steps(&r, today, cal).join(", "),
     };
     let mut m: data_request::ActiveModel = r.clone().into();
     let mut note: Option<String> = None;
@@ -558,7 +562,7 @@ pub async fn act<C: ConnectionTrait>(
             require_requester(&r, caller)?;
             let since = r.decided_at.map(seoul_date).unwrap_or(r.decision_due_on);
             if !matches!(r.state, Refused | PartiallyProvided | NotHeld)
-                && !decision_missed(&r, today)
+                && !(cal.silence_counts_as_refusal && decision_missed(&r, today))
             {
                 return Err(invalid());
             }
@@ -595,7 +599,7 @@ pub async fn act<C: ConnectionTrait>(
         }
         Action::ApplyMediation { reason } => {
             require_requester(&r, caller)?;
-            if !refused_like(&r, today) {
+            if !refused_like(&r, today, cal) {
                 return Err(invalid());
             }
             let since = refusal_day(&r, today);

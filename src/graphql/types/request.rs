@@ -155,7 +155,11 @@ impl DataRequest {
     /// The next steps the workflow allows from here (for anyone; who may take each is in the
     /// mutation's description).
     async fn allowed_steps(&self, ctx: &Context<'_>) -> Vec<&'static str> {
-        crate::domain::workflow::allowed_steps(&self.row, today(ctx))
+        let cal = ctx
+            .data_opt::<crate::domain::deadlines::Deadlines>()
+            .cloned()
+            .unwrap_or_default();
+        crate::domain::workflow::allowed_steps(&self.row, today(ctx), &cal)
     }
 
     /// True when the party awaited (the institution for a decision, an answer to
