@@ -122,7 +122,7 @@ const NESTED: &str = r#"query($n: Int, $b: Int, $d: Int) {
         title
         institution { name }
         disclosure { status }
-        history { toStatus }
+        history(first: 2) { toStatus }
         coreDataBundles { name }
       }
     }

@@ -79,7 +79,9 @@ impl CoreDataBundle {
             .map(Institution::from))
     }
 
-    /// Datasets in the bundle (at most 100, by id).
+    /// Datasets in the bundle (at most 100, by id). Counts `first` times the cost of one
+    /// dataset toward the complexity limit.
+    #[graphql(complexity = "first as usize * child_complexity + 1")]
     async fn datasets(
         &self,
         ctx: &Context<'_>,
