@@ -306,3 +306,44 @@ async fn depth_and_complexity_limits_answer_with_clear_errors() {
     assert_eq!(v["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     t.cleanup().await;
 }
+
+/// Nested lists count their page size too: 100 bundles × 100 datasets is 10,000 rows and is
+/// refused, and so is a page of datasets each with a full page of history or requests.
+#[tokio::test]
+async fn nested_page_sizes_count_toward_complexity() {
+    let t = common::with_fixture(Backend::Sqlite).await;
+    let app = inventory::app(state(&t.db));
+    for q in [
+        "{ coreDataBundles(first: 100) { nodes { datasets(first: 100) { title } } } }",
+        "{ datasets(first: 100) { nodes { history(first: 100) { toStatus } } } }",
+        "{ datasets(first: 100) { nodes { requests(first: 100) { state } } } }",
+    ] {
+        let v = gql(&app, q, json!({})).await;
+        assert_eq!(
+            v["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
+            "{q}: {v}"
+        );
+        assert!(v["data"].is_null(), "{q}: {v}");
+    }
+    // Smaller nested pages of the same shape are fine.
+    for q in [
+        "{ coreDataBundles(first: 10) { nodes { datasets(first: 100) { title } } } }",
+        "{ coreDataBundles(first: 100) { nodes { datasets(first: 10) { title } } } }",
+        "{ datasets(first: 100) { nodes { history { toStatus } requests { state } } } }",
+    ] {
+        let v = gql(&app, q, json!({})).await;
+        assert!(v["errors"].is_null(), "{q}: {v}");
+    }
+    // The nested lists are bounded: more than 100 is refused.
+    let v = gql(
+        &app,
+        "{ datasets(first: 1) { nodes { history(first: 101) { toStatus } } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        v["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{v}"
+    );
+    t.cleanup().await;
+}

@@ -286,8 +286,10 @@ async fn every_ordering_is_identical_on_every_backend_and_pages_cleanly() {
 /// (written with `UPDATE_SNAPSHOTS=1`) and identical on every backend.
 #[tokio::test]
 async fn fixture_snapshot() {
+    // 20 datasets (the fixture has 13): nested lists count their page size toward the
+    // complexity limit, and 100 datasets with 20 history entries and 20 requests each is over it.
     let q = r#"{
-      datasets(first: 100) {
+      datasets(first: 20) {
         totalCount
         nodes {
           portalKey title description category categoryLabel { label labelKo } type keywords nationalCore standard
@@ -411,5 +413,147 @@ async fn requesters_never_appear_in_public_views() {
     for banned in ["requesterId", "contact", "displayName", "purpose"] {
         assert!(!fields.contains(&banned), "DataRequest exposes {banned}");
     }
+    t.cleanup().await;
+}
+
+/// A disclosure event's global id is a node id: `node` and `nodes` find it again, as the
+/// `Node` interface, with its dataset.
+#[tokio::test]
+async fn disclosure_events_are_nodes() {
+    for b in backends().await {
+        let t = with_fixture(b).await;
+        let app = inventory::app(state(&t.db));
+        let v = gql(
+            &app,
+            "{ datasets(first: 2) { nodes { id title history { id toStatus } } } }",
+            json!({}),
+        )
+        .await;
+        assert!(v["errors"].is_null(), "{b:?}: {}", v["errors"]);
+        let d = &v["data"]["datasets"]["nodes"][0];
+        let event = d["history"][0]["id"].as_str().unwrap().to_string();
+        let q = r#"query($id: ID!, $ids: [ID!]!) {
+          node(id: $id) { __typename id ... on DisclosureEvent { toStatus dataset { id title } } }
+          nodes(ids: $ids) { __typename id }
+        }"#;
+        let v = gql(
+            &app,
+            q,
+            json!({ "id": event, "ids": [event, d["id"], event] }),
+        )
+        .await;
+        assert!(v["errors"].is_null(), "{b:?}: {}", v["errors"]);
+        assert_eq!(v["data"]["node"]["__typename"], "DisclosureEvent");
+        assert_eq!(v["data"]["node"]["id"], event.as_str());
+        assert_eq!(v["data"]["node"]["toStatus"], d["history"][0]["toStatus"]);
+        assert_eq!(v["data"]["node"]["dataset"]["id"], d["id"]);
+        let kinds: Vec<&str> = v["data"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["__typename"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["DisclosureEvent", "Dataset", "DisclosureEvent"]);
+        // An event id that does not exist is NOT_FOUND, as for every other kind.
+        let missing = inventory::graphql::ids::encode(
+            inventory::graphql::ids::NodeKind::DisclosureEvent,
+            999_999_999,
+        );
+        let v = gql(
+            &app,
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": missing.0 }),
+        )
+        .await;
+        assert_eq!(v["errors"][0]["extensions"]["code"], "NOT_FOUND", "{v}");
+        // The interface lists it.
+        let v = gql(
+            &app,
+            r#"{ __type(name: "Node") { possibleTypes { name } } }"#,
+            json!({}),
+        )
+        .await;
+        assert!(
+            v["data"]["__type"]["possibleTypes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["name"] == "DisclosureEvent"),
+            "{v}"
+        );
+        t.cleanup().await;
+    }
+}
+
+/// Plan, commitment, milestone and target link to each other; a commitment rolls up its
+/// milestones' completion.
+#[tokio::test]
+async fn plans_commitments_milestones_and_targets_link_both_ways() {
+    let t = common::with_demo(Backend::Sqlite, 0.01).await;
+    let app = inventory::app(state(&t.db));
+    let v = gql(
+        &app,
+        r#"{
+          commitments(first: 100) {
+            nodes {
+              id code
+              plan { id name }
+              leadInstitution { name }
+              milestoneCompletion { total notStarted limited substantial completed completedShare }
+              milestones { completion commitment { id } }
+            }
+          }
+          plans(first: 100) { nodes { id commitments { id } } }
+          targets { title plan { id } commitment { code } }
+        }"#,
+        json!({}),
+    )
+    .await;
+    assert!(v["errors"].is_null(), "{}", v["errors"]);
+    let commitments = v["data"]["commitments"]["nodes"].as_array().unwrap();
+    assert!(!commitments.is_empty());
+    let mut rated = 0;
+    for c in commitments {
+        let plan = c["plan"]["id"]
+            .as_str()
+            .expect("demo commitments have a plan");
+        // The plan lists the commitment back.
+        let p = v["data"]["plans"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == plan)
+            .unwrap();
+        assert!(
+            p["commitments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["id"] == c["id"])
+        );
+        let ms = c["milestones"].as_array().unwrap();
+        let roll = &c["milestoneCompletion"];
+        assert_eq!(roll["total"], ms.len());
+        let completed = ms.iter().filter(|m| m["completion"] == "COMPLETED").count();
+        assert_eq!(roll["completed"], completed);
+        let sum: u64 = ["notStarted", "limited", "substantial", "completed"]
+            .iter()
+            .map(|k| roll[k].as_u64().unwrap())
+            .sum();
+        assert_eq!(sum as usize, ms.len());
+        for m in ms {
+            assert_eq!(m["commitment"]["id"], c["id"]);
+        }
+        rated += ms.len();
+    }
+    assert!(rated > 0);
+    assert!(
+        v["data"]["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| !t["plan"].is_null() || !t["commitment"].is_null()),
+        "{v}"
+    );
     t.cleanup().await;
 }

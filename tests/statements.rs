@@ -70,3 +70,239 @@ async fn statement_count_does_not_grow_with_the_page() {
         t.cleanup().await;
     }
 }
+
+/// Runs `query` with each of `variables` on a counted connection and returns the statements of
+/// each request.
+async fn count_statements(
+    t: &common::TestDb,
+    query: &str,
+    variables: &[serde_json::Value],
+    check: impl Fn(&serde_json::Value),
+) -> Vec<usize> {
+    let mut db = inventory::db::connect(&t.url).await.unwrap();
+    let counter = Arc::new(AtomicUsize::new(0));
+    let c = counter.clone();
+    db.set_metric_callback(move |m| {
+        if std::env::var("SHOW_SQL").is_ok() {
+            eprintln!("SQL: {}", m.statement.sql);
+        }
+        c.fetch_add(1, Ordering::SeqCst);
+    });
+    let app = inventory::app(common::state(&db));
+    let mut counts = Vec::new();
+    for vars in variables {
+        counter.store(0, Ordering::SeqCst);
+        let v = gql(&app, query, vars.clone()).await;
+        assert!(v["errors"].is_null(), "{}", v["errors"]);
+        check(&v);
+        counts.push(counter.load(Ordering::SeqCst));
+    }
+    db.close().await.unwrap();
+    counts
+}
+
+const NESTED: &str = r#"query($n: Int, $b: Int, $d: Int) {
+  plans(first: $n) {
+    nodes {
+      name
+      commitments {
+        code
+        plan { name }
+        leadInstitution { name }
+        milestoneCompletion { total completed }
+        milestones { title completion commitment { code } }
+      }
+    }
+  }
+  coreDataBundles(first: $b) {
+    nodes {
+      name
+      leadInstitution { name }
+      datasets(first: $d) {
+        title
+        institution { name }
+        disclosure { status }
+        history(first: 2) { toStatus }
+        coreDataBundles { name }
+      }
+    }
+  }
+  targets { title progress { achieved } plan { name } commitment { code milestones { title } } }
+}"#;
+
+/// Plans → commitments → milestones and bundles → datasets (with their relations): one statement
+/// per relation and level, whether the pages hold one item or many.
+#[tokio::test]
+async fn nested_lists_do_not_multiply_statements() {
+    for b in backends().await {
+        let t = with_demo(b, 0.01).await;
+        let plans = common::count(&t.db, "SELECT COUNT(*) FROM plan").await;
+        let commitments = common::count(
+            &t.db,
+            "SELECT COUNT(*) FROM commitment WHERE plan_id IS NOT NULL",
+        )
+        .await;
+        assert!(plans >= 2 && commitments >= 2, "{b:?}: {plans} plans");
+        // The smallest pages that reach every level: up to the first plan with commitments
+        // and the first bundle with datasets.
+        let app = inventory::app(common::state(&t.db));
+        let v = gql(
+            &app,
+            "{ plans(first: 100) { nodes { commitments { code } } } coreDataBundles(first: 100) { nodes { datasets(first: 1) { title } } } }",
+            json!({}),
+        )
+        .await;
+        let first_with = |list: &serde_json::Value, field: &str| {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .position(|n| !n[field].as_array().unwrap().is_empty())
+                .unwrap()
+                + 1
+        };
+        let n = first_with(&v["data"]["plans"]["nodes"], "commitments");
+        let nb = first_with(&v["data"]["coreDataBundles"]["nodes"], "datasets");
+        let vars = [
+            json!({ "n": n, "b": nb, "d": 1 }),
+            json!({ "n": 100, "b": 30, "d": 20 }),
+            json!({ "n": n, "b": nb, "d": 1 }),
+            json!({ "n": 100, "b": 30, "d": 20 }),
+        ];
+        let counts = count_statements(&t, NESTED, &vars, |_| {}).await;
+        assert!(
+            counts.iter().all(|c| *c == counts[0]),
+            "{b:?}: statements per request vary with the page sizes: {counts:?}"
+        );
+        println!(
+            "{b:?}: {} statements for nested plans and bundles",
+            counts[0]
+        );
+        // The larger request does return many items at every level.
+        let v = gql(&app, NESTED, vars[1].clone()).await;
+        let nodes = v["data"]["plans"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len() as i64, plans);
+        let seen: usize = nodes
+            .iter()
+            .map(|p| p["commitments"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(seen as i64, commitments);
+        let datasets: usize = v["data"]["coreDataBundles"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["datasets"].as_array().unwrap().len())
+            .sum();
+        assert!(datasets >= 30, "{b:?}: only {datasets} bundle datasets");
+        t.cleanup().await;
+    }
+}
+
+const NODES: &str = r#"query($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    id
+    ... on Dataset { title institution { name } disclosure { status } history { toStatus } }
+    ... on Institution { name }
+    ... on CoreDataBundle { name datasets(first: 3) { title } }
+    ... on Plan { name commitments { code milestones { title } } }
+    ... on Commitment { code }
+    ... on Milestone { title }
+    ... on Target { title progress { achieved } }
+    ... on DataRequest { state }
+    ... on DisclosureEvent { toStatus dataset { title } }
+  }
+}"#;
+
+/// `nodes(ids)` loads each kind with one statement, however many ids of it are asked.
+#[tokio::test]
+async fn nodes_load_each_kind_at_once() {
+    for b in backends().await {
+        let t = with_demo(b, 0.01).await;
+        let app = inventory::app(common::state(&t.db));
+        let v = gql(
+            &app,
+            r#"{
+              datasets(first: 30) { nodes { id history { id } requests { id } } }
+              institutions(first: 30) { nodes { id } }
+              coreDataBundles(first: 30) { nodes { id } }
+              plans(first: 30) { nodes { id commitments { code } } }
+              commitments(first: 30) { nodes { id } }
+              milestones(first: 30) { nodes { id } }
+              targets { id }
+              dataRequests(first: 30) { nodes { id } }
+            }"#,
+            json!({}),
+        )
+        .await;
+        assert!(v["errors"].is_null(), "{}", v["errors"]);
+        let d = &v["data"];
+        let ids_of = |list: &serde_json::Value| -> Vec<String> {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let mut groups: Vec<Vec<String>> = vec![
+            ids_of(&d["datasets"]["nodes"]),
+            ids_of(&d["institutions"]["nodes"]),
+            ids_of(&d["coreDataBundles"]["nodes"]),
+            // Plans with commitments, so that one plan already needs the milestone level.
+            d["plans"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| !p["commitments"].as_array().unwrap().is_empty())
+                .map(|p| p["id"].as_str().unwrap().to_string())
+                .collect(),
+            ids_of(&d["commitments"]["nodes"]),
+            ids_of(&d["milestones"]["nodes"]),
+            ids_of(&d["targets"]),
+            ids_of(&d["dataRequests"]["nodes"]),
+        ];
+        let events: Vec<String> = d["datasets"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|n| ids_of(&n["history"]))
+            .collect();
+        groups.push(events);
+        for g in &groups {
+            assert!(!g.is_empty(), "{b:?}: a kind has no ids: {groups:?}");
+        }
+        // One of each kind, then up to 11 of each (100 ids in all at most).
+        let few: Vec<String> = groups.iter().map(|g| g[0].clone()).collect();
+        let many: Vec<String> = groups
+            .iter()
+            .flat_map(|g| g.iter().take(11).cloned())
+            .collect();
+        assert!(many.len() > 3 * few.len(), "{b:?}: {}", many.len());
+        let vars = [
+            json!({ "ids": few }),
+            json!({ "ids": many }),
+            json!({ "ids": few }),
+            json!({ "ids": many }),
+        ];
+        let counts = count_statements(&t, NODES, &vars, |v| {
+            assert!(
+                v["data"]["nodes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|n| n["id"].is_string()),
+                "{v}"
+            );
+        })
+        .await;
+        assert!(
+            counts.iter().all(|c| *c == counts[0]),
+            "{b:?}: statements per request vary with the number of ids: {counts:?}"
+        );
+        println!(
+            "{b:?}: {} statements for nodes(ids) of {} and of {} ids",
+            counts[0],
+            few.len(),
+            many.len()
+        );
+        t.cleanup().await;
+    }
+}

@@ -11,21 +11,31 @@ pub struct Example {
 pub const EXAMPLES: &[Example] = &[
     Example {
         title: "What does an institution withhold, and why?",
-        query: r#"query WhatIsWithheld($code: String!) {
-  institution(code: $code) {
-    name
-    kindLabel { label labelKo }
-    record {
-      datasetsHeld open withheld partiallyOpen openShare requestsPending requestsOverdue
-      grounds { value label labelKo count }
+        query: r#"# The institutions that withhold the most, with their records and grounds, and withheld
+# datasets with the reasons. Works on the demo and on a real import alike: nothing is
+# hard-coded. To look at one institution, add its code to the datasets filter, e.g.
+# `institutionCode: ["1741000"]` (행정안전부 in the real inventory).
+query WhatIsWithheld($status: [DisclosureStatus!]) {
+  stats(filter: { status: $status }) {
+    topInstitutions(first: 3) {
+      total
+      institution {
+        code
+        name
+        kindLabel { label labelKo }
+        record {
+          datasetsHeld open withheld partiallyOpen openShare requestsPending requestsOverdue
+          grounds { value label labelKo count }
+        }
+      }
     }
   }
-  datasets(first: 10, filter: { institutionCode: [$code], status: [WITHHELD, PARTIALLY_OPEN] }) {
+  datasets(first: 10, filter: { status: $status }) {
     totalCount
     nodes {
       title
       synthetic
-      institution { name kindLabel { label labelKo } }
+      institution { code name kindLabel { label labelKo } }
       disclosure {
         status
         statusLabel { label labelKo }
@@ -37,7 +47,7 @@ pub const EXAMPLES: &[Example] = &[
     }
   }
 }"#,
-        variables: Some(r#"{ "code": "1DEMO0002" }"#),
+        variables: Some(r#"{ "status": ["WITHHELD", "PARTIALLY_OPEN"] }"#),
     },
     Example {
         title: "The most-demanded withheld datasets",

@@ -9,7 +9,8 @@ use chrono::NaiveDate;
 use entity::enums::RequestState;
 use entity::{account, data_request, institution_name, request_event};
 use entity::{
-    core_bundle, core_bundle_dataset, dataset, disclosure, disclosure_event, institution,
+    commitment, core_bundle, core_bundle_dataset, dataset, disclosure, disclosure_event,
+    institution, milestone, plan, target,
 };
 use sea_orm::{
     ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
@@ -374,5 +375,154 @@ impl Loader<WentToMediation> for DbLoader {
             .all(&self.db)
             .await?;
         Ok(keys.iter().map(|k| (*k, applied.contains(&k.0))).collect())
+    }
+}
+
+/// A plan by row id.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct PlanId(pub i64);
+/// A commitment by row id.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct CommitmentId(pub i64);
+/// A milestone by row id.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct MilestoneId(pub i64);
+/// A target by row id.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct TargetId(pub i64);
+/// A data request by row id.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct RequestId(pub i64);
+/// A disclosure event by row id.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct EventId(pub i64);
+/// A plan's commitments, by code.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct CommitmentsOf(pub i64);
+/// A commitment's milestones, by id.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct MilestonesOf(pub i64);
+/// The first `first` dataset ids of a bundle, ascending.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct BundleDatasets {
+    pub bundle: i64,
+    pub first: u64,
+}
+/// Progress toward a target: what it counts and over which period (targets with the same
+/// measure share one figure).
+pub type ProgressOf = crate::domain::plans::Measure;
+
+/// Rows of one entity by primary key, as a map keyed by the newtype.
+macro_rules! by_id_loader {
+    ($key:ident, $entity:ident) => {
+        impl Loader<$key> for DbLoader {
+            type Value = $entity::Model;
+            type Error = Arc<DbErr>;
+
+            async fn load(&self, keys: &[$key]) -> LoadResult<$key, Self::Value> {
+                let rows = $entity::Entity::find()
+                    .filter($entity::Column::Id.is_in(keys.iter().map(|k| k.0)))
+                    .all(&self.db)
+                    .await?;
+                Ok(rows.into_iter().map(|r| ($key(r.id), r)).collect())
+            }
+        }
+    };
+}
+
+by_id_loader!(PlanId, plan);
+by_id_loader!(CommitmentId, commitment);
+by_id_loader!(MilestoneId, milestone);
+by_id_loader!(TargetId, target);
+by_id_loader!(RequestId, data_request);
+by_id_loader!(EventId, disclosure_event);
+
+impl Loader<CommitmentsOf> for DbLoader {
+    type Value = Vec<commitment::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[CommitmentsOf]) -> LoadResult<CommitmentsOf, Self::Value> {
+        let rows = commitment::Entity::find()
+            .filter(commitment::Column::PlanId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(commitment::Column::Code)
+            .order_by_asc(commitment::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut out: HashMap<CommitmentsOf, Vec<_>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for r in rows {
+            if let Some(p) = r.plan_id {
+                out.entry(CommitmentsOf(p)).or_default().push(r);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<MilestonesOf> for DbLoader {
+    type Value = Vec<milestone::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[MilestonesOf]) -> LoadResult<MilestonesOf, Self::Value> {
+        let rows = milestone::Entity::find()
+            .filter(milestone::Column::CommitmentId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(milestone::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut out: HashMap<MilestonesOf, Vec<_>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for r in rows {
+            out.entry(MilestonesOf(r.commitment_id))
+                .or_default()
+                .push(r);
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<BundleDatasets> for DbLoader {
+    type Value = Vec<i64>;
+    type Error = Arc<DbErr>;
+
+    /// One statement per distinct page size (normally one): the first `first` links of every
+    /// bundle, numbered within the bundle.
+    async fn load(&self, keys: &[BundleDatasets]) -> LoadResult<BundleDatasets, Self::Value> {
+        let mut out: HashMap<BundleDatasets, Vec<i64>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        let mut sizes: Vec<u64> = keys.iter().map(|k| k.first).collect();
+        sizes.sort_unstable();
+        sizes.dedup();
+        for first in sizes {
+            if first == 0 {
+                continue;
+            }
+            let mut sql = Sql::new(self.db.get_database_backend());
+            let list = sql.params(keys.iter().filter(|k| k.first == first).map(|k| k.bundle));
+            let limit = sql.param(first as i64);
+            sql.push(&format!(
+                "SELECT bundle_id, dataset_id FROM (\
+                   SELECT bundle_id, dataset_id, \
+                          ROW_NUMBER() OVER (PARTITION BY bundle_id ORDER BY dataset_id) AS rn \
+                     FROM core_bundle_dataset WHERE bundle_id IN ({list})) AS l \
+                 WHERE rn <= {limit} ORDER BY bundle_id, dataset_id"
+            ));
+            for r in self.db.query_all_raw(sql.statement()).await? {
+                let bundle: i64 = r.try_get_by_index(0)?;
+                out.entry(BundleDatasets { bundle, first })
+                    .or_default()
+                    .push(r.try_get_by_index(1)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<ProgressOf> for DbLoader {
+    type Value = crate::domain::plans::Progress;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[ProgressOf]) -> LoadResult<ProgressOf, Self::Value> {
+        let figures = crate::domain::plans::progress_many(&self.db, keys).await?;
+        Ok(keys.iter().copied().zip(figures).collect())
     }
 }

@@ -28,8 +28,10 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 pub const MAX_PAGE_SIZE: usize = 100;
 /// Deepest query accepted.
 pub const MAX_DEPTH: usize = 15;
-/// Most complex query accepted: list fields count their page size times the cost of an item, so
-/// a page of 100 datasets with their whole story fits, and many such pages in one request do not.
+/// Most complex query accepted: list fields, nested ones included (`CoreDataBundle.datasets`,
+/// `Dataset.history`, `Dataset.requests`), count their page size times the cost of an item, so a
+/// page of 100 datasets with their disclosure and a short history fits, while 100 bundles of 100
+/// datasets, or many such pages in one request, do not.
 pub const MAX_COMPLEXITY: usize = 10_000;
 
 /// The schema with its limits and no data: enough for SDL export and tests without a database.

@@ -1,60 +1,91 @@
 //! Per-page batch loads: when a list resolver has its page, it loads the relations the query
 //! asks for (by look-ahead) for the whole page at once and primes the request's loaders, so
 //! the field resolvers find them cached. The number of statements per request then depends on
-//! the shape of the query, never on the page size or on timing.
+//! the shape of the query, never on the page size or on timing. Nested lists (a page of plans,
+//! their commitments, their milestones; bundles and their datasets) are primed level by level.
 
 use std::collections::{HashMap, HashSet};
 
-use async_graphql::Context;
 use async_graphql::dataloader::Loader;
-use entity::dataset;
+use async_graphql::{Context, Lookahead, SelectionField};
+use entity::{commitment, core_bundle, dataset, disclosure_event, milestone, plan, target};
 
 use super::loaders::{
-    BundlesOf, DbLoader, DisclosureOf, HistoryOf, InstitutionId, Loaders, RequestsOf,
+    BundleDatasets, BundlesOf, CommitmentId, CommitmentsOf, DatasetId, DbLoader, DisclosureOf,
+    HistoryOf, InstitutionId, Loaders, MilestonesOf, PlanId, ProgressOf, RequestsOf,
 };
 use crate::error::ApiError;
 
-/// Whether the selection asks for `path` under `nodes` or `edges.node`.
-fn wants(ctx: &Context<'_>, path: &[&str]) -> bool {
-    let la = ctx.look_ahead();
-    let mut a = la.field("nodes");
-    let mut b = la.field("edges").field("node");
-    for p in path {
-        a = a.field(p);
-        b = b.field(p);
+/// The selection of the items of a list: every place in the query where they are selected.
+pub struct Sel<'a>(Vec<Lookahead<'a>>);
+
+impl<'a> Sel<'a> {
+    /// Items of a connection field: `nodes { … }` and `edges { node { … } }`.
+    pub fn page(ctx: &'a Context<'_>) -> Self {
+        let la = ctx.look_ahead();
+        Sel(vec![la.field("nodes"), la.field("edges").field("node")])
     }
-    a.exists() || b.exists()
+
+    /// Items of a plain list field (or of the field itself): its own selection.
+    pub fn list(ctx: &'a Context<'_>) -> Self {
+        Sel(vec![ctx.look_ahead()])
+    }
+
+    /// The selection of a field of the items.
+    pub fn field(&self, name: &str) -> Self {
+        Sel(self.0.iter().map(|l| l.field(name)).collect())
+    }
+
+    /// Whether any place selects it.
+    pub fn exists(&self) -> bool {
+        self.0.iter().any(|l| l.exists())
+    }
+
+    /// The selected fields (one per place and alias), with their arguments.
+    fn selection_fields(&self) -> Vec<SelectionField<'a>> {
+        self.0.iter().flat_map(|l| l.selection_fields()).collect()
+    }
 }
 
-/// Loads `keys` through the loader and feeds the results (and the misses, as absent) to the cache.
-async fn prime<K>(loaders: &Loaders, keys: Vec<K>) -> Result<(), ApiError>
+/// Loads `keys` through the loader, feeds the results to the cache and returns them.
+async fn prime<K>(
+    loaders: &Loaders,
+    keys: Vec<K>,
+) -> Result<HashMap<K, <DbLoader as Loader<K>>::Value>, ApiError>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     DbLoader: Loader<K, Error = std::sync::Arc<sea_orm::DbErr>>,
     <DbLoader as Loader<K>>::Value: Clone,
 {
     if keys.is_empty() {
-        return Ok(());
+        return Ok(HashMap::new());
     }
     let found: HashMap<K, _> = loaders.loader().load(&keys).await?;
-    loaders.feed_many(found).await;
-    Ok(())
+    loaders.feed_many(found.clone()).await;
+    Ok(found)
 }
 
-/// Primes the relations of a page of datasets that the query selects.
-pub async fn datasets(ctx: &Context<'_>, page: &[dataset::Model]) -> Result<(), ApiError> {
+fn distinct<T: std::hash::Hash + Eq + Copy>(it: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut seen = HashSet::new();
+    it.into_iter().filter(|x| seen.insert(*x)).collect()
+}
+
+/// Primes the relations of a page of datasets that `sel` selects.
+pub async fn datasets(
+    ctx: &Context<'_>,
+    sel: &Sel<'_>,
+    page: &[dataset::Model],
+) -> Result<(), ApiError> {
     if page.is_empty() {
         return Ok(());
     }
     let loaders = ctx.data_unchecked::<Loaders>();
     let ids: Vec<i64> = page.iter().map(|d| d.id).collect();
-    if wants(ctx, &["institution"]) {
-        let inst: HashSet<i64> = page.iter().map(|d| d.institution_id).collect();
-        let keys: Vec<InstitutionId> = inst.into_iter().map(InstitutionId).collect();
+    if sel.field("institution").exists() {
+        let keys = distinct(page.iter().map(|d| InstitutionId(d.institution_id)));
         let found = loaders.loader().load(&keys).await?;
-        if wants(ctx, &["institution", "parent"]) {
-            let parents: HashSet<i64> = found.values().filter_map(|i| i.parent_id).collect();
-            let pkeys: Vec<InstitutionId> = parents
+        if sel.field("institution").field("parent").exists() {
+            let pkeys: Vec<InstitutionId> = distinct(found.values().filter_map(|i| i.parent_id))
                 .into_iter()
                 .filter(|p| !found.contains_key(&InstitutionId(*p)))
                 .map(InstitutionId)
@@ -63,17 +94,173 @@ pub async fn datasets(ctx: &Context<'_>, page: &[dataset::Model]) -> Result<(), 
         }
         loaders.feed_many(found).await;
     }
-    if wants(ctx, &["disclosure"]) {
+    if sel.field("disclosure").exists() {
         prime(loaders, ids.iter().copied().map(DisclosureOf).collect()).await?;
     }
-    if wants(ctx, &["history"]) {
+    if sel.field("history").exists() {
         prime(loaders, ids.iter().copied().map(HistoryOf).collect()).await?;
     }
-    if wants(ctx, &["requests"]) {
+    if sel.field("requests").exists() {
         prime(loaders, ids.iter().copied().map(RequestsOf).collect()).await?;
     }
-    if wants(ctx, &["coreDataBundles"]) {
+    if sel.field("coreDataBundles").exists() {
         prime(loaders, ids.iter().copied().map(BundlesOf).collect()).await?;
     }
     Ok(())
+}
+
+/// The page size every selection of a bundle's `datasets` asks for (20 when omitted).
+fn dataset_page_sizes(sel: &Sel<'_>) -> Vec<u64> {
+    let sizes = sel.selection_fields().into_iter().map(|f| {
+        f.arguments()
+            .ok()
+            .and_then(|args| {
+                args.into_iter()
+                    .find(|(n, _)| n.as_str() == "first")
+                    .and_then(|(_, v)| match v {
+                        async_graphql::Value::Number(n) => n.as_u64(),
+                        _ => None,
+                    })
+            })
+            .unwrap_or(20)
+    });
+    distinct(sizes)
+}
+
+/// Primes the relations of a page of core-data bundles: lead institutions, and the datasets
+/// (with their own relations) for every page size asked.
+pub async fn bundles(
+    ctx: &Context<'_>,
+    sel: &Sel<'_>,
+    page: &[core_bundle::Model],
+) -> Result<(), ApiError> {
+    if page.is_empty() {
+        return Ok(());
+    }
+    let loaders = ctx.data_unchecked::<Loaders>();
+    if sel.field("leadInstitution").exists() {
+        let keys = distinct(page.iter().filter_map(|b| b.lead_institution_id));
+        prime(loaders, keys.into_iter().map(InstitutionId).collect()).await?;
+    }
+    let ds = sel.field("datasets");
+    if ds.exists() {
+        let mut keys = Vec::new();
+        for first in dataset_page_sizes(&ds) {
+            keys.extend(page.iter().map(|b| BundleDatasets {
+                bundle: b.id,
+                first,
+            }));
+        }
+        let links = prime(loaders, keys).await?;
+        let ids = distinct(links.values().flatten().copied());
+        let found = prime(loaders, ids.into_iter().map(DatasetId).collect()).await?;
+        let mut models: Vec<dataset::Model> = found.into_values().collect();
+        models.sort_by_key(|d| d.id);
+        datasets(ctx, &ds, &models).await?;
+    }
+    Ok(())
+}
+
+/// Primes the commitments of a page of plans (and theirs, level by level).
+pub async fn plans(ctx: &Context<'_>, sel: &Sel<'_>, page: &[plan::Model]) -> Result<(), ApiError> {
+    let c = sel.field("commitments");
+    if page.is_empty() || !c.exists() {
+        return Ok(());
+    }
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let found = prime(loaders, page.iter().map(|p| CommitmentsOf(p.id)).collect()).await?;
+    let mut list: Vec<commitment::Model> = found.into_values().flatten().collect();
+    list.sort_by_key(|c| c.id);
+    commitments(ctx, &c, &list).await
+}
+
+/// Primes the relations of a page of commitments: plan, lead institution, milestones.
+pub async fn commitments(
+    ctx: &Context<'_>,
+    sel: &Sel<'_>,
+    page: &[commitment::Model],
+) -> Result<(), ApiError> {
+    if page.is_empty() {
+        return Ok(());
+    }
+    let loaders = ctx.data_unchecked::<Loaders>();
+    if sel.field("plan").exists() {
+        let keys = distinct(page.iter().filter_map(|c| c.plan_id));
+        prime(loaders, keys.into_iter().map(PlanId).collect()).await?;
+    }
+    if sel.field("leadInstitution").exists() {
+        let keys = distinct(page.iter().filter_map(|c| c.lead_institution_id));
+        prime(loaders, keys.into_iter().map(InstitutionId).collect()).await?;
+    }
+    let m = sel.field("milestones");
+    if m.exists() || sel.field("milestoneCompletion").exists() {
+        let found = prime(loaders, page.iter().map(|c| MilestonesOf(c.id)).collect()).await?;
+        let mut list: Vec<milestone::Model> = found.into_values().flatten().collect();
+        list.sort_by_key(|m| m.id);
+        milestones(ctx, &m, &list).await?;
+    }
+    Ok(())
+}
+
+/// Primes the relations of a page of milestones: their commitments.
+pub async fn milestones(
+    ctx: &Context<'_>,
+    sel: &Sel<'_>,
+    page: &[milestone::Model],
+) -> Result<(), ApiError> {
+    let c = sel.field("commitment");
+    if page.is_empty() || !c.exists() {
+        return Ok(());
+    }
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let keys = distinct(page.iter().map(|m| CommitmentId(m.commitment_id)));
+    let found = prime(loaders, keys).await?;
+    let mut list: Vec<commitment::Model> = found.into_values().collect();
+    list.sort_by_key(|c| c.id);
+    Box::pin(commitments(ctx, &c, &list)).await
+}
+
+/// Primes the relations of targets: progress (one statement for all), plan and commitment.
+pub async fn targets(
+    ctx: &Context<'_>,
+    sel: &Sel<'_>,
+    page: &[target::Model],
+) -> Result<(), ApiError> {
+    if page.is_empty() {
+        return Ok(());
+    }
+    let loaders = ctx.data_unchecked::<Loaders>();
+    if sel.field("progress").exists() {
+        prime(loaders, distinct(page.iter().map(ProgressOf::from))).await?;
+    }
+    if sel.field("plan").exists() {
+        let keys = distinct(page.iter().filter_map(|t| t.plan_id));
+        prime(loaders, keys.into_iter().map(PlanId).collect()).await?;
+    }
+    let c = sel.field("commitment");
+    if c.exists() {
+        let keys = distinct(page.iter().filter_map(|t| t.commitment_id));
+        let found = prime(loaders, keys.into_iter().map(CommitmentId).collect()).await?;
+        let list: Vec<commitment::Model> = found.into_values().collect();
+        commitments(ctx, &c, &list).await?;
+    }
+    Ok(())
+}
+
+/// Primes the datasets of disclosure events (and what is selected under them).
+pub async fn events(
+    ctx: &Context<'_>,
+    sel: &Sel<'_>,
+    page: &[disclosure_event::Model],
+) -> Result<(), ApiError> {
+    let d = sel.field("dataset");
+    if page.is_empty() || !d.exists() {
+        return Ok(());
+    }
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let keys = distinct(page.iter().map(|e| DatasetId(e.dataset_id)));
+    let found = prime(loaders, keys).await?;
+    let mut models: Vec<dataset::Model> = found.into_values().collect();
+    models.sort_by_key(|m| m.id);
+    datasets(ctx, &d, &models).await
 }

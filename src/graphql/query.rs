@@ -11,13 +11,17 @@ use sea_orm::{
 
 use super::MAX_PAGE_SIZE;
 use super::ids::{self, NodeKind};
-use super::loaders::{DatasetId, InstitutionId, Loaders};
-use super::prefetch;
+use super::loaders::{
+    BundleId, CommitmentId, DatasetId, EventId, InstitutionId, Loaders, MilestoneId, PlanId,
+    RequestId, TargetId,
+};
+use super::prefetch::{self, Sel};
 use super::types::bundle::CoreDataBundle;
 use super::types::dataset::Dataset;
 use super::types::dataset_list::{
     DatasetConnection, DatasetEdge, DatasetFilter, DatasetOrder, parse_search,
 };
+use super::types::disclosure::DisclosureEvent;
 use super::types::enums::InstitutionKind;
 use super::types::feed::{DisclosureChange, DisclosureChangePage, FeedPosition};
 use super::types::institution::Institution;
@@ -89,6 +93,7 @@ pub enum Node {
     Milestone(Milestone),
     Target(Target),
     DataRequest(DataRequest),
+    DisclosureEvent(DisclosureEvent),
 }
 
 /// Page of a list: Relay arguments checked against the page-size limit.
@@ -220,12 +225,11 @@ impl QueryRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "Up to 100 global ids.", validator(max_items = 100))] ids: Vec<ID>,
     ) -> Result<Vec<Option<Node>>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let (kind, n) = ids::decode(&id)?;
-            out.push(load_node(ctx, kind, n).await?);
-        }
-        Ok(out)
+        let keys = ids
+            .iter()
+            .map(|id| ids::decode(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        load_nodes(ctx, &keys).await
     }
 
     /// One dataset, by global id or by portal key (목록키).
@@ -299,7 +303,7 @@ impl QueryRoot {
                 datasets::PageError::Db(e) => ApiError::from(e),
             })?;
         let models: Vec<_> = page.rows.iter().map(|(_, m)| m.clone()).collect();
-        prefetch::datasets(ctx, &models).await?;
+        prefetch::datasets(ctx, &Sel::page(ctx), &models).await?;
         let page_info = PageInfo {
             has_previous_page: page.has_previous,
             has_next_page: page.has_next,
@@ -473,7 +477,7 @@ impl QueryRoot {
         if let Some(y) = release_year {
             q = q.filter(core_bundle::Column::ReleaseYear.eq(y));
         }
-        Ok(keyset(
+        let page = keyset(
             db,
             q,
             core_bundle::Column::Id,
@@ -486,9 +490,10 @@ impl QueryRoot {
             },
             |m| m.id,
         )
-        .await?
-        .map(CoreDataBundle::from)
-        .into())
+        .await?;
+        let models: Vec<_> = page.rows.iter().map(|(_, m)| m.clone()).collect();
+        prefetch::bundles(ctx, &Sel::page(ctx), &models).await?;
+        Ok(page.map(CoreDataBundle::from).into())
     }
 
     /// Plans (master plans, core-data release plans, OGP action plans).
@@ -502,7 +507,7 @@ impl QueryRoot {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
     ) -> Result<PlanConnection> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        Ok(keyset(
+        let page = keyset(
             db,
             plan::Entity::find(),
             plan::Column::Id,
@@ -515,9 +520,10 @@ impl QueryRoot {
             },
             |m| m.id,
         )
-        .await?
-        .map(Plan::from)
-        .into())
+        .await?;
+        let models: Vec<_> = page.rows.iter().map(|(_, m)| m.clone()).collect();
+        prefetch::plans(ctx, &Sel::page(ctx), &models).await?;
+        Ok(page.map(Plan::from).into())
     }
 
     /// OGP commitments.
@@ -531,7 +537,7 @@ impl QueryRoot {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
     ) -> Result<CommitmentConnection> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        Ok(keyset(
+        let page = keyset(
             db,
             commitment::Entity::find(),
             commitment::Column::Id,
@@ -544,9 +550,10 @@ impl QueryRoot {
             },
             |m| m.id,
         )
-        .await?
-        .map(Commitment::from)
-        .into())
+        .await?;
+        let models: Vec<_> = page.rows.iter().map(|(_, m)| m.clone()).collect();
+        prefetch::commitments(ctx, &Sel::page(ctx), &models).await?;
+        Ok(page.map(Commitment::from).into())
     }
 
     /// Milestones of all commitments.
@@ -560,7 +567,7 @@ impl QueryRoot {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
     ) -> Result<MilestoneConnection> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        Ok(keyset(
+        let page = keyset(
             db,
             milestone::Entity::find(),
             milestone::Column::Id,
@@ -573,21 +580,21 @@ impl QueryRoot {
             },
             |m| m.id,
         )
-        .await?
-        .map(Milestone::from)
-        .into())
+        .await?;
+        let models: Vec<_> = page.rows.iter().map(|(_, m)| m.clone()).collect();
+        prefetch::milestones(ctx, &Sel::page(ctx), &models).await?;
+        Ok(page.map(Milestone::from).into())
     }
 
     /// Numeric targets with progress computed from the history.
     async fn targets(&self, ctx: &Context<'_>) -> Result<Vec<Target>> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        Ok(target::Entity::find()
+        let rows = target::Entity::find()
             .order_by_asc(target::Column::Id)
             .all(db)
-            .await?
-            .into_iter()
-            .map(Target::from)
-            .collect())
+            .await?;
+        prefetch::targets(ctx, &Sel::list(ctx), &rows).await?;
+        Ok(rows.into_iter().map(Target::from).collect())
     }
 
     /// Data requests, anonymized: the requester is never shown.
@@ -680,41 +687,91 @@ async fn request_filter(
 }
 
 async fn load_node(ctx: &Context<'_>, kind: NodeKind, n: i64) -> Result<Option<Node>> {
-    let db = ctx.data_unchecked::<DatabaseConnection>();
+    Ok(load_nodes(ctx, &[(kind, n)]).await?.pop().flatten())
+}
+
+/// Loads `keys` with one statement per kind (whatever their number), primes what the query
+/// selects under them, and returns them in order, `None` where one does not exist.
+async fn load_nodes(ctx: &Context<'_>, keys: &[(NodeKind, i64)]) -> Result<Vec<Option<Node>>> {
     let l = ctx.data_unchecked::<Loaders>();
-    Ok(match kind {
-        NodeKind::Dataset => l
-            .load_one(DatasetId(n))
-            .await?
-            .map(|m| Node::Dataset(m.into())),
-        NodeKind::Institution => l
-            .load_one(InstitutionId(n))
-            .await?
-            .map(|m| Node::Institution(m.into())),
-        NodeKind::CoreDataBundle => core_bundle::Entity::find_by_id(n)
-            .one(db)
-            .await?
-            .map(|m| Node::CoreDataBundle(m.into())),
-        NodeKind::Plan => plan::Entity::find_by_id(n)
-            .one(db)
-            .await?
-            .map(|m| Node::Plan(m.into())),
-        NodeKind::Commitment => commitment::Entity::find_by_id(n)
-            .one(db)
-            .await?
-            .map(|m| Node::Commitment(m.into())),
-        NodeKind::Milestone => milestone::Entity::find_by_id(n)
-            .one(db)
-            .await?
-            .map(|m| Node::Milestone(m.into())),
-        NodeKind::Target => target::Entity::find_by_id(n)
-            .one(db)
-            .await?
-            .map(|m| Node::Target(m.into())),
-        NodeKind::DataRequest => data_request::Entity::find_by_id(n)
-            .one(db)
-            .await?
-            .map(|m| Node::DataRequest(m.into())),
-        NodeKind::DisclosureEvent => None,
-    })
+    let sel = Sel::list(ctx);
+    let of = |kind: NodeKind| -> Vec<i64> {
+        let mut v: Vec<i64> = keys
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, n)| *n)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let datasets = l
+        .load_many(of(NodeKind::Dataset).into_iter().map(DatasetId))
+        .await?;
+    let institutions = l
+        .load_many(of(NodeKind::Institution).into_iter().map(InstitutionId))
+        .await?;
+    let bundles = l
+        .load_many(of(NodeKind::CoreDataBundle).into_iter().map(BundleId))
+        .await?;
+    let plans = l
+        .load_many(of(NodeKind::Plan).into_iter().map(PlanId))
+        .await?;
+    let commitments = l
+        .load_many(of(NodeKind::Commitment).into_iter().map(CommitmentId))
+        .await?;
+    let milestones = l
+        .load_many(of(NodeKind::Milestone).into_iter().map(MilestoneId))
+        .await?;
+    let targets = l
+        .load_many(of(NodeKind::Target).into_iter().map(TargetId))
+        .await?;
+    let requests = l
+        .load_many(of(NodeKind::DataRequest).into_iter().map(RequestId))
+        .await?;
+    let events = l
+        .load_many(of(NodeKind::DisclosureEvent).into_iter().map(EventId))
+        .await?;
+    fn sorted<K, M: Clone>(m: &std::collections::HashMap<K, M>, id: impl Fn(&M) -> i64) -> Vec<M> {
+        let mut v: Vec<M> = m.values().cloned().collect();
+        v.sort_by_key(|x| id(x));
+        v
+    }
+    prefetch::datasets(ctx, &sel, &sorted(&datasets, |m| m.id)).await?;
+    prefetch::bundles(ctx, &sel, &sorted(&bundles, |m| m.id)).await?;
+    prefetch::plans(ctx, &sel, &sorted(&plans, |m| m.id)).await?;
+    prefetch::commitments(ctx, &sel, &sorted(&commitments, |m| m.id)).await?;
+    prefetch::milestones(ctx, &sel, &sorted(&milestones, |m| m.id)).await?;
+    prefetch::targets(ctx, &sel, &sorted(&targets, |m| m.id)).await?;
+    prefetch::events(ctx, &sel, &sorted(&events, |m| m.id)).await?;
+    Ok(keys
+        .iter()
+        .map(|&(kind, n)| match kind {
+            NodeKind::Dataset => datasets
+                .get(&DatasetId(n))
+                .map(|m| Node::Dataset(m.clone().into())),
+            NodeKind::Institution => institutions
+                .get(&InstitutionId(n))
+                .map(|m| Node::Institution(m.clone().into())),
+            NodeKind::CoreDataBundle => bundles
+                .get(&BundleId(n))
+                .map(|m| Node::CoreDataBundle(m.clone().into())),
+            NodeKind::Plan => plans.get(&PlanId(n)).map(|m| Node::Plan(m.clone().into())),
+            NodeKind::Commitment => commitments
+                .get(&CommitmentId(n))
+                .map(|m| Node::Commitment(m.clone().into())),
+            NodeKind::Milestone => milestones
+                .get(&MilestoneId(n))
+                .map(|m| Node::Milestone(m.clone().into())),
+            NodeKind::Target => targets
+                .get(&TargetId(n))
+                .map(|m| Node::Target(m.clone().into())),
+            NodeKind::DataRequest => requests
+                .get(&RequestId(n))
+                .map(|m| Node::DataRequest(m.clone().into())),
+            NodeKind::DisclosureEvent => events
+                .get(&EventId(n))
+                .map(|m| Node::DisclosureEvent(m.clone().into())),
+        })
+        .collect())
 }

@@ -1,13 +1,12 @@
 //! `CoreDataBundle`: a national core-data bundle (국가중점데이터).
 
 use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject};
-use entity::{core_bundle, core_bundle_dataset, dataset};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use entity::core_bundle;
 
 use super::dataset::Dataset;
 use super::institution::Institution;
 use crate::graphql::ids::{NodeKind, encode};
-use crate::graphql::loaders::{InstitutionId, Loaders};
+use crate::graphql::loaders::{BundleDatasets, DatasetId, InstitutionId, Loaders};
 
 /// A bundle of high-demand data chosen by the Open Data Strategy Council.
 #[derive(SimpleObject, Clone, Debug)]
@@ -80,7 +79,9 @@ impl CoreDataBundle {
             .map(Institution::from))
     }
 
-    /// Datasets in the bundle (at most 100, by id).
+    /// Datasets in the bundle (at most 100, by id). Counts `first` times the cost of one
+    /// dataset toward the complexity limit.
+    #[graphql(complexity = "first as usize * child_complexity + 1")]
     async fn datasets(
         &self,
         ctx: &Context<'_>,
@@ -91,21 +92,19 @@ impl CoreDataBundle {
         )]
         first: u64,
     ) -> Result<Vec<Dataset>> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let ids: Vec<i64> = core_bundle_dataset::Entity::find()
-            .select_only()
-            .column(core_bundle_dataset::Column::DatasetId)
-            .filter(core_bundle_dataset::Column::BundleId.eq(self.row_id))
-            .order_by_asc(core_bundle_dataset::Column::DatasetId)
-            .limit(first)
-            .into_tuple()
-            .all(db)
-            .await?;
-        let rows = dataset::Entity::find()
-            .filter(dataset::Column::Id.is_in(ids))
-            .order_by_asc(dataset::Column::Id)
-            .all(db)
-            .await?;
-        Ok(rows.into_iter().map(Dataset::from).collect())
+        let l = ctx.data_unchecked::<Loaders>();
+        let ids = l
+            .load_one(BundleDatasets {
+                bundle: self.row_id,
+                first,
+            })
+            .await?
+            .unwrap_or_default();
+        let mut rows = l.load_many(ids.iter().copied().map(DatasetId)).await?;
+        Ok(ids
+            .into_iter()
+            .filter_map(|id| rows.remove(&DatasetId(id)))
+            .map(Dataset::from)
+            .collect())
     }
 }

@@ -11,7 +11,8 @@ use super::institution::Institution;
 use super::label::Label;
 use super::request::DataRequest;
 use crate::domain::labels;
-use crate::graphql::ids::{NodeKind, encode};
+use crate::error::ApiError;
+use crate::graphql::ids::{NodeKind, decode_as, encode};
 use crate::graphql::loaders::{
     BundlesOf, DisclosureOf, HistoryOf, InstitutionId, Loaders, RequestsOf,
 };
@@ -141,23 +142,61 @@ impl Dataset {
             .map(Disclosure::from))
     }
 
-    /// Every disclosure change, oldest first, starting with how it entered the inventory.
-    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<DisclosureEvent>> {
+    /// Disclosure changes, oldest first, starting with how it entered the inventory: at most
+    /// `first` (default 20, at most 100) after the change `after`. Counts `first` times the cost
+    /// of one change toward the complexity limit.
+    #[graphql(complexity = "first as usize * child_complexity + 1")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many, at most 100.",
+            default = 20,
+            validator(minimum = 0, maximum = 100)
+        )]
+        first: u64,
+        #[graphql(desc = "Only changes after this one (the id of a change in this list).")]
+        after: Option<ID>,
+    ) -> Result<Vec<DisclosureEvent>> {
         let l = ctx.data_unchecked::<Loaders>();
-        Ok(l.load_one(HistoryOf(self.row_id))
+        let rows = l
+            .load_one(HistoryOf(self.row_id))
             .await?
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let after = after
+            .map(|a| decode_as(&a, NodeKind::DisclosureEvent))
+            .transpose()?;
+        Ok(slice_after(rows, |r| r.id, after, first)?
             .into_iter()
             .map(DisclosureEvent::from)
             .collect())
     }
 
-    /// Requests made for it, oldest first (public view: requesters are never shown).
-    async fn requests(&self, ctx: &Context<'_>) -> Result<Vec<DataRequest>> {
+    /// Requests made for it, oldest first (public view: requesters are never shown): at most
+    /// `first` (default 20, at most 100) after the request `after`. Counts `first` times the
+    /// cost of one request toward the complexity limit.
+    #[graphql(complexity = "first as usize * child_complexity + 1")]
+    async fn requests(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many, at most 100.",
+            default = 20,
+            validator(minimum = 0, maximum = 100)
+        )]
+        first: u64,
+        #[graphql(desc = "Only requests after this one (the id of a request in this list).")]
+        after: Option<ID>,
+    ) -> Result<Vec<DataRequest>> {
         let l = ctx.data_unchecked::<Loaders>();
-        Ok(l.load_one(RequestsOf(self.row_id))
+        let rows = l
+            .load_one(RequestsOf(self.row_id))
             .await?
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let after = after
+            .map(|a| decode_as(&a, NodeKind::DataRequest))
+            .transpose()?;
+        Ok(slice_after(rows, |r| r.id, after, first)?
             .into_iter()
             .map(DataRequest::from)
             .collect())
@@ -173,4 +212,23 @@ impl Dataset {
             .map(CoreDataBundle::from)
             .collect())
     }
+}
+
+/// At most `first` rows after the row whose id is `after` (from the start without it); an
+/// `after` that is not in the list is `BAD_USER_INPUT`.
+fn slice_after<T>(
+    rows: Vec<T>,
+    id_of: impl Fn(&T) -> i64,
+    after: Option<i64>,
+    first: u64,
+) -> Result<Vec<T>, ApiError> {
+    let skip = match after {
+        None => 0,
+        Some(a) => {
+            rows.iter().position(|r| id_of(r) == a).ok_or_else(|| {
+                ApiError::bad_input("`after` is not the id of an item of this list")
+            })? + 1
+        }
+    };
+    Ok(rows.into_iter().skip(skip).take(first as usize).collect())
 }

@@ -143,8 +143,9 @@ pub fn access_rights(s: DisclosureStatus) -> AccessRights {
     }
 }
 
-/// One change of a dataset's disclosure.
+/// One change of a dataset's disclosure. A node: `node(id)` finds it again.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
 pub struct DisclosureEvent {
     /// Global id.
     pub id: ID,
@@ -160,6 +161,8 @@ pub struct DisclosureEvent {
     pub actor: String,
     /// When.
     pub occurred_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub dataset_id: i64,
 }
 
 impl From<disclosure_event::Model> for DisclosureEvent {
@@ -172,6 +175,23 @@ impl From<disclosure_event::Model> for DisclosureEvent {
             explanation: m.explanation,
             actor: m.actor,
             occurred_at: m.occurred_at,
+            dataset_id: m.dataset_id,
         }
+    }
+}
+
+#[ComplexObject]
+impl DisclosureEvent {
+    /// The dataset whose disclosure changed.
+    async fn dataset(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Option<super::dataset::Dataset>> {
+        use crate::graphql::loaders::{DatasetId, Loaders};
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(DatasetId(self.dataset_id))
+            .await?
+            .map(super::dataset::Dataset::from))
     }
 }

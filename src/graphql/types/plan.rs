@@ -3,12 +3,15 @@
 use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject};
 use chrono::NaiveDate;
 use entity::{commitment, milestone, plan, target};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use super::enums::{Completion, PlanKind, TargetMetric};
+use super::institution::Institution;
 use super::label::Label;
-use crate::domain::{labels, plans};
+use crate::domain::labels;
 use crate::graphql::ids::{NodeKind, encode};
+use crate::graphql::loaders::{
+    CommitmentId, CommitmentsOf, InstitutionId, Loaders, MilestonesOf, PlanId, ProgressOf,
+};
 
 /// A master plan, core-data release plan or OGP action plan.
 #[derive(SimpleObject, Clone, Debug)]
@@ -54,14 +57,13 @@ impl Plan {
         labels::plan_kind(self.kind.into()).into()
     }
 
-    /// Commitments under this plan.
+    /// Commitments under this plan, by code.
     async fn commitments(&self, ctx: &Context<'_>) -> Result<Vec<Commitment>> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        Ok(commitment::Entity::find()
-            .filter(commitment::Column::PlanId.eq(self.row_id))
-            .order_by_asc(commitment::Column::Code)
-            .all(db)
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(CommitmentsOf(self.row_id))
             .await?
+            .unwrap_or_default()
             .into_iter()
             .map(Commitment::from)
             .collect())
@@ -84,6 +86,10 @@ pub struct Commitment {
     pub description: String,
     #[graphql(skip)]
     pub row_id: i64,
+    #[graphql(skip)]
+    pub plan_id: Option<i64>,
+    #[graphql(skip)]
+    pub lead_institution_id: Option<i64>,
 }
 
 impl From<commitment::Model> for Commitment {
@@ -95,7 +101,56 @@ impl From<commitment::Model> for Commitment {
             lead_name: m.lead_name,
             description: m.description,
             row_id: m.id,
+            plan_id: m.plan_id,
+            lead_institution_id: m.lead_institution_id,
         }
+    }
+}
+
+/// How far a commitment's milestones have come, by their IRM completion ratings.
+#[derive(SimpleObject, Clone, Debug, Default, PartialEq)]
+pub struct MilestoneCompletion {
+    /// How many milestones the commitment has.
+    pub total: u64,
+    /// Milestones not started.
+    pub not_started: u64,
+    /// Milestones with limited progress.
+    pub limited: u64,
+    /// Milestones with substantial progress.
+    pub substantial: u64,
+    /// Milestones completed.
+    pub completed: u64,
+    /// completed / total, 0 to 1; 0 without milestones.
+    pub completed_share: f64,
+}
+
+impl MilestoneCompletion {
+    /// The rollup of some milestones' ratings.
+    pub fn of(ratings: impl IntoIterator<Item = Completion>) -> Self {
+        let mut c = MilestoneCompletion::default();
+        for r in ratings {
+            c.total += 1;
+            match r {
+                Completion::NotStarted => c.not_started += 1,
+                Completion::Limited => c.limited += 1,
+                Completion::Substantial => c.substantial += 1,
+                Completion::Completed => c.completed += 1,
+            }
+        }
+        if c.total > 0 {
+            c.completed_share = c.completed as f64 / c.total as f64;
+        }
+        c
+    }
+}
+
+impl Commitment {
+    async fn milestone_rows(&self, ctx: &Context<'_>) -> Result<Vec<milestone::Model>> {
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(MilestonesOf(self.row_id))
+            .await?
+            .unwrap_or_default())
     }
 }
 
@@ -103,15 +158,44 @@ impl From<commitment::Model> for Commitment {
 impl Commitment {
     /// Milestones, in order.
     async fn milestones(&self, ctx: &Context<'_>) -> Result<Vec<Milestone>> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        Ok(milestone::Entity::find()
-            .filter(milestone::Column::CommitmentId.eq(self.row_id))
-            .order_by_asc(milestone::Column::Id)
-            .all(db)
+        Ok(self
+            .milestone_rows(ctx)
             .await?
             .into_iter()
             .map(Milestone::from)
             .collect())
+    }
+
+    /// Completion of its milestones: how many at each IRM rating, and the share completed.
+    async fn milestone_completion(&self, ctx: &Context<'_>) -> Result<MilestoneCompletion> {
+        let rows = self.milestone_rows(ctx).await?;
+        Ok(MilestoneCompletion::of(
+            rows.into_iter().map(|m| Completion::from(m.completion)),
+        ))
+    }
+
+    /// The plan it belongs to; null when it stands alone.
+    async fn plan(&self, ctx: &Context<'_>) -> Result<Option<Plan>> {
+        let Some(id) = self.plan_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(PlanId(id))
+            .await?
+            .map(Plan::from))
+    }
+
+    /// The lead institution, when the lead body is a registered institution (see `leadName`).
+    async fn lead_institution(&self, ctx: &Context<'_>) -> Result<Option<Institution>> {
+        let Some(id) = self.lead_institution_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(InstitutionId(id))
+            .await?
+            .map(Institution::from))
     }
 }
 
@@ -133,6 +217,8 @@ pub struct Milestone {
     pub completion: Completion,
     /// Evidence of progress.
     pub evidence_url: Option<String>,
+    #[graphql(skip)]
+    pub commitment_id: i64,
 }
 
 impl From<milestone::Model> for Milestone {
@@ -145,6 +231,7 @@ impl From<milestone::Model> for Milestone {
             continues_yearly: m.continues_yearly,
             completion: m.completion.into(),
             evidence_url: m.evidence_url,
+            commitment_id: m.commitment_id,
         }
     }
 }
@@ -154,6 +241,15 @@ impl Milestone {
     /// Labels of the completion.
     async fn completion_label(&self) -> Label {
         labels::completion(self.completion.into()).into()
+    }
+
+    /// The commitment it belongs to.
+    async fn commitment(&self, ctx: &Context<'_>) -> Result<Option<Commitment>> {
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(CommitmentId(self.commitment_id))
+            .await?
+            .map(Commitment::from))
     }
 }
 
@@ -211,13 +307,40 @@ pub struct TargetProgress {
 impl Target {
     /// Progress, computed from the disclosure history.
     async fn progress(&self, ctx: &Context<'_>) -> Result<TargetProgress> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let p = plans::progress(db, &self.model).await?;
+        let p = ctx
+            .data_unchecked::<Loaders>()
+            .load_one(ProgressOf::from(&self.model))
+            .await?
+            .unwrap_or_default();
         Ok(TargetProgress {
             achieved: p.achieved,
             achieved_synthetic: p.achieved_synthetic,
             ratio: p.achieved as f64 / self.target_value.max(1) as f64,
             synthetic: p.achieved_synthetic > 0,
         })
+    }
+
+    /// The plan it belongs to, if any.
+    async fn plan(&self, ctx: &Context<'_>) -> Result<Option<Plan>> {
+        let Some(id) = self.model.plan_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(PlanId(id))
+            .await?
+            .map(Plan::from))
+    }
+
+    /// The commitment it measures, if any.
+    async fn commitment(&self, ctx: &Context<'_>) -> Result<Option<Commitment>> {
+        let Some(id) = self.model.commitment_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(CommitmentId(id))
+            .await?
+            .map(Commitment::from))
     }
 }
