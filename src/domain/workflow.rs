@@ -561,9 +561,9 @@ pub async fn act<C: ConnectionTrait>(
         Action::AskReconsideration { reason } => {
             require_requester(&r, caller)?;
             let since = r.decided_at.map(seoul_date).unwrap_or(r.decision_due_on);
-            if !matches!(r.state, Refused | PartiallyProvided | NotHeld)
-                && !(cal.silence_counts_as_refusal && decision_missed(&r, today))
-            {
+            let may_ask = matches!(r.state, Refused | PartiallyProvided | NotHeld)
+                || (cal.silence_counts_as_refusal && decision_missed(&r, today));
+            if !may_ask {
                 return Err(invalid());
             }
             if Deadlines::passed(cal.due(since, cal.reconsideration_apply_days), today) {
