@@ -193,8 +193,8 @@ async fn the_demo_refuses_a_non_empty_database() {
 /// requests and datasets made the normal way get fresh ids too.
 #[tokio::test]
 async fn accounts_made_before_the_demo_survive_it_and_ids_keep_flowing() {
-    use entity::enums::{Category, DatasetType, DisclosureStatus, Role, WithholdingGround};
-    use inventory::domain::{disclosure::Change, registry, workflow};
+    use entity::enums::Role;
+    use inventory::domain::{registry, workflow};
     for b in backends().await {
         let t = common::fresh(b).await;
         let now = inventory::demo::demo_now();
@@ -268,23 +268,7 @@ async fn accounts_made_before_the_demo_survive_it_and_ids_keep_flowing() {
         let inst = count(&db, "SELECT MIN(id) FROM institution").await;
         let ds = registry::register_dataset(
             &db,
-            registry::NewDataset {
-                institution_id: inst,
-                title: "새로 등록한 데이터".into(),
-                description: String::new(),
-                category: Category::PublicAdministration,
-                dataset_type: DatasetType::File,
-                keywords: vec![],
-                format: None,
-                disclosure: Change {
-                    status: DisclosureStatus::Withheld,
-                    ground: Some(WithholdingGround::BusinessSecret),
-                    explanation: Some("영업비밀".into()),
-                    mitigation: vec![],
-                    planned_open_on: None,
-                    next_review_on: None,
-                },
-            },
+            common::withheld_dataset(inst, "새로 등록한 데이터"),
             &format!("admin:{}", admin.id),
             admin.id,
             now,

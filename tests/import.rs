@@ -586,8 +586,8 @@ async fn a_newer_file_keeps_what_officers_added() {
 /// and nothing changes.
 #[tokio::test]
 async fn dropping_the_demo_refuses_while_real_data_depends_on_it() {
-    use entity::enums::{Category, DatasetType, DisclosureStatus, Role, WithholdingGround};
-    use inventory::domain::{disclosure::Change, registry, workflow};
+    use entity::enums::Role;
+    use inventory::domain::{registry, workflow};
     let (headers, records) = real_records();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("small.csv");
@@ -617,23 +617,7 @@ async fn dropping_the_demo_refuses_while_real_data_depends_on_it() {
         .unwrap();
         registry::register_dataset(
             &t.db,
-            registry::NewDataset {
-                institution_id: inst,
-                title: "실제로 등록한 데이터".into(),
-                description: String::new(),
-                category: Category::PublicAdministration,
-                dataset_type: DatasetType::File,
-                keywords: vec![],
-                format: None,
-                disclosure: Change {
-                    status: DisclosureStatus::Withheld,
-                    ground: Some(WithholdingGround::BusinessSecret),
-                    explanation: Some("영업비밀".into()),
-                    mitigation: vec![],
-                    planned_open_on: None,
-                    next_review_on: None,
-                },
-            },
+            common::withheld_dataset(inst, "실제로 등록한 데이터"),
             &format!("officer:{}", officer.id),
             officer.id,
             now,

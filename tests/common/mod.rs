@@ -225,3 +225,28 @@ pub async fn count(db: &impl ConnectionTrait, sql: &str) -> i64 {
         .unwrap();
     row.try_get_by_index::<i64>(0).unwrap()
 }
+
+/// A dataset to register: withheld as a business secret, with `title` under `institution_id`.
+pub fn withheld_dataset(
+    institution_id: i64,
+    title: &str,
+) -> inventory::domain::registry::NewDataset {
+    use entity::enums::{Category, DatasetType, DisclosureStatus, WithholdingGround};
+    inventory::domain::registry::NewDataset {
+        institution_id,
+        title: title.into(),
+        description: String::new(),
+        category: Category::PublicAdministration,
+        dataset_type: DatasetType::File,
+        keywords: vec![],
+        format: None,
+        disclosure: inventory::domain::disclosure::Change {
+            status: DisclosureStatus::Withheld,
+            ground: Some(WithholdingGround::BusinessSecret),
+            explanation: Some("영업비밀".into()),
+            mitigation: vec![],
+            planned_open_on: None,
+            next_review_on: None,
+        },
+    }
+}
