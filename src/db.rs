@@ -159,3 +159,96 @@ pub fn backend_name(db: &impl ConnectionTrait) -> &'static str {
         _ => "other",
     }
 }
+
+/// An index dropped by [`drop_secondary_indexes`]: its name and the statement that creates it.
+#[derive(Debug, Clone)]
+pub struct DroppedIndex {
+    pub name: String,
+    pub create: String,
+}
+
+/// Drops the plain secondary indexes of `tables` (not primary keys or unique constraints) inside
+/// the caller's transaction, for a bulk load into them; [`recreate_indexes`] builds them again
+/// from the definitions the database itself held, so the migrations stay the one source.
+pub async fn drop_secondary_indexes<C: ConnectionTrait>(
+    txn: &C,
+    tables: &[&str],
+) -> Result<Vec<DroppedIndex>, DbErr> {
+    let backend = txn.get_database_backend();
+    let list = tables
+        .iter()
+        .map(|t| format!("'{t}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = match backend {
+        DbBackend::Postgres => format!(
+            "SELECT i.indexname AS name, i.indexdef AS def FROM pg_indexes i \
+             WHERE i.schemaname = current_schema() AND i.tablename IN ({list}) \
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) \
+             ORDER BY i.indexname"
+        ),
+        _ => format!(
+            "SELECT name, sql AS def FROM sqlite_master \
+             WHERE type = 'index' AND tbl_name IN ({list}) AND sql IS NOT NULL ORDER BY name"
+        ),
+    };
+    let rows = txn
+        .query_all_raw(sea_orm::Statement::from_string(backend, sql))
+        .await?;
+    let mut dropped = Vec::with_capacity(rows.len());
+    for row in rows {
+        let name: String = row.try_get("", "name")?;
+        let create: String = row.try_get("", "def")?;
+        txn.execute_unprepared(&format!("DROP INDEX \"{name}\""))
+            .await?;
+        dropped.push(DroppedIndex { name, create });
+    }
+    Ok(dropped)
+}
+
+/// Builds again the indexes [`drop_secondary_indexes`] dropped.
+pub async fn recreate_indexes<C: ConnectionTrait>(
+    txn: &C,
+    dropped: &[DroppedIndex],
+) -> Result<(), DbErr> {
+    for index in dropped {
+        txn.execute_unprepared(&index.create).await?;
+    }
+    Ok(())
+}
+
+/// Settings for one connection's bulk load on SQLite (`on`), and back to normal (`!on`): a page
+/// cache of 1 GiB, so that a load of hundreds of megabytes does not spill half-written pages
+/// to the WAL mid-transaction. Nothing on PostgreSQL, whose sorts get more memory instead.
+pub async fn bulk_load_settings<C: ConnectionTrait>(txn: &C, on: bool) -> Result<(), DbErr> {
+    match txn.get_database_backend() {
+        DbBackend::Sqlite => {
+            let kib = if on { "-1048576" } else { SQLITE_CACHE_KIB };
+            txn.execute_unprepared(&format!("PRAGMA cache_size = {kib}"))
+                .await?;
+        }
+        DbBackend::Postgres if on => {
+            txn.execute_unprepared("SET LOCAL work_mem = '256MB'")
+                .await?;
+            txn.execute_unprepared("SET LOCAL maintenance_work_mem = '512MB'")
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Refreshes the query planner's statistics after a bulk load. On SQLite each index is sampled
+/// (`analysis_limit`, as `PRAGMA optimize` does) rather than read whole: the same plans, in
+/// milliseconds instead of seconds.
+pub async fn analyze<C: ConnectionTrait>(txn: &C) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Sqlite {
+        txn.execute_unprepared("PRAGMA analysis_limit = 1000")
+            .await?;
+        txn.execute_unprepared("ANALYZE").await?;
+        txn.execute_unprepared("PRAGMA analysis_limit = 0").await?;
+    } else {
+        txn.execute_unprepared("ANALYZE").await?;
+    }
+    Ok(())
+}

@@ -577,6 +577,12 @@ async fn a_newer_file_keeps_what_officers_added() {
             .await
             .unwrap();
         assert_eq!(again.updated, 0, "{b:?}");
+        // The index holds the new title's bigrams and no longer the old text's.
+        assert_eq!(
+            common::search_index_mismatches(&t.db).await,
+            (0, 0),
+            "{b:?}"
+        );
         t.cleanup().await;
     }
 }

@@ -13,6 +13,7 @@ mod m20261122_000003_requests;
 mod m20261122_000004_outbox;
 mod m20261122_000005_search;
 mod m20261122_000006_signup;
+mod m20261123_000007_search_positions_dropped;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_outbox::Migration),
             Box::new(m20261122_000005_search::Migration),
             Box::new(m20261122_000006_signup::Migration),
+            Box::new(m20261123_000007_search_positions_dropped::Migration),
         ]
     }
 }

@@ -1,8 +1,9 @@
 //! The search index: distinct character bigrams of each dataset's normalized text.
 //!
 //! One row per (gram, dataset): the distinct bigrams of the dataset's normalized title, keywords
-//! and description. Which field matched is decided at query time from the text itself. The same table, filled by the same SQL, on SQLite and PostgreSQL (see
-//! `inventory::domain::search`). On PostgreSQL the gram uses the "C" collation: grams are
+//! and description. Which field matched is decided at query time from the text itself. The same table on SQLite and PostgreSQL, filled by the
+//! application (see `inventory::domain::search`; `search_pos`, which the first version cut grams
+//! against, is dropped by a later migration). On PostgreSQL the gram uses the "C" collation: grams are
 //! compared for equality only, and byte order keeps the index small and fast.
 //!
 //! The index is derived data: it has no foreign key (the application deletes a dataset's grams

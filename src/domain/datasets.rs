@@ -32,7 +32,7 @@ use sea_orm::{
 };
 
 use crate::domain::labels;
-use crate::domain::text::normalize;
+use crate::domain::text::{self, normalize};
 
 /// Which datasets: every field narrows the list; `None` leaves it open.
 #[derive(Debug, Clone, Default)]
@@ -334,8 +334,7 @@ pub async fn resolve<C: ConnectionTrait>(
         .iter()
         .zip(insts)
         .map(|(t, institutions)| {
-            let chars: Vec<char> = t.chars().collect();
-            let mut grams: Vec<String> = chars.windows(2).map(|w| w.iter().collect()).collect();
+            let mut grams: Vec<String> = text::bigrams(t).map(str::to_string).collect();
             grams.sort();
             grams.dedup();
             TermMatch {

@@ -28,6 +28,26 @@ pub fn search_title(title: &str, keywords: &str) -> String {
     s
 }
 
+/// The bigrams of a normalized text, in order and with repeats: every two adjacent characters,
+/// except pairs that touch a [`FIELD_SEPARATOR`] or a NUL (no query holds either). The search
+/// index and search queries both cut their grams here.
+pub fn bigrams(s: &str) -> impl Iterator<Item = &str> {
+    let mut chars = s.char_indices().peekable();
+    std::iter::from_fn(move || {
+        loop {
+            let (start, first) = chars.next()?;
+            let &(next, second) = chars.peek()?;
+            if [first, second]
+                .iter()
+                .any(|c| *c == FIELD_SEPARATOR || *c == '\0')
+            {
+                continue;
+            }
+            return Some(&s[start..next + second.len_utf8()]);
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,6 +58,14 @@ mod tests {
         assert_eq!(normalize("COVID-19 현황"), "covid-19현황");
         // "한" decomposed into conjoining jamo composes back.
         assert_eq!(normalize("\u{1112}\u{1161}\u{11ab}"), "한");
+    }
+
+    #[test]
+    fn bigrams_are_adjacent_pairs_within_a_field() {
+        let grams: Vec<&str> = bigrams("버스노선\u{1f}교통").collect();
+        assert_eq!(grams, ["버스", "스노", "노선", "교통"]);
+        assert_eq!(bigrams("x").count(), 0);
+        assert_eq!(bigrams("").count(), 0);
     }
 
     #[test]

@@ -180,6 +180,7 @@ pub async fn import_file(
     }
     let progress = Progress::new(opts.progress, parsed.rows.len() as u64);
     let txn = db::begin_write(db).await?;
+    db::bulk_load_settings(&txn, true).await?;
     if synthetic > 0 {
         // Checked inside the transaction, so nothing can come to depend on the demo meanwhile.
         let blockers = demo::demo_dependents(&txn).await?;
@@ -349,6 +350,7 @@ pub async fn import_file(
         }),
     });
     events::append(&txn, feed, now).await?;
+    db::bulk_load_settings(&txn, false).await?;
     txn.commit().await?;
     progress.finish();
     Ok(report)
