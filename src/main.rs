@@ -111,6 +111,7 @@ async fn main() -> anyhow::Result<()> {
                     open = s.open_datasets,
                     not_open = s.not_open_datasets,
                     seconds = s.elapsed.as_secs_f64(),
+                    index_seconds = s.index_elapsed.as_secs_f64(),
                     "built the demo inventory"
                 );
             }
