@@ -92,22 +92,15 @@ impl Postings {
                  SELECT g.key, i.value FROM json_each(?) AS g, json_each(g.value) AS i"
             }
         };
-        let mut keys: Vec<u64> = self.0.keys().copied().collect();
-        keys.sort_unstable();
-        let mut postings = self.0;
+        let mut postings: Vec<(u64, Vec<i64>)> = self.0.into_iter().collect();
+        postings.sort_unstable_by_key(|(key, _)| *key);
         let mut batch = String::new();
         let (mut in_batch, mut written) = (0usize, 0u64);
-        for key in keys {
-            let ids = postings.remove(&key).unwrap_or_default();
+        for (key, ids) in postings {
             batch.push(if batch.is_empty() { '{' } else { ',' });
             batch.push_str(&serde_json::Value::from(unpack(key)).to_string());
             batch.push_str(":[");
-            for (k, id) in ids.iter().enumerate() {
-                if k > 0 {
-                    batch.push(',');
-                }
-                batch.push_str(&id.to_string());
-            }
+            batch.push_str(&id_list(&ids));
             batch.push(']');
             in_batch += ids.len();
             if in_batch >= BATCH_ROWS {
@@ -139,9 +132,22 @@ async fn flush<C: ConnectionTrait>(
     Ok(std::mem::take(in_batch) as u64)
 }
 
+/// `1,2,3`: ids for an `IN (…)` list or a JSON array, written without a string per id.
+fn id_list(ids: &[i64]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(ids.len() * 8);
+    for (k, id) in ids.iter().enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{id}");
+    }
+    out
+}
+
 /// The normalized texts of the datasets with ids in `ids` (at most a few hundred).
 async fn texts_of<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<Texts>, DbErr> {
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let list = id_list(ids);
     Texts::find_by_statement(Statement::from_string(
         db.get_database_backend(),
         format!(
@@ -234,11 +240,7 @@ pub async fn rebuild_all<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
 /// Removes the grams of the given datasets (before they are deleted, or re-indexed).
 pub async fn unindex<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<(), DbErr> {
     for chunk in ids.chunks(500) {
-        let list = chunk
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
+        let list = id_list(chunk);
         db.execute_unprepared(&format!(
             "DELETE FROM search_gram WHERE dataset_id IN ({list})"
         ))
