@@ -1,0 +1,46 @@
+//! Bulk-load helpers of the demo build: explicit ids after what a table holds, sequences moved
+//! past them, and the finish (planner statistics, commit, the SQLite WAL folded in).
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr};
+
+use crate::db;
+
+/// The largest id in `table`, 0 when it is empty.
+pub(super) async fn max_id(db: &impl ConnectionTrait, table: &str) -> Result<i64, DbErr> {
+    Ok(db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
+        ))
+        .await?
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+/// On PostgreSQL, moves the sequences of the tables written with explicit ids past those rows
+/// (explicit ids do not advance them).
+pub(super) async fn advance_sequences(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        for t in ["dataset", "data_request", "account"] {
+            txn.execute_unprepared(&format!(
+                "SELECT setval(pg_get_serial_sequence('{t}', 'id'), COALESCE((SELECT MAX(id) FROM {t}), 0) + 1, false)"
+            ))
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Planner statistics, the usual settings back, commit; on SQLite the bulk load is then folded
+/// into the main file rather than leaving a WAL as large as the database.
+pub(super) async fn finish(db: &DatabaseConnection, txn: DatabaseTransaction) -> Result<(), DbErr> {
+    db::analyze(&txn).await?;
+    db::bulk_load_settings(&txn, false).await?;
+    txn.commit().await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await?;
+    }
+    Ok(())
+}
