@@ -2,50 +2,13 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
+use common::api::{get_from, urlencode};
 use common::{backends, state, with_fixture};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 
+/// A GET as if from `inventory.test`.
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, Vec<u8>) {
-    let resp = app
-        .clone()
-        .oneshot(
-            Request::get(uri)
-                .header("host", "inventory.test")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let status = resp.status();
-    let ctype = resp
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    (
-        status,
-        ctype,
-        resp.into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    get_from(app, "inventory.test", uri).await
 }
 
 #[tokio::test]
@@ -84,12 +47,12 @@ async fn csv_opens_in_excel_and_neutralizes_formulas() {
         assert!(!text.contains("example.org") && !text.contains("시민"));
 
         // The same filter and search as the GraphQL list.
-        let filter = enc(r#"{"status":["WITHHELD"]}"#);
+        let filter = urlencode(r#"{"status":["WITHHELD"]}"#);
         let (status, _, body) = get(
             &app,
             &format!(
                 "/export/datasets.csv?search={}&filter={filter}",
-                enc("버스")
+                urlencode("버스")
             ),
         )
         .await;

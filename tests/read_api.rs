@@ -395,7 +395,7 @@ async fn requesters_never_appear_in_public_views() {
         .iter()
         .map(|f| f["name"].as_str().unwrap())
         .collect();
-    // The requester sits behind `requester`, which is null for the public (see tests/workflow.rs).
+    // The requester sits behind `requester`, which is null for the public (see tests/access.rs).
     let v = gql(
         &app,
         "{ dataRequests(first: 100) { nodes { requester { displayName } } } }",

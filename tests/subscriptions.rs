@@ -6,6 +6,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::api::gid;
 use common::{Backend, backends, with_fixture};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -15,11 +16,6 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-fn gid(kind: &str, id: i64) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
-}
 
 /// Connects with a subprotocol and sends `connection_init` with the token.
 async fn connect(addr: std::net::SocketAddr, protocol: &str, token: Option<&str>) -> Ws {

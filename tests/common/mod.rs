@@ -10,7 +10,9 @@
 //! counts as letters), and dropped when the test finishes.
 #![allow(dead_code)]
 
+pub mod api;
 pub mod fixture;
+pub mod world;
 
 use std::path::PathBuf;
 use std::sync::Arc;

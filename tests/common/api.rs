@@ -1,0 +1,85 @@
+//! Talking to the service in tests: GraphQL calls with or without a token, plain GETs, global
+//! ids, error codes, URL encoding.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// A GraphQL POST through the router, with `token` as the bearer if given.
+pub async fn call(app: &axum::Router, token: Option<&str>, query: &str, vars: Value) -> Value {
+    let mut req = Request::post("/graphql").header("content-type", "application/json");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let resp = app
+        .clone()
+        .oneshot(
+            req.body(Body::from(
+                json!({ "query": query, "variables": vars }).to_string(),
+            ))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap()
+}
+
+/// The `extensions.code` of a response's first error.
+pub fn code(v: &Value) -> Option<&str> {
+    v["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// The global id of `kind` number `id` (base64url of `Kind:id`, as the API writes them).
+pub fn gid(kind: &str, id: i64) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
+}
+
+/// A GET through the router: status, content type and body.
+pub async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, Vec<u8>) {
+    send_get(app, Request::get(uri)).await
+}
+
+/// A GET through the router with a `Host` header (exports write absolute links from it).
+pub async fn get_from(app: &axum::Router, host: &str, uri: &str) -> (StatusCode, String, Vec<u8>) {
+    send_get(app, Request::get(uri).header("host", host)).await
+}
+
+async fn send_get(
+    app: &axum::Router,
+    req: axum::http::request::Builder,
+) -> (StatusCode, String, Vec<u8>) {
+    let resp = app
+        .clone()
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let ctype = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    (status, ctype, body)
+}
+
+/// Percent-encodes everything but the unreserved characters.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
