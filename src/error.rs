@@ -57,6 +57,22 @@ impl ApiError {
     }
 }
 
+/// The one mapping of domain errors to API codes.
+impl From<crate::domain::Error> for ApiError {
+    fn from(e: crate::domain::Error) -> Self {
+        use crate::domain::Error;
+        match e {
+            Error::Invalid(m) => ApiError::BadUserInput(m),
+            Error::NotFound(m) => ApiError::NotFound(m),
+            Error::Forbidden(m) => ApiError::Forbidden(m),
+            Error::Conflict(m) => ApiError::Conflict(m),
+            e @ Error::Transition { .. } => ApiError::BadUserInput(e.to_string()),
+            Error::TooManyRequests(m) => ApiError::TooManyRequests(m),
+            Error::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
         ApiError::Internal(e.into())

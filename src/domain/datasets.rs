@@ -31,8 +31,8 @@ use sea_orm::{
     QuerySelect, Statement, Value,
 };
 
-use crate::domain::labels;
 use crate::domain::text::{self, normalize};
+use crate::domain::{Error, labels};
 
 /// Which datasets: every field narrows the list; `None` leaves it open.
 #[derive(Debug, Clone, Default)]
@@ -70,6 +70,12 @@ pub enum SearchError {
     TooShort(String),
     #[error("a search has at most {max} terms, got {got}")]
     TooManyTerms { max: usize, got: usize },
+}
+
+impl From<SearchError> for Error {
+    fn from(e: SearchError) -> Self {
+        Error::Invalid(e.to_string())
+    }
 }
 
 /// Most terms in one search.
@@ -590,13 +596,11 @@ fn key_value(order: Order, v: &serde_json::Value) -> Option<Value> {
     }
 }
 
-/// Errors of paging.
-#[derive(Debug, thiserror::Error)]
-pub enum PageError {
-    #[error("this cursor belongs to a different ordering or search; start again without it")]
-    CursorMismatch,
-    #[error(transparent)]
-    Db(#[from] DbErr),
+/// A cursor of another ordering or search: [`Error::Invalid`].
+fn cursor_mismatch() -> Error {
+    Error::Invalid(
+        "this cursor belongs to a different ordering or search; start again without it".into(),
+    )
 }
 
 /// The effective ordering: relevance without a search is id order.
@@ -614,7 +618,7 @@ pub async fn page<C: ConnectionTrait>(
     q: &DatasetQuery,
     search: Option<&ResolvedSearch>,
     req: &PageRequest,
-) -> Result<FetchedPage, PageError> {
+) -> Result<FetchedPage, Error> {
     let backend = db.get_database_backend();
     let order = effective_order(q);
     let mut sql = Sql::new(backend);
@@ -625,7 +629,7 @@ pub async fn page<C: ConnectionTrait>(
     for (pos, is_after) in [(&req.after, true), (&req.before, false)] {
         let Some(pos) = pos else { continue };
         if pos.o != order.tag() {
-            return Err(PageError::CursorMismatch);
+            return Err(cursor_mismatch());
         }
         let id = sql.param(pos.id);
         // Rows strictly after (or before) the position in list order.
@@ -637,7 +641,7 @@ pub async fn page<C: ConnectionTrait>(
                     .k
                     .as_ref()
                     .and_then(|k| key_value(order, k))
-                    .ok_or(PageError::CursorMismatch)?;
+                    .ok_or_else(cursor_mismatch)?;
                 let kp = sql.param(v);
                 let key_cmp = if is_after ^ desc { ">" } else { "<" };
                 extra.push(format!(

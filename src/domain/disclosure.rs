@@ -5,9 +5,9 @@ use entity::enums::{DisclosureStatus, WithholdingGround};
 use entity::{dataset, disclosure, disclosure_event};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use crate::domain::labels;
+use crate::domain::{Error, labels};
 use crate::events;
 
 /// A requested change of disclosure.
@@ -21,23 +21,12 @@ pub struct Change {
     pub next_review_on: Option<NaiveDate>,
 }
 
-/// Why a change was not made.
-#[derive(Debug, thiserror::Error)]
-pub enum ChangeError {
-    #[error("{0}")]
-    Invalid(String),
-    #[error("no dataset with that id")]
-    NotFound,
-    #[error(
-        "the disclosure changed meanwhile: you saw version {seen}, it is now version {current}; reload and try again"
-    )]
-    Stale { seen: i32, current: i32 },
-    #[error(transparent)]
-    Db(#[from] DbErr),
+fn no_dataset() -> Error {
+    Error::NotFound("no such dataset".into())
 }
 
 /// Checks a change on its own: what each status needs.
-pub fn validate(c: &Change) -> Result<(), ChangeError> {
+pub fn validate(c: &Change) -> Result<(), Error> {
     let explained = c
         .explanation
         .as_deref()
@@ -45,32 +34,32 @@ pub fn validate(c: &Change) -> Result<(), ChangeError> {
     match c.status {
         DisclosureStatus::Withheld | DisclosureStatus::PartiallyOpen => {
             if c.ground.is_none() {
-                return Err(ChangeError::Invalid(format!(
+                return Err(Error::Invalid(format!(
                     "{} needs a ground (a legal ground, or a practical reason shown as having no legal basis)",
                     labels::status(c.status).en
                 )));
             }
             if !explained {
-                return Err(ChangeError::Invalid(
+                return Err(Error::Invalid(
                     "withholding needs an explanation in the institution's words".into(),
                 ));
             }
         }
         DisclosureStatus::ScheduledToOpen => {
             if c.planned_open_on.is_none() {
-                return Err(ChangeError::Invalid(
+                return Err(Error::Invalid(
                     "scheduled to open needs plannedOpenOn".into(),
                 ));
             }
             if c.ground.is_some() {
-                return Err(ChangeError::Invalid(
+                return Err(Error::Invalid(
                     "a ground is only given for withheld or partially open data".into(),
                 ));
             }
         }
         DisclosureStatus::Open | DisclosureStatus::UnderReview => {
             if c.ground.is_some() {
-                return Err(ChangeError::Invalid(
+                return Err(Error::Invalid(
                     "a ground is only given for withheld or partially open data".into(),
                 ));
             }
@@ -80,7 +69,7 @@ pub fn validate(c: &Change) -> Result<(), ChangeError> {
         .as_deref()
         .is_some_and(|e| e.chars().count() > 4000)
     {
-        return Err(ChangeError::Invalid(
+        return Err(Error::Invalid(
             "explanation is limited to 4000 characters".into(),
         ));
     }
@@ -97,12 +86,12 @@ pub async fn apply<C: ConnectionTrait>(
     actor: &str,
     actor_account_id: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<disclosure::Model, ChangeError> {
+) -> Result<disclosure::Model, Error> {
     validate(c)?;
     let before = disclosure::Entity::find_by_id(dataset_id)
         .one(txn)
         .await?
-        .ok_or(ChangeError::NotFound)?;
+        .ok_or_else(no_dataset)?;
     let legal_basis = c
         .ground
         .and_then(|g| labels::ground(g).legal_basis.map(String::from));
@@ -145,16 +134,16 @@ pub async fn apply<C: ConnectionTrait>(
         let current = disclosure::Entity::find_by_id(dataset_id)
             .one(txn)
             .await?
-            .ok_or(ChangeError::NotFound)?;
-        return Err(ChangeError::Stale {
-            seen: seen_version,
-            current: current.version,
-        });
+            .ok_or_else(no_dataset)?;
+        return Err(Error::Conflict(format!(
+            "the disclosure changed meanwhile: you saw version {seen_version}, it is now version {}; reload and try again",
+            current.version
+        )));
     }
     let after = disclosure::Entity::find_by_id(dataset_id)
         .one(txn)
         .await?
-        .ok_or(ChangeError::NotFound)?;
+        .ok_or_else(no_dataset)?;
     let ev = disclosure_event::ActiveModel {
         id: NotSet,
         dataset_id: Set(dataset_id),
@@ -171,7 +160,7 @@ pub async fn apply<C: ConnectionTrait>(
     let ds = dataset::Entity::find_by_id(dataset_id)
         .one(txn)
         .await?
-        .ok_or(ChangeError::NotFound)?;
+        .ok_or_else(no_dataset)?;
     events::append(
         txn,
         vec![events::NewEvent {

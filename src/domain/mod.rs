@@ -3,6 +3,7 @@
 pub mod datasets;
 pub mod deadlines;
 pub mod disclosure;
+pub mod error;
 pub mod institutions;
 pub mod labels;
 pub mod plans;
@@ -13,3 +14,5 @@ pub mod signup;
 pub mod stats;
 pub mod text;
 pub mod workflow;
+
+pub use error::Error;

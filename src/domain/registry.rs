@@ -17,26 +17,13 @@ use sea_orm::{
 };
 
 use crate::domain::disclosure::{self as disclosure_change, Change};
-use crate::domain::{institutions, search, text};
+use crate::domain::{Error, institutions, search, text};
 use crate::events;
 
-/// Why a registry change was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum RegistryError {
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error(transparent)]
-    Db(#[from] DbErr),
-}
-
-fn text_field(name: &str, v: &str, max: usize) -> Result<String, RegistryError> {
+fn text_field(name: &str, v: &str, max: usize) -> Result<String, Error> {
     let t = v.trim();
     if t.is_empty() || t.chars().count() > max {
-        return Err(RegistryError::Invalid(format!(
+        return Err(Error::Invalid(format!(
             "{name} must be 1 to {max} characters"
         )));
     }
@@ -84,15 +71,14 @@ pub async fn register_dataset<C: ConnectionTrait>(
     actor: &str,
     actor_account_id: i64,
     now: DateTime<Utc>,
-) -> Result<dataset::Model, RegistryError> {
+) -> Result<dataset::Model, Error> {
     let title = text_field("title", &d.title, 300)?;
     if d.description.chars().count() > 4000 {
-        return Err(RegistryError::Invalid(
+        return Err(Error::Invalid(
             "description is limited to 4000 characters".into(),
         ));
     }
-    disclosure_change::validate(&d.disclosure)
-        .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+    disclosure_change::validate(&d.disclosure)?;
     let keywords = d
         .keywords
         .iter()
@@ -196,11 +182,11 @@ pub async fn update_dataset<C: ConnectionTrait>(
     e: DatasetEdit,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<dataset::Model, RegistryError> {
+) -> Result<dataset::Model, Error> {
     let old = dataset::Entity::find_by_id(id)
         .one(txn)
         .await?
-        .ok_or_else(|| RegistryError::NotFound("no such dataset".into()))?;
+        .ok_or_else(|| Error::NotFound("no such dataset".into()))?;
     let mut m: dataset::ActiveModel = old.clone().into();
     let title = match &e.title {
         Some(t) => text_field("title", t, 300)?,
@@ -208,7 +194,7 @@ pub async fn update_dataset<C: ConnectionTrait>(
     };
     let description = e.description.clone().unwrap_or(old.description.clone());
     if description.chars().count() > 4000 {
-        return Err(RegistryError::Invalid(
+        return Err(Error::Invalid(
             "description is limited to 4000 characters".into(),
         ));
     }
@@ -264,12 +250,12 @@ pub async fn upsert_institution<C: ConnectionTrait>(
     i: InstitutionInput,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<institution::Model, RegistryError> {
+) -> Result<institution::Model, Error> {
     let code = text_field("code", &i.code, 20)?;
     let name = text_field("name", &i.name, 200)?;
     let parent = match &i.parent_code {
         Some(p) if p.trim() == code => {
-            return Err(RegistryError::Invalid(
+            return Err(Error::Invalid(
                 "an institution cannot be its own parent".into(),
             ));
         }
@@ -278,9 +264,7 @@ pub async fn upsert_institution<C: ConnectionTrait>(
                 .filter(institution::Column::Code.eq(p.trim()))
                 .one(txn)
                 .await?
-                .ok_or_else(|| {
-                    RegistryError::NotFound(format!("no parent institution with code '{p}'"))
-                })?,
+                .ok_or_else(|| Error::NotFound(format!("no parent institution with code '{p}'")))?,
         ),
         None => None,
     };
@@ -292,7 +276,7 @@ pub async fn upsert_institution<C: ConnectionTrait>(
         // No cycles: the new parent must not be a descendant.
         let below = crate::auth::officer_scope_all(txn, e.id).await?;
         if below.contains(&p.id) {
-            return Err(RegistryError::Invalid(format!(
+            return Err(Error::Invalid(format!(
                 "'{}' is below '{code}'; that parent would make a cycle",
                 p.code
             )));
@@ -369,16 +353,16 @@ pub async fn create_bundle<C: ConnectionTrait>(
     b: BundleInput,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<core_bundle::Model, RegistryError> {
+) -> Result<core_bundle::Model, Error> {
     let name = text_field("name", &b.name, 200)?;
     if !(1..=5).contains(&b.round) {
-        return Err(RegistryError::Invalid(format!(
+        return Err(Error::Invalid(format!(
             "round must be 1 to 5, got {}",
             b.round
         )));
     }
     if b.release_year.is_some_and(|y| !(2013..=2035).contains(&y)) {
-        return Err(RegistryError::Invalid(
+        return Err(Error::Invalid(
             "releaseYear must be between 2013 and 2035".into(),
         ));
     }
@@ -406,14 +390,14 @@ pub async fn set_bundle_datasets<C: ConnectionTrait>(
     remove: &[i64],
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<core_bundle::Model, RegistryError> {
+) -> Result<core_bundle::Model, Error> {
     let b = core_bundle::Entity::find_by_id(bundle_id)
         .one(txn)
         .await?
-        .ok_or_else(|| RegistryError::NotFound("no such bundle".into()))?;
+        .ok_or_else(|| Error::NotFound("no such bundle".into()))?;
     for d in add {
         if dataset::Entity::find_by_id(*d).one(txn).await?.is_none() {
-            return Err(RegistryError::NotFound(format!("no dataset {d}")));
+            return Err(Error::NotFound(format!("no dataset {d}")));
         }
         if core_bundle_dataset::Entity::find_by_id((bundle_id, *d))
             .one(txn)
@@ -458,10 +442,10 @@ pub async fn create_plan<C: ConnectionTrait>(
     description: &str,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<plan::Model, RegistryError> {
+) -> Result<plan::Model, Error> {
     let name = text_field("name", name, 200)?;
     if ends_on < starts_on {
-        return Err(RegistryError::Invalid(format!(
+        return Err(Error::Invalid(format!(
             "endsOn ({ends_on}) is before startsOn ({starts_on})"
         )));
     }
@@ -490,7 +474,7 @@ pub async fn create_commitment<C: ConnectionTrait>(
     description: &str,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<commitment::Model, RegistryError> {
+) -> Result<commitment::Model, Error> {
     let code = text_field("code", code, 20)?;
     let title = text_field("title", title, 300)?;
     if commitment::Entity::find()
@@ -499,7 +483,7 @@ pub async fn create_commitment<C: ConnectionTrait>(
         .await?
         .is_some()
     {
-        return Err(RegistryError::Conflict(format!(
+        return Err(Error::Conflict(format!(
             "a commitment with code {code} exists"
         )));
     }
@@ -528,20 +512,20 @@ pub async fn create_milestone<C: ConnectionTrait>(
     continues_yearly: bool,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<milestone::Model, RegistryError> {
+) -> Result<milestone::Model, Error> {
     let title = text_field("title", title, 300)?;
     if ends_on.is_some_and(|e| e < starts_on) {
-        return Err(RegistryError::Invalid("endsOn is before startsOn".into()));
+        return Err(Error::Invalid("endsOn is before startsOn".into()));
     }
     if ends_on.is_some() == continues_yearly {
-        return Err(RegistryError::Invalid(
+        return Err(Error::Invalid(
             "give either endsOn or continuesYearly".into(),
         ));
     }
     commitment::Entity::find_by_id(commitment_id)
         .one(txn)
         .await?
-        .ok_or_else(|| RegistryError::NotFound("no such commitment".into()))?;
+        .ok_or_else(|| Error::NotFound("no such commitment".into()))?;
     let m = milestone::ActiveModel {
         id: NotSet,
         commitment_id: Set(commitment_id),
@@ -567,21 +551,21 @@ pub async fn update_milestone<C: ConnectionTrait>(
     evidence_url: Option<String>,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<milestone::Model, RegistryError> {
+) -> Result<milestone::Model, Error> {
     let evidence_url = evidence_url
         .map(|u| u.trim().to_string())
         .filter(|u| !u.is_empty());
     if let Some(u) = &evidence_url
         && (!(u.starts_with("https://") || u.starts_with("http://")) || u.chars().count() > 2000)
     {
-        return Err(RegistryError::Invalid(
+        return Err(Error::Invalid(
             "evidenceUrl must be an http(s) URL of at most 2000 characters".into(),
         ));
     }
     let m = milestone::Entity::find_by_id(milestone_id)
         .one(txn)
         .await?
-        .ok_or_else(|| RegistryError::NotFound(format!("no milestone {milestone_id}")))?;
+        .ok_or_else(|| Error::NotFound(format!("no milestone {milestone_id}")))?;
     let mut am: milestone::ActiveModel = m.into();
     am.completion = Set(completion);
     am.evidence_url = Set(evidence_url);
@@ -613,15 +597,13 @@ pub async fn create_target<C: ConnectionTrait>(
     commitment_id: Option<i64>,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<target::Model, RegistryError> {
+) -> Result<target::Model, Error> {
     let title = text_field("title", title, 300)?;
     if due_on <= baseline_on {
-        return Err(RegistryError::Invalid(
-            "dueOn must be after baselineOn".into(),
-        ));
+        return Err(Error::Invalid("dueOn must be after baselineOn".into()));
     }
     if target_value <= 0 || baseline_value < 0 {
-        return Err(RegistryError::Invalid("values must be positive".into()));
+        return Err(Error::Invalid("values must be positive".into()));
     }
     let m = target::ActiveModel {
         id: NotSet,

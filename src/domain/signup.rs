@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::error::ApiError;
+use crate::domain::Error;
 
 /// Sign-ups per address per hour.
 pub const MAX_PER_HOUR: u64 = 5;
@@ -20,7 +20,7 @@ pub async fn check_and_record<C: ConnectionTrait>(
     db: &C,
     address: &str,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let hash = hex::encode(Sha256::digest(address.as_bytes()));
     // Concurrent sign-ups from one address count one after the other, on every instance.
     crate::db::lock_for_check(db, "sign-up", &hash).await?;
@@ -31,7 +31,7 @@ pub async fn check_and_record<C: ConnectionTrait>(
         .count(db)
         .await?;
     if recent >= MAX_PER_HOUR {
-        return Err(ApiError::TooManyRequests(format!(
+        return Err(Error::TooManyRequests(format!(
             "at most {MAX_PER_HOUR} sign-ups per address per hour; try again later"
         )));
     }

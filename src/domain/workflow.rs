@@ -27,8 +27,9 @@ use sea_orm::{
 };
 
 use crate::clock::seoul_date;
+use crate::domain::Error;
 use crate::domain::deadlines::Deadlines;
-use crate::domain::disclosure::{self as disclosure_change, Change, ChangeError};
+use crate::domain::disclosure::{self as disclosure_change, Change};
 
 use crate::domain::registry;
 use crate::domain::requests::{self, OPEN_STATES};
@@ -46,38 +47,6 @@ pub struct Caller {
     pub scope: Vec<i64>,
     /// For history: `citizen:12`.
     pub label: String,
-}
-
-/// What went wrong.
-#[derive(Debug, thiserror::Error)]
-pub enum WorkflowError {
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("cannot {action} a request that is {current}; allowed next steps: {allowed}")]
-    Transition {
-        action: &'static str,
-        current: String,
-        allowed: String,
-    },
-    #[error(transparent)]
-    Db(#[from] DbErr),
-}
-
-impl From<ChangeError> for WorkflowError {
-    fn from(e: ChangeError) -> Self {
-        match e {
-            ChangeError::Invalid(m) => WorkflowError::Invalid(m),
-            ChangeError::NotFound => WorkflowError::NotFound("no such dataset".into()),
-            ChangeError::Stale { .. } => WorkflowError::Conflict(e.to_string()),
-            ChangeError::Db(e) => WorkflowError::Db(e),
-        }
-    }
 }
 
 fn state_name(s: RequestState) -> String {
@@ -232,10 +201,10 @@ pub async fn file<C: ConnectionTrait>(
     purpose: &str,
     cal: &Deadlines,
     now: DateTime<Utc>,
-) -> Result<data_request::Model, WorkflowError> {
+) -> Result<data_request::Model, Error> {
     let purpose = purpose.trim();
     if purpose.is_empty() || purpose.chars().count() > 2000 {
-        return Err(WorkflowError::Invalid(
+        return Err(Error::Invalid(
             "purpose must be 1 to 2000 characters".into(),
         ));
     }
@@ -244,10 +213,10 @@ pub async fn file<C: ConnectionTrait>(
             let ds = dataset::Entity::find_by_id(d)
                 .one(txn)
                 .await?
-                .ok_or_else(|| WorkflowError::NotFound("no such dataset".into()))?;
+                .ok_or_else(|| Error::NotFound("no such dataset".into()))?;
             let disc = disclosure::Entity::find_by_id(d).one(txn).await?;
             if disc.is_some_and(|s| s.status == DisclosureStatus::Open) {
-                return Err(WorkflowError::Invalid(
+                return Err(Error::Invalid(
                     "this dataset is already open: download it from its portal page".into(),
                 ));
             }
@@ -261,7 +230,7 @@ pub async fn file<C: ConnectionTrait>(
                 .one(txn)
                 .await?;
             if let Some(m) = mine {
-                return Err(WorkflowError::Conflict(format!(
+                return Err(Error::Conflict(format!(
                     "you already have an open request for this dataset (DataRequest {}); support or follow requests instead of filing twice",
                     m.id
                 )));
@@ -271,14 +240,14 @@ pub async fn file<C: ConnectionTrait>(
         (None, Some((inst, desc))) => {
             let desc = desc.trim().to_string();
             if desc.chars().count() < 5 || desc.chars().count() > 2000 {
-                return Err(WorkflowError::Invalid(
+                return Err(Error::Invalid(
                     "describe the unlisted data in 5 to 2000 characters".into(),
                 ));
             }
             (None, inst, Some(desc))
         }
         _ => {
-            return Err(WorkflowError::Invalid(
+            return Err(Error::Invalid(
                 "give either a dataset or a description of unlisted data with its institution"
                     .into(),
             ));
@@ -372,15 +341,15 @@ pub async fn support<C: ConnectionTrait>(
     caller: &Caller,
     request_id: i64,
     now: DateTime<Utc>,
-) -> Result<u64, WorkflowError> {
+) -> Result<u64, Error> {
     let r = load(txn, request_id).await?;
     if r.requester_id == caller.account_id {
-        return Err(WorkflowError::Invalid(
+        return Err(Error::Invalid(
             "you filed this request; support is for other citizens".into(),
         ));
     }
     if !OPEN_STATES.contains(&r.state) {
-        return Err(WorkflowError::Invalid(format!(
+        return Err(Error::Invalid(format!(
             "the request is {}; only open requests take support",
             state_name(r.state)
         )));
@@ -419,7 +388,7 @@ pub async fn follow<C: ConnectionTrait>(
     caller: &Caller,
     request_id: i64,
     now: DateTime<Utc>,
-) -> Result<(), WorkflowError> {
+) -> Result<(), Error> {
     load(txn, request_id).await?;
     if request_follower::Entity::find_by_id((request_id, caller.account_id))
         .one(txn)
@@ -446,49 +415,43 @@ pub async fn follow<C: ConnectionTrait>(
     Ok(())
 }
 
-pub async fn load<C: ConnectionTrait>(
-    txn: &C,
-    id: i64,
-) -> Result<data_request::Model, WorkflowError> {
+pub async fn load<C: ConnectionTrait>(txn: &C, id: i64) -> Result<data_request::Model, Error> {
     data_request::Entity::find_by_id(id)
         .one(txn)
         .await?
-        .ok_or_else(|| WorkflowError::NotFound(format!("no data request {id}")))
+        .ok_or_else(|| Error::NotFound(format!("no data request {id}")))
 }
 
-fn require_requester(r: &data_request::Model, c: &Caller) -> Result<(), WorkflowError> {
+fn require_requester(r: &data_request::Model, c: &Caller) -> Result<(), Error> {
     if c.role != Role::Citizen || r.requester_id != c.account_id {
-        return Err(WorkflowError::Forbidden(
+        return Err(Error::Forbidden(
             "only the citizen who filed this request may do this".into(),
         ));
     }
     Ok(())
 }
 
-fn require_institution(r: &data_request::Model, c: &Caller) -> Result<(), WorkflowError> {
+fn require_institution(r: &data_request::Model, c: &Caller) -> Result<(), Error> {
     if c.role != Role::Officer || !c.scope.contains(&r.institution_id) {
-        return Err(WorkflowError::Forbidden(
+        return Err(Error::Forbidden(
             "only an officer of the institution asked may do this".into(),
         ));
     }
     Ok(())
 }
 
-fn require_mediator(c: &Caller) -> Result<(), WorkflowError> {
+fn require_mediator(c: &Caller) -> Result<(), Error> {
     if c.role != Role::Mediator {
-        return Err(WorkflowError::Forbidden(
+        return Err(Error::Forbidden(
             "only the mediation committee may do this".into(),
         ));
     }
     Ok(())
 }
 
-fn needs_reason(
-    ground: Option<WithholdingGround>,
-    wording: &Option<String>,
-) -> Result<(), WorkflowError> {
+fn needs_reason(ground: Option<WithholdingGround>, wording: &Option<String>) -> Result<(), Error> {
     if ground.is_none() || wording.as_deref().is_none_or(|w| w.trim().is_empty()) {
-        return Err(WorkflowError::Invalid(
+        return Err(Error::Invalid(
             "a refusal or partial provision needs a ground and the institution's wording".into(),
         ));
     }
@@ -503,14 +466,14 @@ pub async fn act<C: ConnectionTrait>(
     action: Action,
     cal: &Deadlines,
     now: DateTime<Utc>,
-) -> Result<data_request::Model, WorkflowError> {
+) -> Result<data_request::Model, Error> {
     use RequestState::*;
     let r = load(txn, request_id).await?;
     let today = seoul_date(now);
-    let invalid = || WorkflowError::Transition {
+    let invalid = || Error::Transition {
         action: action.name(),
         current: state_name(r.state),
-        allowed: allowed_steps(&r, today, cal).join(", "),
+        allowed: allowed_steps(&r, today, cal),
     };
     let mut m: data_request::ActiveModel = r.clone().into();
     let mut note: Option<String> = None;
@@ -521,7 +484,7 @@ pub async fn act<C: ConnectionTrait>(
                 return Err(invalid());
             }
             if *days == 0 || *days > cal.extension_max_days {
-                return Err(WorkflowError::Invalid(format!(
+                return Err(Error::Invalid(format!(
                     "an extension is 1 to {} days",
                     cal.extension_max_days
                 )));
@@ -567,7 +530,7 @@ pub async fn act<C: ConnectionTrait>(
                 return Err(invalid());
             }
             if Deadlines::passed(cal.due(since, cal.reconsideration_apply_days), today) {
-                return Err(WorkflowError::Invalid(format!(
+                return Err(Error::Invalid(format!(
                     "reconsideration must be asked within {} days of the refusal ({since})",
                     cal.reconsideration_apply_days
                 )));
@@ -604,7 +567,7 @@ pub async fn act<C: ConnectionTrait>(
             }
             let since = refusal_day(&r, today);
             if Deadlines::passed(cal.due(since, cal.mediation_apply_days), today) {
-                return Err(WorkflowError::Invalid(format!(
+                return Err(Error::Invalid(format!(
                     "mediation must be applied for within {} days of the refusal or missed deadline ({since})",
                     cal.mediation_apply_days
                 )));
@@ -619,7 +582,7 @@ pub async fn act<C: ConnectionTrait>(
                 return Err(invalid());
             }
             if terms.trim().is_empty() {
-                return Err(WorkflowError::Invalid("a proposal needs its terms".into()));
+                return Err(Error::Invalid("a proposal needs its terms".into()));
             }
             m.due_on = Set(Some(cal.due(today, cal.proposal_answer_days)));
             note = Some(terms.clone());
@@ -733,10 +696,7 @@ pub async fn act<C: ConnectionTrait>(
 
 /// A conditional update on the version read: a concurrent step makes this one fail with
 /// `Conflict` instead of overwriting it.
-async fn claim_version<C: ConnectionTrait>(
-    txn: &C,
-    r: &data_request::Model,
-) -> Result<(), WorkflowError> {
+async fn claim_version<C: ConnectionTrait>(txn: &C, r: &data_request::Model) -> Result<(), Error> {
     let res = data_request::Entity::update_many()
         .col_expr(
             data_request::Column::Version,
@@ -747,7 +707,7 @@ async fn claim_version<C: ConnectionTrait>(
         .exec(txn)
         .await?;
     if res.rows_affected == 0 {
-        return Err(WorkflowError::Conflict(
+        return Err(Error::Conflict(
             "the request changed meanwhile; reload and try again".into(),
         ));
     }
@@ -759,7 +719,7 @@ async fn lapse<C: ConnectionTrait>(
     txn: &C,
     r: data_request::Model,
     now: DateTime<Utc>,
-) -> Result<data_request::Model, WorkflowError> {
+) -> Result<data_request::Model, Error> {
     claim_version(txn, &r).await?;
     let from = r.state;
     let version = r.version;
@@ -802,7 +762,7 @@ pub async fn lapse_expired(
                 txn.commit().await?;
                 n += 1;
             }
-            Err(WorkflowError::Db(e)) => return Err(e),
+            Err(Error::Db(e)) => return Err(e),
             // Someone answered or lapsed it meanwhile.
             Err(_) => txn.rollback().await?,
         }
@@ -816,7 +776,7 @@ async fn provide<C: ConnectionTrait>(
     caller: &Caller,
     r: data_request::Model,
     now: DateTime<Utc>,
-) -> Result<data_request::Model, WorkflowError> {
+) -> Result<data_request::Model, Error> {
     let dataset_id = match r.dataset_id {
         Some(d) => {
             let disc = disclosure::Entity::find_by_id(d).one(txn).await?;
@@ -856,7 +816,7 @@ async fn register_unlisted<C: ConnectionTrait>(
     caller: &Caller,
     r: &data_request::Model,
     now: DateTime<Utc>,
-) -> Result<i64, WorkflowError> {
+) -> Result<i64, Error> {
     let desc = r.unlisted_description.clone().unwrap_or_default();
     let d = registry::NewDataset {
         institution_id: r.institution_id,
@@ -875,13 +835,6 @@ async fn register_unlisted<C: ConnectionTrait>(
             next_review_on: None,
         },
     };
-    let ds = registry::register_dataset(txn, d, &caller.label, caller.account_id, now)
-        .await
-        .map_err(|e| match e {
-            registry::RegistryError::Invalid(m) => WorkflowError::Invalid(m),
-            registry::RegistryError::NotFound(m) => WorkflowError::NotFound(m),
-            registry::RegistryError::Conflict(m) => WorkflowError::Conflict(m),
-            registry::RegistryError::Db(e) => WorkflowError::Db(e),
-        })?;
+    let ds = registry::register_dataset(txn, d, &caller.label, caller.account_id, now).await?;
     Ok(ds.id)
 }

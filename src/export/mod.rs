@@ -33,7 +33,7 @@ pub async fn next_page<C: ConnectionTrait>(
     resolved: Option<&ResolvedSearch>,
     after: Option<Position>,
     size: usize,
-) -> Result<(Vec<ExportRow>, Option<Position>), datasets::PageError> {
+) -> Result<(Vec<ExportRow>, Option<Position>), crate::domain::Error> {
     let req = PageRequest {
         after,
         before: None,

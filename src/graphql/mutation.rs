@@ -15,8 +15,8 @@ use crate::auth::{self, Viewer};
 use crate::clock::SharedClock;
 use crate::db::begin_write;
 use crate::domain::deadlines::Deadlines;
-use crate::domain::disclosure::{self, Change, ChangeError};
-use crate::domain::workflow::{self, Action, Caller, Decision, WorkflowError};
+use crate::domain::disclosure::{self, Change};
+use crate::domain::workflow::{self, Action, Caller, Decision};
 use crate::error::ApiError;
 
 /// Sign-up and tokens, disclosures, and the request workflow.
@@ -123,26 +123,6 @@ impl From<RequestDecision> for Decision {
     }
 }
 
-fn map_change(e: ChangeError) -> ApiError {
-    match e {
-        ChangeError::Invalid(m) => ApiError::BadUserInput(m),
-        ChangeError::NotFound => ApiError::NotFound("no such dataset".into()),
-        ChangeError::Stale { .. } => ApiError::Conflict(e.to_string()),
-        ChangeError::Db(e) => e.into(),
-    }
-}
-
-fn map_flow(e: WorkflowError) -> ApiError {
-    match e {
-        WorkflowError::Invalid(m) => ApiError::BadUserInput(m),
-        WorkflowError::NotFound(m) => ApiError::NotFound(m),
-        WorkflowError::Forbidden(m) => ApiError::Forbidden(m),
-        WorkflowError::Conflict(m) => ApiError::Conflict(m),
-        e @ WorkflowError::Transition { .. } => ApiError::BadUserInput(e.to_string()),
-        WorkflowError::Db(e) => e.into(),
-    }
-}
-
 pub(crate) fn viewer<'a>(ctx: &'a Context<'_>) -> &'a Viewer {
     ctx.data_unchecked::<Viewer>()
 }
@@ -178,7 +158,7 @@ async fn run_action(
     let txn = begin_write(db).await.map_err(ApiError::from)?;
     let r = workflow::act(&txn, &c, request_id, action, cal, now)
         .await
-        .map_err(map_flow)?;
+        .map_err(ApiError::from)?;
     txn.commit().await.map_err(ApiError::from)?;
     Ok(DataRequest::from(r))
 }
@@ -209,7 +189,9 @@ impl WorkflowMutation {
             .map(|a| a.0.clone())
             .unwrap_or_else(|| "unknown".into());
         let txn = begin_write(db).await.map_err(ApiError::from)?;
-        crate::domain::signup::check_and_record(&txn, &address, now).await?;
+        crate::domain::signup::check_and_record(&txn, &address, now)
+            .await
+            .map_err(ApiError::from)?;
         let (acct, token) = auth::create_account(
             &txn,
             &display_name,
@@ -339,7 +321,7 @@ impl WorkflowMutation {
             planned_open_on: input.planned_open_on,
             next_review_on: input.next_review_on,
         };
-        disclosure::validate(&change).map_err(map_change)?;
+        disclosure::validate(&change).map_err(ApiError::from)?;
         let now = ctx.data_unchecked::<SharedClock>().now();
         let txn = begin_write(db).await.map_err(ApiError::from)?;
         disclosure::apply(
@@ -352,7 +334,7 @@ impl WorkflowMutation {
             now,
         )
         .await
-        .map_err(map_change)?;
+        .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
         let ds = dataset::Entity::find_by_id(id)
             .one(db)
@@ -400,7 +382,7 @@ impl WorkflowMutation {
         let txn = begin_write(db).await.map_err(ApiError::from)?;
         let r = workflow::file(&txn, &c, dataset_id, unlisted, &input.purpose, cal, now)
             .await
-            .map_err(map_flow)?;
+            .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(DataRequest::from(r))
     }
@@ -418,7 +400,7 @@ impl WorkflowMutation {
         let txn = begin_write(db).await.map_err(ApiError::from)?;
         let n = workflow::support(&txn, &c, rid, now)
             .await
-            .map_err(map_flow)?;
+            .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(n)
     }
@@ -436,7 +418,7 @@ impl WorkflowMutation {
         let txn = begin_write(db).await.map_err(ApiError::from)?;
         workflow::follow(&txn, &c, rid, now)
             .await
-            .map_err(map_flow)?;
+            .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(true)
     }
@@ -641,7 +623,7 @@ impl WorkflowMutation {
             now,
         )
         .await
-        .map_err(super::registry::map)?;
+        .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(m.into())
     }

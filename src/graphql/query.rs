@@ -298,10 +298,7 @@ impl QueryRoot {
             .map_err(ApiError::from)?;
         let page = datasets::page(db, &query, resolved.as_ref(), &req)
             .await
-            .map_err(|e| match e {
-                datasets::PageError::CursorMismatch => ApiError::bad_input(e.to_string()),
-                datasets::PageError::Db(e) => ApiError::from(e),
-            })?;
+            .map_err(ApiError::from)?;
         let models: Vec<_> = page.rows.iter().map(|(_, m)| m.clone()).collect();
         prefetch::datasets(ctx, &Sel::page(ctx), &models).await?;
         let page_info = PageInfo {

@@ -22,21 +22,12 @@ use crate::auth;
 use crate::clock::SharedClock;
 use crate::db::begin_write;
 use crate::domain::disclosure::Change;
-use crate::domain::registry::{self, RegistryError};
+use crate::domain::registry;
 use crate::error::ApiError;
 
 /// Registry upkeep.
 #[derive(Default)]
 pub struct RegistryMutation;
-
-pub(super) fn map(e: RegistryError) -> ApiError {
-    match e {
-        RegistryError::Invalid(m) => ApiError::BadUserInput(m),
-        RegistryError::NotFound(m) => ApiError::NotFound(m),
-        RegistryError::Conflict(m) => ApiError::Conflict(m),
-        RegistryError::Db(e) => e.into(),
-    }
-}
 
 async fn institution_id(db: &DatabaseConnection, code: &str) -> Result<i64, ApiError> {
     Ok(institution::Entity::find()
@@ -181,7 +172,7 @@ impl RegistryMutation {
         let txn = begin_write(db).await.map_err(ApiError::from)?;
         let ds = registry::register_dataset(&txn, d, &v.actor_label(), a.account_id, now)
             .await
-            .map_err(map)?;
+            .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(ds.into())
     }
@@ -215,7 +206,7 @@ impl RegistryMutation {
         let txn = begin_write(db).await.map_err(ApiError::from)?;
         let ds = registry::update_dataset(&txn, id, edit, &v.actor_label(), now)
             .await
-            .map_err(map)?;
+            .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(ds.into())
     }
@@ -242,7 +233,7 @@ impl RegistryMutation {
         let txn = begin_write(db).await.map_err(ApiError::from)?;
         let m = registry::upsert_institution(&txn, i, &v.actor_label(), now)
             .await
-            .map_err(map)?;
+            .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(m.into())
     }
@@ -272,7 +263,7 @@ impl RegistryMutation {
         let txn = begin_write(db).await.map_err(ApiError::from)?;
         let m = registry::create_bundle(&txn, b, &v.actor_label(), now)
             .await
-            .map_err(map)?;
+            .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(m.into())
     }
@@ -304,7 +295,7 @@ impl RegistryMutation {
         let txn = begin_write(db).await.map_err(ApiError::from)?;
         let m = registry::set_bundle_datasets(&txn, b, &add, &remove, &v.actor_label(), now)
             .await
-            .map_err(map)?;
+            .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(m.into())
     }
@@ -338,7 +329,7 @@ impl RegistryMutation {
             now,
         )
         .await
-        .map_err(map)?;
+        .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(m.into())
     }
@@ -378,7 +369,7 @@ impl RegistryMutation {
             now,
         )
         .await
-        .map_err(map)?;
+        .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(m.into())
     }
@@ -411,7 +402,7 @@ impl RegistryMutation {
             now,
         )
         .await
-        .map_err(map)?;
+        .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(m.into())
     }
@@ -451,7 +442,7 @@ impl RegistryMutation {
             now,
         )
         .await
-        .map_err(map)?;
+        .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(m.into())
     }

@@ -91,13 +91,6 @@ fn parse_query(p: &ExportParams) -> Result<DatasetQuery, ApiError> {
     })
 }
 
-fn page_error(e: datasets::PageError) -> ApiError {
-    match e {
-        datasets::PageError::CursorMismatch => ApiError::bad_input(e.to_string()),
-        datasets::PageError::Db(e) => ApiError::from(e),
-    }
-}
-
 /// `GET /export/datasets.csv`.
 pub async fn csv(State(state): State<AppState>, Query(p): Query<ExportParams>) -> Response {
     let q = match parse_query(&p) {
@@ -190,7 +183,7 @@ async fn catalog_inner(
     let total = datasets::count(&state.db, &q, resolved.as_ref()).await?;
     let (rows, next) = export::next_page(&state.db, &q, resolved.as_ref(), after, size)
         .await
-        .map_err(page_error)?;
+        .map_err(ApiError::from)?;
     let base = base_url(headers);
     let mut common = Vec::new();
     for (k, v) in [

@@ -136,7 +136,9 @@ pub fn parse_search(search: Option<&str>) -> Result<Option<list::Search>, ApiErr
         Some(s) if s.chars().count() > 200 => {
             Err(ApiError::bad_input("search is limited to 200 characters"))
         }
-        Some(s) => list::Search::parse(s).map_err(|e| ApiError::bad_input(e.to_string())),
+        Some(s) => {
+            list::Search::parse(s).map_err(|e| ApiError::from(crate::domain::Error::from(e)))
+        }
     }
 }
 
