@@ -21,11 +21,11 @@ pub enum Error {
     Conflict(String),
     /// The request workflow does not allow this step from the request's current state.
     #[error(
-        "cannot {action} a request that is {current}; allowed next steps: {}",
+        "cannot {action}: the request is {current}; allowed next steps: {}",
         allowed.join(", ")
     )]
     Transition {
-        /// The step tried, in words ("decide").
+        /// The step tried, as `allowedSteps` names it ("answer reconsideration").
         action: &'static str,
         /// The request's state (`REFUSED`).
         current: String,
