@@ -32,7 +32,7 @@ use rand_chacha::ChaCha8Rng;
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PaginatorTrait};
 
 use crate::db;
-use crate::domain::search;
+use crate::domain::search_index;
 
 pub use existing::{demo_dependents, drop_demo, ground_shares, is_empty, synthetic_datasets};
 
@@ -154,7 +154,7 @@ pub async fn build(db: &DatabaseConnection, opts: &DemoOptions) -> Result<DemoSu
     bulk::advance_sequences(&txn).await?;
 
     let index_started = Instant::now();
-    summary.search_grams = search::rebuild_all(&txn).await?;
+    summary.search_grams = search_index::rebuild_all(&txn).await?;
     summary.index_elapsed = index_started.elapsed();
     let finish_started = Instant::now();
     bulk::finish(db, txn).await?;

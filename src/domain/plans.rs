@@ -5,7 +5,7 @@ use entity::enums::TargetMetric;
 use entity::target;
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::datasets::Sql;
+use super::sql::Sql;
 
 /// Progress toward a target.
 #[derive(Debug, Clone, Copy, Default)]

@@ -17,7 +17,7 @@ use sea_orm::{
 };
 
 use crate::domain::disclosure::{self as disclosure_change, Change};
-use crate::domain::{Error, institutions, search, text};
+use crate::domain::{Error, institutions, search_index, text};
 use crate::events;
 
 fn text_field(name: &str, v: &str, max: usize) -> Result<String, Error> {
@@ -149,7 +149,7 @@ pub async fn register_dataset<C: ConnectionTrait>(
     }
     .insert(txn)
     .await?;
-    search::reindex(txn, &[ds.id]).await?;
+    search_index::reindex(txn, &[ds.id]).await?;
     events::append(
         txn,
         vec![events::NewEvent {
@@ -227,7 +227,7 @@ pub async fn update_dataset<C: ConnectionTrait>(
     m.modified_on = Set(Some(crate::clock::seoul_date(now)));
     m.updated_at = Set(now);
     let ds = m.update(txn).await?;
-    search::reindex(txn, &[id]).await?;
+    search_index::reindex(txn, &[id]).await?;
     audit(txn, actor, "updateDataset", "dataset", id, now).await?;
     Ok(ds)
 }

@@ -15,8 +15,8 @@ use entity::data_request;
 use entity::enums::RequestState;
 use sea_orm::{ActiveEnum, ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
-use crate::domain::datasets::Sql;
 use crate::domain::deadlines::Deadlines;
+use crate::domain::sql::Sql;
 
 /// States in which a request still awaits someone: the institution, the requester or the
 /// mediation committee.

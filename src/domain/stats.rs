@@ -3,8 +3,9 @@
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 
-use crate::domain::datasets::{DatasetQuery, ResolvedSearch, Sql, from_where};
+use crate::domain::datasets::{DatasetQuery, ResolvedSearch, from_where};
 use crate::domain::requests::{AWAITING_INSTITUTION, overdue_condition};
+use crate::domain::sql::Sql;
 
 /// `d.id IN (<the list>)` as a condition, appended to `sql`.
 fn in_list(sql: &mut Sql, q: &DatasetQuery, search: Option<&ResolvedSearch>, col: &str) -> String {

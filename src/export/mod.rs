@@ -74,7 +74,7 @@ async fn with_relations<C: ConnectionTrait>(
         .into_iter()
         .map(|d| (d.dataset_id, d))
         .collect();
-    let mut sql = datasets::Sql::new(db.get_database_backend());
+    let mut sql = crate::domain::sql::Sql::new(db.get_database_backend());
     let states = sql.params(
         crate::domain::requests::OPEN_STATES
             .iter()

@@ -17,8 +17,8 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use crate::domain::datasets::Sql;
 use crate::domain::requests::{AWAITING_INSTITUTION, OPEN_STATES, overdue_condition};
+use crate::domain::sql::Sql;
 
 /// The loaders of one request.
 pub type Loaders = DataLoader<DbLoader, HashMapCache>;

@@ -20,7 +20,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
 };
 
-use crate::domain::{institutions, search, text};
+use crate::domain::{institutions, search_index, text};
 use crate::{db, demo, events};
 pub use reader::{Rejection, Row, Warning};
 
@@ -328,7 +328,7 @@ pub async fn import_file(
     report.delisted = gone.len();
 
     // The search index for new and changed rows.
-    search::reindex(&txn, &changed_ids).await?;
+    search_index::reindex(&txn, &changed_ids).await?;
 
     let mut run: import_run::ActiveModel = run.into();
     run.inserted = Set(report.inserted as i64);

@@ -1,4 +1,5 @@
 //! The search index: distinct character bigrams of each dataset's normalized text.
+//! (Writing it lives here; reading it, in searches, lives in `domain::datasets::search`.)
 //!
 //! Korean titles are unspaced compounds and most nouns have two syllables, so the index is made
 //! of bigrams: every query of two or more characters can be answered from it. The grams are cut
