@@ -33,10 +33,7 @@ use crate::domain::disclosure::{self as disclosure_change, Change};
 
 use crate::domain::registry;
 use crate::domain::requests::{self, OPEN_STATES};
-use crate::events;
-
-/// Outbox topic of request changes.
-pub const REQUEST_TOPIC: &str = "request";
+use crate::events::{self, Event, RequestChanged};
 
 /// Who acts.
 #[derive(Debug, Clone)]
@@ -319,20 +316,17 @@ async fn record<C: ConnectionTrait>(
     // No requester in the outbox: subscribers of every kind read it.
     events::append(
         txn,
-        vec![events::NewEvent {
-            topic: REQUEST_TOPIC,
-            entity_id: r.id,
-            payload: serde_json::json!({
-                "request_id": r.id,
-                "from": from.map(|s| s.to_value()),
-                "state": r.state.to_value(),
-                "institution_id": r.institution_id,
-                "dataset_id": r.dataset_id,
-            }),
-        }],
+        vec![Event::Request(RequestChanged {
+            request_id: r.id,
+            from,
+            state: r.state,
+            institution_id: r.institution_id,
+            dataset_id: r.dataset_id,
+        })],
         now,
     )
     .await
+    .map(|_| ())
 }
 
 /// Adds the caller's support to a request (idempotent); returns the number of supporters.
@@ -366,7 +360,7 @@ pub async fn support<C: ConnectionTrait>(
         }
         .insert(txn)
         .await?;
-        registry::audit(
+        events::audit(
             txn,
             &caller.label,
             "supportRequest",
@@ -402,7 +396,7 @@ pub async fn follow<C: ConnectionTrait>(
         }
         .insert(txn)
         .await?;
-        registry::audit(
+        events::audit(
             txn,
             &caller.label,
             "followRequest",
