@@ -8,12 +8,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use entity::enums::Role;
-use entity::{account, api_token, institution};
+use entity::{account, api_token};
 use rand::RngCore;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
@@ -142,8 +140,7 @@ pub async fn revoke<C: ConnectionTrait>(
         let mut m: api_token::ActiveModel = t.clone().into();
         m.revoked_at = Set(Some(now));
         m.update(txn).await?;
-        crate::domain::registry::audit(txn, actor_label, "revokeToken", "api_token", t.id, now)
-            .await?;
+        crate::events::audit(txn, actor_label, "revokeToken", "api_token", t.id, now).await?;
     }
     Ok(t.id)
 }
@@ -277,44 +274,8 @@ pub async fn issue_token<C: ConnectionTrait>(
     Ok(token)
 }
 
-/// The institutions an officer of `institution_id` acts for: it and its **confirmed**
-/// sub-institutions, recursively.
-pub async fn officer_scope<C: ConnectionTrait>(
-    db: &C,
-    institution_id: i64,
-) -> Result<Vec<i64>, DbErr> {
-    below(db, institution_id, true).await
-}
-
-/// The institution and every institution below it, confirmed or not (for cycle checks).
-pub async fn officer_scope_all<C: ConnectionTrait>(
-    db: &C,
-    institution_id: i64,
-) -> Result<Vec<i64>, DbErr> {
-    below(db, institution_id, false).await
-}
-
-async fn below<C: ConnectionTrait>(
-    db: &C,
-    institution_id: i64,
-    confirmed_only: bool,
-) -> Result<Vec<i64>, DbErr> {
-    let mut all = vec![institution_id];
-    let mut frontier = vec![institution_id];
-    while !frontier.is_empty() {
-        let mut q = institution::Entity::find()
-            .select_only()
-            .column(institution::Column::Id)
-            .filter(institution::Column::ParentId.is_in(frontier.clone()));
-        if confirmed_only {
-            q = q.filter(institution::Column::ParentConfirmed.eq(true));
-        }
-        let children: Vec<i64> = q.into_tuple().all(db).await?;
-        frontier = children.into_iter().filter(|c| !all.contains(c)).collect();
-        all.extend(&frontier);
-    }
-    Ok(all)
-}
+/// The institutions an officer acts for; it lives with the institution hierarchy.
+pub use crate::domain::institutions::officer_scope;
 
 /// Checks that the viewer is an officer acting for `institution_id`.
 pub async fn require_officer_for<C: ConnectionTrait>(

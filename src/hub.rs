@@ -14,21 +14,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use entity::outbox;
 use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::sync::{Notify, broadcast};
 
-use crate::events;
+use crate::events::{self, PG_CHANNEL, Stored};
 
 /// Events buffered per instance for subscribers that are behind.
 pub const CHANNEL_CAPACITY: usize = 1024;
-/// The PostgreSQL notification channel.
-pub const PG_CHANNEL: &str = "inventory_outbox";
 
 /// A running hub.
 #[derive(Clone)]
 pub struct Hub {
-    tx: broadcast::Sender<Arc<outbox::Model>>,
+    tx: broadcast::Sender<Arc<Stored>>,
     wake: Arc<Notify>,
 }
 
@@ -37,7 +34,7 @@ impl Hub {
     pub async fn start(db: DatabaseConnection, url: Option<String>) -> Result<Hub, sea_orm::DbErr> {
         let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
         let wake = Arc::new(Notify::new());
-        let start = last_id(&db).await?;
+        let start = events::last_id(&db).await?;
         let hub = Hub { tx, wake };
         let backend = db.get_database_backend();
         if backend == DbBackend::Postgres
@@ -52,8 +49,8 @@ impl Hub {
         Ok(hub)
     }
 
-    /// A receiver of events committed from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<outbox::Model>> {
+    /// A receiver of events committed from now on, decoded once for all subscribers.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Stored>> {
         self.tx.subscribe()
     }
 
@@ -69,8 +66,10 @@ impl Hub {
                     let full = rows.len() == 500;
                     for r in rows {
                         cursor = r.id;
-                        // No receivers is fine: nobody is subscribed right now.
-                        let _ = self.tx.send(Arc::new(r));
+                        if let Some(ev) = Stored::decode(&r) {
+                            // No receivers is fine: nobody is subscribed right now.
+                            let _ = self.tx.send(Arc::new(ev));
+                        }
                     }
                     if full {
                         continue;
@@ -101,16 +100,6 @@ fn poll_interval(backend: DbBackend) -> Duration {
     } else {
         Duration::from_millis(200)
     }
-}
-
-async fn last_id(db: &DatabaseConnection) -> Result<i64, sea_orm::DbErr> {
-    use sea_orm::{EntityTrait, QueryOrder};
-    Ok(outbox::Entity::find()
-        .order_by_desc(outbox::Column::Id)
-        .one(db)
-        .await?
-        .map(|m| m.id)
-        .unwrap_or(0))
 }
 
 /// Wakes the hub on every PostgreSQL notification; reconnects when the connection drops.

@@ -7,7 +7,7 @@
 //!
 //! Data flows one way: HTTP → GraphQL → domain → database.
 //!
-//! - [`auth`]: bearer tokens (stored as SHA-256), roles, officer scopes.
+//! - [`auth`]: bearer tokens (stored as SHA-256), roles, officer checks.
 //! - [`config`]: the database URL (SQLite under `./data/` unless `DATABASE_URL` says otherwise).
 //! - [`db`]: connecting, SQLite pragmas (WAL, `synchronous=FULL`, foreign keys), pools,
 //!   migrations on start, `BEGIN IMMEDIATE` write transactions.
@@ -15,7 +15,8 @@
 //! - [`error`]: one error enum mapped to GraphQL `extensions.code`.
 //! - [`domain`]: plain functions over a connection, no GraphQL types: text normalization and the
 //!   search index, institution kinds, labels of every vocabulary, plan progress.
-//! - [`events`]: the outbox of committed changes, in commit order.
+//! - [`events`]: the outbox of committed changes, in commit order, as one typed `Event` (topic
+//!   from the variant); the audit trail; the PostgreSQL notification channel.
 //! - [`import`]: the portal inventory CSV reader and upsert.
 //! - [`demo`]: the deterministic demo inventory.
 //! - [`graphql`]: `schema()` without data, the root query, view types (one per file under

@@ -72,10 +72,13 @@ async fn outbox_positions_follow_commit_order() {
             continue;
         }
         let t = fresh(b).await;
-        let ev = |n: i64| inventory::events::NewEvent {
-            topic: "test",
-            entity_id: n,
-            payload: json!({}),
+        let ev = |n: i64| {
+            inventory::events::Event::Audit(inventory::events::Audited {
+                actor: "test".into(),
+                action: "test".into(),
+                entity: "test".into(),
+                id: n,
+            })
         };
         let first = t.db.begin().await.unwrap();
         inventory::events::append(&first, vec![ev(1)], chrono::Utc::now())
@@ -94,7 +97,7 @@ async fn outbox_positions_follow_commit_order() {
             !second.is_finished(),
             "the second writer got a position while the first was uncommitted"
         );
-        let seen = inventory::events::after(&t.db, Some("test"), 0, 10)
+        let seen = inventory::events::after(&t.db, Some(inventory::events::Topic::Audit), 0, 10)
             .await
             .unwrap();
         assert!(
@@ -103,7 +106,7 @@ async fn outbox_positions_follow_commit_order() {
         );
         first.commit().await.unwrap();
         second.await.unwrap();
-        let seen = inventory::events::after(&t.db, Some("test"), 0, 10)
+        let seen = inventory::events::after(&t.db, Some(inventory::events::Topic::Audit), 0, 10)
             .await
             .unwrap();
         let order: Vec<i64> = seen.iter().map(|e| e.entity_id).collect();
@@ -123,10 +126,13 @@ async fn a_slow_subscriber_is_told_and_dropped_not_buffered() {
     let mut rx = hub.subscribe();
     let total = inventory::hub::CHANNEL_CAPACITY + 200;
     let events: Vec<_> = (0..total as i64)
-        .map(|n| inventory::events::NewEvent {
-            topic: "test",
-            entity_id: n,
-            payload: json!({}),
+        .map(|n| {
+            inventory::events::Event::Audit(inventory::events::Audited {
+                actor: "test".into(),
+                action: "test".into(),
+                entity: "test".into(),
+                id: n,
+            })
         })
         .collect();
     let txn = inventory::db::begin_write(&t.db).await.unwrap();

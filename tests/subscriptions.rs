@@ -473,3 +473,87 @@ async fn cross_instance_delivery_on_postgres() {
     }
     t.cleanup().await;
 }
+
+/// Commit → delivery on one SQLite instance: each change is made over HTTP and timed until its
+/// event reaches a WebSocket subscriber. Prints the medians (run with `--nocapture` to see them).
+#[tokio::test]
+async fn local_delivery_latency_on_sqlite() {
+    let t = with_fixture(Backend::Sqlite).await;
+    let (addr, stop) = start_server(&t.db).await;
+    let officer = officer_token(&t.db, "3010000").await;
+    let mut ws = connect(addr, "graphql-transport-ws", None).await;
+    subscribe(
+        &mut ws,
+        "graphql-transport-ws",
+        "1",
+        SUB,
+        json!({ "codes": ["3010000"] }),
+    )
+    .await;
+    let mut version = 1;
+    let change = |version: i64| {
+        let status = if version % 2 == 1 {
+            "OPEN"
+        } else {
+            "UNDER_REVIEW"
+        };
+        http_post(
+            addr,
+            &officer,
+            CHANGE,
+            json!({ "id": gid("Dataset", 4), "v": version, "s": status }),
+        )
+    };
+    // The subscription goes live a moment after `subscribe`: change until one arrives.
+    let mut live = false;
+    for _ in 0..10 {
+        let v = change(version).await;
+        version = v["data"]["changeDisclosure"]["disclosure"]["version"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{v}"));
+        if next_json(&mut ws, Duration::from_secs(1)).await.is_some() {
+            live = true;
+            break;
+        }
+    }
+    assert!(live, "the subscription never went live");
+    while next_json(&mut ws, Duration::from_millis(300))
+        .await
+        .is_some()
+    {}
+    let (mut from_send, mut from_commit) = (Vec::new(), Vec::new());
+    for _ in 0..15 {
+        let sent = std::time::Instant::now();
+        let v = change(version).await;
+        let committed = std::time::Instant::now();
+        version = v["data"]["changeDisclosure"]["disclosure"]["version"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{v}"));
+        let ev = next_json(&mut ws, Duration::from_secs(5))
+            .await
+            .expect("the change was not delivered");
+        let to = if version % 2 == 0 {
+            "OPEN"
+        } else {
+            "UNDER_REVIEW"
+        };
+        assert_eq!(
+            ev["payload"]["data"]["disclosureChanged"]["toStatus"], to,
+            "{ev}"
+        );
+        from_send.push(sent.elapsed().as_secs_f64() * 1000.0);
+        from_commit.push(committed.elapsed().as_secs_f64() * 1000.0);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!(
+        "sqlite delivery: median {:.1} ms after the mutation's response, {:.1} ms after sending it (max {:.1} ms)",
+        median(&mut from_commit),
+        median(&mut from_send),
+        from_commit.last().unwrap()
+    );
+    let _ = stop.send(());
+    t.cleanup().await;
+}

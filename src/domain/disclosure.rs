@@ -8,7 +8,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::domain::{Error, labels};
-use crate::events;
+use crate::events::{self, DisclosureChanged, Event};
 
 /// A requested change of disclosure.
 #[derive(Debug, Clone)]
@@ -163,15 +163,11 @@ pub async fn apply<C: ConnectionTrait>(
         .ok_or_else(no_dataset)?;
     events::append(
         txn,
-        vec![events::NewEvent {
-            topic: events::DISCLOSURE,
-            entity_id: dataset_id,
-            payload: events::disclosure_payload(
-                &ev,
-                ds.institution_id,
-                &sea_orm::ActiveEnum::to_value(&ds.category),
-            ),
-        }],
+        vec![Event::Disclosure(DisclosureChanged::of(
+            &ev,
+            ds.institution_id,
+            ds.category,
+        ))],
         now,
     )
     .await?;

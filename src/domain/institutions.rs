@@ -1,6 +1,9 @@
-//! Institutions: the kind a portal code implies, and parents guessed from names.
+//! Institutions: the kind a portal code implies, parents guessed from names, and the hierarchy
+//! below an institution (an officer's scope).
 
 use entity::enums::InstitutionKind;
+use entity::institution;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
 /// The kind the first character of a portal code implies (DOMAIN.md): `1` central government,
 /// `6` metropolitan governments, `3`–`5` local governments, `7` national universities, `8`/`9`
@@ -22,6 +25,45 @@ pub fn kind_from_code(code: &str) -> InstitutionKind {
 pub fn guessed_parent_name(name: &str) -> Option<&str> {
     let (head, tail) = name.trim().split_once(' ')?;
     (!tail.trim().is_empty()).then_some(head)
+}
+
+/// The institutions an officer of `institution_id` acts for: it and its **confirmed**
+/// sub-institutions, recursively.
+pub async fn officer_scope<C: ConnectionTrait>(
+    db: &C,
+    institution_id: i64,
+) -> Result<Vec<i64>, DbErr> {
+    below(db, institution_id, true).await
+}
+
+/// The institution and every institution below it, confirmed or not (for cycle checks).
+pub async fn with_all_below<C: ConnectionTrait>(
+    db: &C,
+    institution_id: i64,
+) -> Result<Vec<i64>, DbErr> {
+    below(db, institution_id, false).await
+}
+
+async fn below<C: ConnectionTrait>(
+    db: &C,
+    institution_id: i64,
+    confirmed_only: bool,
+) -> Result<Vec<i64>, DbErr> {
+    let mut all = vec![institution_id];
+    let mut frontier = vec![institution_id];
+    while !frontier.is_empty() {
+        let mut q = institution::Entity::find()
+            .select_only()
+            .column(institution::Column::Id)
+            .filter(institution::Column::ParentId.is_in(frontier.clone()));
+        if confirmed_only {
+            q = q.filter(institution::Column::ParentConfirmed.eq(true));
+        }
+        let children: Vec<i64> = q.into_tuple().all(db).await?;
+        frontier = children.into_iter().filter(|c| !all.contains(c)).collect();
+        all.extend(&frontier);
+    }
+    Ok(all)
 }
 
 #[cfg(test)]

@@ -12,13 +12,11 @@ use entity::{
     institution, institution_name, milestone, plan, target,
 };
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::domain::disclosure::{self as disclosure_change, Change};
 use crate::domain::{Error, institutions, search_index, text};
-use crate::events;
+use crate::events::{self, DisclosureChanged, Event, MilestoneChanged};
 
 fn text_field(name: &str, v: &str, max: usize) -> Result<String, Error> {
     let t = v.trim();
@@ -28,27 +26,6 @@ fn text_field(name: &str, v: &str, max: usize) -> Result<String, Error> {
         )));
     }
     Ok(t.to_string())
-}
-
-/// Appends an audit event: who did what to which entity.
-pub async fn audit<C: ConnectionTrait>(
-    txn: &C,
-    actor: &str,
-    action: &str,
-    entity: &str,
-    entity_id: i64,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    events::append(
-        txn,
-        vec![events::NewEvent {
-            topic: "audit",
-            entity_id,
-            payload: serde_json::json!({ "actor": actor, "action": action, "entity": entity, "id": entity_id }),
-        }],
-        now,
-    )
-    .await
 }
 
 /// A dataset an officer registers.
@@ -152,15 +129,15 @@ pub async fn register_dataset<C: ConnectionTrait>(
     search_index::reindex(txn, &[ds.id]).await?;
     events::append(
         txn,
-        vec![events::NewEvent {
-            topic: events::DISCLOSURE,
-            entity_id: ds.id,
-            payload: events::disclosure_payload(&ev, ds.institution_id, &ds.category.to_value()),
-        }],
+        vec![Event::Disclosure(DisclosureChanged::of(
+            &ev,
+            ds.institution_id,
+            ds.category,
+        ))],
         now,
     )
     .await?;
-    audit(txn, actor, "registerDataset", "dataset", ds.id, now).await?;
+    events::audit(txn, actor, "registerDataset", "dataset", ds.id, now).await?;
     Ok(ds)
 }
 
@@ -228,7 +205,7 @@ pub async fn update_dataset<C: ConnectionTrait>(
     m.updated_at = Set(now);
     let ds = m.update(txn).await?;
     search_index::reindex(txn, &[id]).await?;
-    audit(txn, actor, "updateDataset", "dataset", id, now).await?;
+    events::audit(txn, actor, "updateDataset", "dataset", id, now).await?;
     Ok(ds)
 }
 
@@ -274,7 +251,7 @@ pub async fn upsert_institution<C: ConnectionTrait>(
         .await?;
     if let (Some(p), Some(e)) = (&parent, &existing) {
         // No cycles: the new parent must not be a descendant.
-        let below = crate::auth::officer_scope_all(txn, e.id).await?;
+        let below = institutions::with_all_below(txn, e.id).await?;
         if below.contains(&p.id) {
             return Err(Error::Invalid(format!(
                 "'{}' is below '{code}'; that parent would make a cycle",
@@ -326,7 +303,7 @@ pub async fn upsert_institution<C: ConnectionTrait>(
             .await?
         }
     };
-    audit(
+    events::audit(
         txn,
         actor,
         "upsertInstitution",
@@ -378,7 +355,7 @@ pub async fn create_bundle<C: ConnectionTrait>(
     }
     .insert(txn)
     .await?;
-    audit(txn, actor, "createCoreDataBundle", "core_bundle", m.id, now).await?;
+    events::audit(txn, actor, "createCoreDataBundle", "core_bundle", m.id, now).await?;
     Ok(m)
 }
 
@@ -419,7 +396,7 @@ pub async fn set_bundle_datasets<C: ConnectionTrait>(
             .exec(txn)
             .await?;
     }
-    audit(
+    events::audit(
         txn,
         actor,
         "setBundleDatasets",
@@ -460,7 +437,7 @@ pub async fn create_plan<C: ConnectionTrait>(
     }
     .insert(txn)
     .await?;
-    audit(txn, actor, "createPlan", "plan", m.id, now).await?;
+    events::audit(txn, actor, "createPlan", "plan", m.id, now).await?;
     Ok(m)
 }
 
@@ -498,7 +475,7 @@ pub async fn create_commitment<C: ConnectionTrait>(
     }
     .insert(txn)
     .await?;
-    audit(txn, actor, "createCommitment", "commitment", m.id, now).await?;
+    events::audit(txn, actor, "createCommitment", "commitment", m.id, now).await?;
     Ok(m)
 }
 
@@ -539,7 +516,7 @@ pub async fn create_milestone<C: ConnectionTrait>(
     }
     .insert(txn)
     .await?;
-    audit(txn, actor, "createMilestone", "milestone", m.id, now).await?;
+    events::audit(txn, actor, "createMilestone", "milestone", m.id, now).await?;
     Ok(m)
 }
 
@@ -573,15 +550,14 @@ pub async fn update_milestone<C: ConnectionTrait>(
     let m = am.update(txn).await?;
     events::append(
         txn,
-        vec![events::NewEvent {
-            topic: events::MILESTONE,
-            entity_id: m.id,
-            payload: serde_json::json!({ "milestone_id": m.id, "completion": m.completion.to_value() }),
-        }],
+        vec![Event::Milestone(MilestoneChanged {
+            milestone_id: m.id,
+            completion: m.completion,
+        })],
         now,
     )
     .await?;
-    audit(txn, actor, "updateMilestone", "milestone", m.id, now).await?;
+    events::audit(txn, actor, "updateMilestone", "milestone", m.id, now).await?;
     Ok(m)
 }
 
@@ -618,7 +594,7 @@ pub async fn create_target<C: ConnectionTrait>(
     }
     .insert(txn)
     .await?;
-    audit(txn, actor, "createTarget", "target", m.id, now).await?;
+    events::audit(txn, actor, "createTarget", "target", m.id, now).await?;
     Ok(m)
 }
 

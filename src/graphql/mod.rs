@@ -1,5 +1,6 @@
 //! The GraphQL API: schema builder, root types, view types and batching loaders.
 
+pub mod codes;
 pub mod examples;
 pub mod ids;
 pub mod loaders;
@@ -34,11 +35,11 @@ pub const MAX_DEPTH: usize = 15;
 /// datasets, or many such pages in one request, do not.
 pub const MAX_COMPLEXITY: usize = 10_000;
 
-/// The schema with its limits and no data: enough for SDL export and tests without a database.
+/// The schema with its limits (checked by [`codes::ErrorCodes`], which also codes async-graphql's
+/// own errors) and no data: enough for SDL export and tests without a database.
 pub fn schema() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(QueryRoot, MutationRoot::default(), SubscriptionRoot)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
+        .extension(codes::ErrorCodes::new(MAX_DEPTH, MAX_COMPLEXITY))
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

@@ -202,7 +202,7 @@ impl WorkflowMutation {
             now,
         )
         .await?;
-        crate::domain::registry::audit(&txn, "anonymous", "signUp", "account", acct.id, now)
+        crate::events::audit(&txn, "anonymous", "signUp", "account", acct.id, now)
             .await
             .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
@@ -247,7 +247,7 @@ impl WorkflowMutation {
             now,
         )
         .await?;
-        crate::domain::registry::audit(
+        crate::events::audit(
             &txn,
             &viewer(ctx).actor_label(),
             "createToken",

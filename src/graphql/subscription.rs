@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_graphql::{
     Context, ErrorExtensions, ID, InputObject, Result, SimpleObject, Subscription,
 };
-use entity::{institution, outbox};
+use entity::institution;
 use futures::Stream;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use tokio::sync::broadcast::error::RecvError;
@@ -20,7 +20,7 @@ use super::types::plan::Milestone;
 use super::types::request::DataRequest;
 use crate::auth::Viewer;
 use crate::error::ApiError;
-use crate::events;
+use crate::events::{self, Event, Stored, Topic};
 use crate::hub::Hub;
 
 /// Live changes.
@@ -65,9 +65,9 @@ pub struct MilestoneUpdate {
 /// behind.
 fn outbox_stream(
     ctx: &Context<'_>,
-    topic: &'static str,
+    topic: Topic,
     after: Option<i64>,
-) -> impl Stream<Item = Result<Arc<outbox::Model>>> + use<> {
+) -> impl Stream<Item = Result<Arc<Stored>>> + use<> {
     let db = ctx.data_unchecked::<DatabaseConnection>().clone();
     let hub = ctx.data_unchecked::<Hub>().clone();
     let viewer = ctx.data_opt::<Viewer>().cloned().unwrap_or_default();
@@ -85,7 +85,9 @@ fn outbox_stream(
                 for r in rows {
                     cursor = r.id;
                     last = Some(r.id);
-                    yield Ok(Arc::new(r));
+                    if let Some(ev) = Stored::decode(&r) {
+                        yield Ok(Arc::new(ev));
+                    }
                 }
                 if n < 500 { break; }
             }
@@ -102,7 +104,7 @@ fn outbox_stream(
                 }
                 Err(RecvError::Closed) => return,
             };
-            if ev.topic != topic || last.is_some_and(|l| ev.id <= l) {
+            if ev.event.topic() != topic || last.is_some_and(|l| ev.id <= l) {
                 continue;
             }
             // Permissions are re-checked as events flow: a revoked token stops receiving.
@@ -159,11 +161,9 @@ impl SubscriptionRoot {
             ),
             None => None,
         };
-        let categories: Option<HashSet<String>> = filter.category.map(|v| {
-            v.into_iter()
-                .map(|c| sea_orm::ActiveEnum::to_value(&entity::enums::Category::from(c)))
-                .collect()
-        });
+        let categories: Option<HashSet<entity::enums::Category>> = filter
+            .category
+            .map(|v| v.into_iter().map(Into::into).collect());
         let datasets: Option<HashSet<i64>> = filter
             .dataset_id
             .map(|v| {
@@ -174,25 +174,20 @@ impl SubscriptionRoot {
             .transpose()?;
         let stream = outbox_stream(ctx, events::DISCLOSURE, after);
         Ok(futures::StreamExt::filter_map(stream, move |ev| {
-            let keep = match &ev {
-                Err(_) => true,
-                Ok(ev) => {
-                    let p = &ev.payload;
-                    let inst = p
-                        .get("institution_id")
-                        .and_then(|v| v.as_i64())
-                        .unwrap_or(-1);
-                    let cat = p.get("category").and_then(|v| v.as_str()).unwrap_or("");
-                    let ds = p.get("dataset_id").and_then(|v| v.as_i64()).unwrap_or(-1);
-                    institutions.as_ref().is_none_or(|s| s.contains(&inst))
-                        && categories.as_ref().is_none_or(|s| s.contains(cat))
-                        && datasets.as_ref().is_none_or(|s| s.contains(&ds))
-                }
-            };
             let out = match ev {
                 Err(e) => Some(Err(e)),
-                Ok(ev) if keep => DisclosureChange::from_outbox(&ev).map(Ok),
-                Ok(_) => None,
+                Ok(ev) => match &ev.event {
+                    Event::Disclosure(c)
+                        if institutions
+                            .as_ref()
+                            .is_none_or(|s| s.contains(&c.institution_id))
+                            && categories.as_ref().is_none_or(|s| s.contains(&c.category))
+                            && datasets.as_ref().is_none_or(|s| s.contains(&c.dataset_id)) =>
+                    {
+                        Some(Ok(DisclosureChange::new(ev.id, ev.committed_at, c)))
+                    }
+                    _ => None,
+                },
             };
             async move { out }
         }))
@@ -214,7 +209,7 @@ impl SubscriptionRoot {
             .await
             .map_err(ApiError::from)?
             .ok_or_else(|| ApiError::NotFound(format!("no data request with id '{}'", id.0)))?;
-        let stream = outbox_stream(ctx, crate::domain::workflow::REQUEST_TOPIC, after);
+        let stream = outbox_stream(ctx, Topic::Request, after);
         Ok(futures::StreamExt::filter_map(stream, move |ev| {
             let db = db.clone();
             async move {
@@ -222,16 +217,9 @@ impl SubscriptionRoot {
                     Err(e) => return Some(Err(e)),
                     Ok(ev) => ev,
                 };
-                if ev.entity_id != rid {
-                    return None;
-                }
-                let state = |k: &str| {
-                    ev.payload.get(k).and_then(|v| v.as_str()).and_then(|s| {
-                        <entity::enums::RequestState as sea_orm::ActiveEnum>::try_from_value(
-                            &s.to_string(),
-                        )
-                        .ok()
-                    })
+                let change = match &ev.event {
+                    Event::Request(c) if c.request_id == rid => c,
+                    _ => return None,
                 };
                 let request = match entity::data_request::Entity::find_by_id(rid).one(&db).await {
                     Ok(r) => r.map(DataRequest::from),
@@ -239,8 +227,8 @@ impl SubscriptionRoot {
                 };
                 Some(Ok(RequestUpdate {
                     cursor: ids::encode_cursor(&FeedPosition { f: ev.id }),
-                    from_state: state("from").map(Into::into),
-                    state: state("state")?.into(),
+                    from_state: change.from.map(Into::into),
+                    state: change.state.into(),
                     request,
                 }))
             }
@@ -263,7 +251,10 @@ impl SubscriptionRoot {
                     Err(e) => return Some(Err(e)),
                     Ok(ev) => ev,
                 };
-                let m = match entity::milestone::Entity::find_by_id(ev.entity_id)
+                let Event::Milestone(change) = &ev.event else {
+                    return None;
+                };
+                let m = match entity::milestone::Entity::find_by_id(change.milestone_id)
                     .one(&db)
                     .await
                 {

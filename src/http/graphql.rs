@@ -60,61 +60,6 @@ fn address_of(headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Gives every error an `extensions.code`. Errors from our resolvers already carry one; the
-/// rest come from async-graphql itself (parse, validation, limits, input coercion) or are
-/// failures that slipped through without one, whose message is replaced so nothing internal
-/// (such as SQL) reaches the client.
-pub fn with_codes(mut resp: async_graphql::Response) -> async_graphql::Response {
-    for e in &mut resp.errors {
-        let has_code = e
-            .extensions
-            .as_ref()
-            .is_some_and(|x| x.get("code").is_some());
-        if has_code {
-            continue;
-        }
-        let code = classify(&e.message, !e.path.is_empty());
-        if code == "INTERNAL_SERVER_ERROR" {
-            tracing::error!(message = %e.message, path = ?e.path, "resolver error without a code");
-            e.message = "internal error; it has been logged".into();
-        }
-        e.extensions
-            .get_or_insert_with(Default::default)
-            .set("code", code);
-    }
-    resp
-}
-
-/// The code of an error that has none, from where it arose and its text.
-///
-/// An error with a path arose while resolving a field. The only such errors without a code that
-/// the caller caused are async-graphql's own argument coercion and validator failures, whose
-/// messages start with fixed phrases; anything else (a database error, say "too many SQL
-/// variables") is `INTERNAL_SERVER_ERROR`, whatever its text. Only request-level errors (no path:
-/// parsing, validation, depth and complexity limits) are told apart by their text.
-pub fn classify(message: &str, in_field: bool) -> &'static str {
-    let input_error = message.starts_with("Failed to parse")
-        || message.starts_with("Invalid value")
-        || message.starts_with("Expected input type");
-    if in_field {
-        return if input_error {
-            "BAD_USER_INPUT"
-        } else {
-            "INTERNAL_SERVER_ERROR"
-        };
-    }
-    if message.contains("nested too deep")
-        || message.contains("too complex")
-        || message.contains("too many")
-    {
-        "QUERY_TOO_COMPLEX"
-    } else if input_error || message.contains("Variable") {
-        "BAD_USER_INPUT"
-    } else {
-        "GRAPHQL_VALIDATION_FAILED"
-    }
-}
-
 pub async fn post(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -127,7 +72,7 @@ pub async fn post(
     };
     let address = address_of(&headers, peer.map(|p| p.0.0));
     let req = with_context(&state, req.into_inner(), viewer, address);
-    GraphQLResponse::from(with_codes(state.schema.execute(req).await)).into_response()
+    GraphQLResponse::from(state.schema.execute(req).await).into_response()
 }
 
 /// GET runs queries only: a mutation over GET is refused, so links and caches cannot write.
@@ -166,58 +111,5 @@ pub async fn get(
     };
     let address = address_of(&headers, peer.map(|p| p.0.0));
     let req = with_context(&state, req, viewer, address);
-    GraphQLResponse::from(with_codes(state.schema.execute(req).await)).into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::classify;
-
-    #[test]
-    fn resolver_errors_without_a_code_are_internal_whatever_their_text() {
-        for m in [
-            "Query Error: error returned from database: too many SQL variables",
-            "Execution Error: query is too complex for the planner",
-            "Variable $1 of statement nested too deep",
-            "connection refused",
-        ] {
-            assert_eq!(classify(m, true), "INTERNAL_SERVER_ERROR", "{m}");
-        }
-        // async-graphql's own argument errors, raised while resolving, stay the caller's fault.
-        assert_eq!(
-            classify(
-                r#"Failed to parse "Int": the value is 101, must be less than or equal to 100"#,
-                true
-            ),
-            "BAD_USER_INPUT"
-        );
-        assert_eq!(
-            classify(r#"Invalid value for argument "ids""#, true),
-            "BAD_USER_INPUT"
-        );
-    }
-
-    #[test]
-    fn request_level_errors_are_classified_by_text() {
-        assert_eq!(
-            classify("Query is nested too deep.", false),
-            "QUERY_TOO_COMPLEX"
-        );
-        assert_eq!(
-            classify("Query is too complex.", false),
-            "QUERY_TOO_COMPLEX"
-        );
-        assert_eq!(
-            classify("Too many aliases: too many fields", false),
-            "QUERY_TOO_COMPLEX"
-        );
-        assert_eq!(
-            classify(r#"Variable "$x" is not defined"#, false),
-            "BAD_USER_INPUT"
-        );
-        assert_eq!(
-            classify(r#"Unknown field "nope" on type "Dataset""#, false),
-            "GRAPHQL_VALIDATION_FAILED"
-        );
-    }
+    GraphQLResponse::from(state.schema.execute(req).await).into_response()
 }

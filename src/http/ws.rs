@@ -8,8 +8,11 @@ use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::{State, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
 
+use serde::Deserialize;
+
 use crate::AppState;
 use crate::auth;
+use crate::error::ApiError;
 use crate::graphql::loaders::loaders;
 
 pub async fn ws(
@@ -30,19 +33,43 @@ pub async fn ws(
         .into_response()
 }
 
+/// The `connection_init` payload: the token as an `Authorization` header value (either
+/// spelling of the key) or bare as `token`. Other keys are ignored; no payload is anonymous.
+#[derive(Debug, Default, Deserialize)]
+struct InitPayload {
+    #[serde(rename = "Authorization")]
+    authorization: Option<String>,
+    #[serde(rename = "authorization")]
+    authorization_lower: Option<String>,
+    token: Option<String>,
+}
+
+impl InitPayload {
+    fn parse(payload: serde_json::Value) -> async_graphql::Result<Self> {
+        if payload.is_null() {
+            return Ok(InitPayload::default());
+        }
+        serde_json::from_value(payload).map_err(|e| {
+            ApiError::bad_input(format!(
+                "the connection_init payload is not understood: {e}"
+            ))
+            .into()
+        })
+    }
+
+    /// The `Authorization` header it amounts to.
+    fn header(self) -> Option<String> {
+        self.authorization
+            .or(self.authorization_lower)
+            .or_else(|| self.token.map(|t| format!("Bearer {t}")))
+    }
+}
+
 async fn connection_data(
     state: &AppState,
     payload: serde_json::Value,
 ) -> async_graphql::Result<Data> {
-    let token = ["Authorization", "authorization"]
-        .iter()
-        .find_map(|k| payload.get(*k).and_then(|v| v.as_str()).map(String::from))
-        .or_else(|| {
-            payload
-                .get("token")
-                .and_then(|v| v.as_str())
-                .map(|t| format!("Bearer {t}"))
-        });
+    let token = InitPayload::parse(payload)?.header();
     let viewer = auth::authenticate(&state.db, token.as_deref())
         .await
         .map_err(async_graphql::Error::from)?;
@@ -61,4 +88,38 @@ async fn connection_data(
     data.insert(viewer);
     data.insert(hub);
     Ok(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::InitPayload;
+    use serde_json::json;
+
+    fn header(v: serde_json::Value) -> Option<String> {
+        InitPayload::parse(v).unwrap().header()
+    }
+
+    #[test]
+    fn the_token_is_read_from_either_key_or_bare() {
+        assert_eq!(
+            header(json!({ "Authorization": "Bearer a" })).as_deref(),
+            Some("Bearer a")
+        );
+        assert_eq!(
+            header(json!({ "authorization": "Bearer b" })).as_deref(),
+            Some("Bearer b")
+        );
+        assert_eq!(
+            header(json!({ "token": "c", "other": 1 })).as_deref(),
+            Some("Bearer c")
+        );
+        assert_eq!(
+            header(json!({ "Authorization": "Bearer a", "token": "c" })).as_deref(),
+            Some("Bearer a")
+        );
+        assert_eq!(header(json!({})), None);
+        assert_eq!(header(serde_json::Value::Null), None);
+        assert!(InitPayload::parse(json!({ "token": 5 })).is_err());
+        assert!(InitPayload::parse(json!("Bearer x")).is_err());
+    }
 }

@@ -21,6 +21,7 @@ use sea_orm::{
 };
 
 use crate::domain::{institutions, search_index, text};
+use crate::events::{DisclosureChanged, Event, Imported};
 use crate::{db, demo, events};
 pub use reader::{Rejection, Row, Warning};
 
@@ -292,15 +293,7 @@ pub async fn import_file(
         let by_id: HashMap<i64, &dataset::Model> = inserted.iter().map(|d| (d.id, d)).collect();
         feed.extend(evs.iter().map(|e| {
             let d = by_id[&e.dataset_id];
-            events::NewEvent {
-                topic: events::DISCLOSURE,
-                entity_id: e.dataset_id,
-                payload: events::disclosure_payload(
-                    e,
-                    d.institution_id,
-                    &sea_orm::ActiveEnum::to_value(&d.category),
-                ),
-            }
+            Event::Disclosure(DisclosureChanged::of(e, d.institution_id, d.category))
         }));
         report.inserted += inserted.len();
         changed_ids.extend(inserted.iter().map(|d| d.id));
@@ -339,16 +332,13 @@ pub async fn import_file(
     run.warnings = Set(report.warnings.len() as i64);
     run.finished_at = Set(now);
     let run = run.update(&txn).await?;
-    feed.push(events::NewEvent {
-        topic: "import",
-        entity_id: run.id,
-        payload: serde_json::json!({
-            "file": file_name,
-            "inserted": report.inserted,
-            "updated": report.updated,
-            "delisted": report.delisted,
-        }),
-    });
+    feed.push(Event::Import(Imported {
+        run_id: run.id,
+        file: file_name.clone(),
+        inserted: report.inserted,
+        updated: report.updated,
+        delisted: report.delisted,
+    }));
     events::append(&txn, feed, now).await?;
     db::bulk_load_settings(&txn, false).await?;
     txn.commit().await?;

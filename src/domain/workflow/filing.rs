@@ -14,8 +14,8 @@ use super::{Caller, load, record};
 use crate::clock::seoul_date;
 use crate::domain::Error;
 use crate::domain::deadlines::Deadlines;
-use crate::domain::registry;
 use crate::domain::requests::OPEN_STATES;
+use crate::events;
 
 /// Files a request for a listed, not-open dataset or for unlisted data of an institution.
 #[allow(clippy::too_many_arguments)]
@@ -147,7 +147,7 @@ pub async fn support<C: ConnectionTrait>(
         }
         .insert(txn)
         .await?;
-        registry::audit(
+        events::audit(
             txn,
             &caller.label,
             "supportRequest",
@@ -183,7 +183,7 @@ pub async fn follow<C: ConnectionTrait>(
         }
         .insert(txn)
         .await?;
-        registry::audit(
+        events::audit(
             txn,
             &caller.label,
             "followRequest",

@@ -30,23 +30,18 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{RequestState, Role, WithholdingGround};
 use entity::{data_request, request_event};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use crate::clock::seoul_date;
 use crate::domain::Error;
 use crate::domain::deadlines::Deadlines;
-use crate::events;
+use crate::events::{self, Event, RequestChanged};
 use actions::Draft;
 use table::{Situation, Step};
 
 pub use filing::{file, follow, support};
 pub use lapses::lapse_expired;
 pub use table::{decision_missed, reconsideration_missed};
-
-/// Outbox topic of request changes.
-pub const REQUEST_TOPIC: &str = "request";
 
 /// Who acts.
 #[derive(Debug, Clone)]
@@ -239,20 +234,17 @@ async fn record<C: ConnectionTrait>(
     // No requester in the outbox: subscribers of every kind read it.
     events::append(
         txn,
-        vec![events::NewEvent {
-            topic: REQUEST_TOPIC,
-            entity_id: r.id,
-            payload: serde_json::json!({
-                "request_id": r.id,
-                "from": from.map(|s| s.to_value()),
-                "state": r.state.to_value(),
-                "institution_id": r.institution_id,
-                "dataset_id": r.dataset_id,
-            }),
-        }],
+        vec![Event::Request(RequestChanged {
+            request_id: r.id,
+            from,
+            state: r.state,
+            institution_id: r.institution_id,
+            dataset_id: r.dataset_id,
+        })],
         now,
     )
     .await
+    .map(|_| ())
 }
 
 /// A conditional update on the version read: a concurrent step makes this one fail with

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::dataset::Dataset;
 use super::disclosure::Ground;
 use super::enums::DisclosureStatus;
+use crate::events::{DisclosureChanged, Event, Stored};
 use crate::graphql::ids::{NodeKind, encode};
 use crate::graphql::loaders::{DatasetId, Loaders};
 
@@ -63,32 +64,29 @@ pub struct DisclosureChangePage {
 }
 
 impl DisclosureChange {
-    /// Reads an outbox row of the disclosure topic; None if its payload is not one.
+    /// The change a committed event reports.
+    pub fn new(id: i64, committed_at: DateTime<Utc>, c: &DisclosureChanged) -> Self {
+        DisclosureChange {
+            cursor: crate::graphql::ids::encode_cursor(&FeedPosition { f: id }),
+            dataset_id: encode(NodeKind::Dataset, c.dataset_id),
+            from_status: c.from.map(Into::into),
+            to_status: c.to.into(),
+            ground: c.ground.map(Ground::from),
+            occurred_at: Some(c.occurred_at),
+            committed_at,
+            row_dataset_id: c.dataset_id,
+        }
+    }
+
+    /// Reads an outbox row of the disclosure topic; None if it is not one.
     pub fn from_outbox(m: &entity::outbox::Model) -> Option<Self> {
-        use entity::enums as e;
-        use sea_orm::ActiveEnum;
-        let p = &m.payload;
-        let status = |k: &str| {
-            p.get(k)
-                .and_then(|v| v.as_str())
-                .and_then(|s| e::DisclosureStatus::try_from_value(&s.to_string()).ok())
-        };
-        let dataset_id = p.get("dataset_id")?.as_i64()?;
-        Some(DisclosureChange {
-            cursor: crate::graphql::ids::encode_cursor(&FeedPosition { f: m.id }),
-            dataset_id: encode(NodeKind::Dataset, dataset_id),
-            from_status: status("from").map(Into::into),
-            to_status: status("to")?.into(),
-            ground: p
-                .get("ground")
-                .and_then(|v| v.as_str())
-                .and_then(|s| e::WithholdingGround::try_from_value(&s.to_string()).ok())
-                .map(Ground::from),
-            occurred_at: p
-                .get("occurred_at")
-                .and_then(|v| serde_json::from_value(v.clone()).ok()),
-            committed_at: m.created_at,
-            row_dataset_id: dataset_id,
-        })
+        match Stored::decode(m)? {
+            Stored {
+                id,
+                committed_at,
+                event: Event::Disclosure(c),
+            } => Some(DisclosureChange::new(id, committed_at, &c)),
+            _ => None,
+        }
     }
 }
