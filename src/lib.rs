@@ -8,7 +8,9 @@
 //! Data flows one way: HTTP → GraphQL → domain → database.
 //!
 //! - [`auth`]: bearer tokens (stored as SHA-256), roles, officer checks.
-//! - [`config`]: the database URL (SQLite under `./data/` unless `DATABASE_URL` says otherwise).
+//! - [`config`]: one `Config` from flags and the environment, read once at start: the database
+//!   URL (SQLite under `./data/` unless `DATABASE_URL` says otherwise), the address, the demo,
+//!   the outbox poll, the workflow's deadlines.
 //! - [`db`]: connecting, SQLite pragmas (WAL, `synchronous=FULL`, foreign keys), pools,
 //!   migrations on start, `BEGIN IMMEDIATE` write transactions.
 //! - [`clock`]: the one injectable source of time.
@@ -54,41 +56,39 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub schema: AppSchema,
     pub clock: SharedClock,
-    /// Periods and holidays of the request workflow.
+    /// The configuration read at start.
+    pub config: std::sync::Arc<config::Config>,
+    /// Periods and holidays of the request workflow in force (`config.deadlines` at start; a
+    /// test may put others here).
     pub deadlines: std::sync::Arc<domain::deadlines::Deadlines>,
     /// Follows the outbox for subscriptions (started by [`run`] or [`AppState::start_hub`]).
     pub hub: Option<hub::Hub>,
-    /// The database URL, for the PostgreSQL notification listener.
-    pub database_url: Option<String>,
 }
 
 impl AppState {
-    /// State with the default deadlines (and `INVENTORY_HOLIDAYS` when set and valid).
+    /// State with the default configuration (what tests use).
     pub fn new(db: DatabaseConnection, clock: SharedClock) -> Self {
-        let deadlines = domain::deadlines::Deadlines::from_env().unwrap_or_else(|e| {
-            tracing::warn!("{e}; using the default holiday calendar");
-            domain::deadlines::Deadlines::default()
-        });
+        Self::with_config(db, clock, config::Config::default())
+    }
+
+    /// State with a configuration.
+    pub fn with_config(db: DatabaseConnection, clock: SharedClock, config: config::Config) -> Self {
         AppState {
             db,
             schema: graphql::schema().finish(),
             clock,
-            deadlines: std::sync::Arc::new(deadlines),
+            deadlines: std::sync::Arc::new(config.deadlines.clone()),
+            config: std::sync::Arc::new(config),
             hub: None,
-            database_url: None,
         }
-    }
-
-    /// The same state, knowing its database URL (PostgreSQL instances then LISTEN for changes).
-    pub fn with_url(mut self, url: &str) -> Self {
-        self.database_url = Some(url.to_string());
-        self
     }
 
     /// Starts following the outbox, if not yet.
     pub async fn start_hub(&mut self) -> Result<(), sea_orm::DbErr> {
         if self.hub.is_none() {
-            self.hub = Some(hub::Hub::start(self.db.clone(), self.database_url.clone()).await?);
+            let url = self.config.database_url.clone();
+            let poll = self.config.outbox_poll;
+            self.hub = Some(hub::Hub::start(self.db.clone(), url, poll).await?);
         }
         Ok(())
     }

@@ -48,9 +48,9 @@ async fn viewer_of(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Resp
 }
 
 /// The client address for rate limits: the socket peer, or the first `X-Forwarded-For` hop when
-/// `TRUST_FORWARDED_FOR=1` (behind a load balancer that sets it).
-fn address_of(headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
-    if std::env::var("TRUST_FORWARDED_FOR").is_ok_and(|v| v == "1")
+/// configured to trust it (`TRUST_FORWARDED_FOR=1`, behind a load balancer that sets it).
+fn address_of(trust_forwarded_for: bool, headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
+    if trust_forwarded_for
         && let Some(f) = headers.get("x-forwarded-for").and_then(|h| h.to_str().ok())
         && let Some(first) = f.split(',').next()
     {
@@ -70,7 +70,11 @@ pub async fn post(
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let address = address_of(&headers, peer.map(|p| p.0.0));
+    let address = address_of(
+        state.config.trust_forwarded_for,
+        &headers,
+        peer.map(|p| p.0.0),
+    );
     let req = with_context(&state, req.into_inner(), viewer, address);
     GraphQLResponse::from(state.schema.execute(req).await).into_response()
 }
@@ -109,7 +113,11 @@ pub async fn get(
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let address = address_of(&headers, peer.map(|p| p.0.0));
+    let address = address_of(
+        state.config.trust_forwarded_for,
+        &headers,
+        peer.map(|p| p.0.0),
+    );
     let req = with_context(&state, req, viewer, address);
     GraphQLResponse::from(state.schema.execute(req).await).into_response()
 }
