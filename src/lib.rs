@@ -14,7 +14,8 @@
 //! - [`db`]: connecting, SQLite pragmas (WAL, `synchronous=FULL`, foreign keys), pools,
 //!   migrations on start, `BEGIN IMMEDIATE` write transactions.
 //! - [`clock`]: the one injectable source of time.
-//! - [`error`]: one error enum mapped to GraphQL `extensions.code`.
+//! - [`error`]: the API's error (`ApiError`) and its `extensions.code`; the domain's one error
+//!   (`domain::Error`, in `domain/error.rs`) maps into it in one place.
 //! - [`domain`]: plain functions over a connection, no GraphQL types: text normalization and the
 //!   search index, institution kinds, labels of every vocabulary, plan progress.
 //! - [`events`]: the outbox of committed changes, in commit order, as one typed `Event` (topic
@@ -22,7 +23,9 @@
 //! - [`import`]: the portal inventory CSV reader and upsert.
 //! - [`demo`]: the deterministic demo inventory.
 //! - [`graphql`]: `schema()` without data, the root query, view types (one per file under
-//!   `graphql/types/`), batching loaders, the GraphiQL examples.
+//!   `graphql/types/`), batching loaders, the GraphiQL examples; `graphql/context.rs`: the
+//!   per-request data (built once for HTTP and WebSocket), the caller, and `write`, the one way
+//!   mutations write; `graphql/codes.rs`: codes for async-graphql's own errors, by phase.
 //! - [`export`]: CSV and DCAT-AP renderings of a dataset list, read in keyset pages.
 //! - [`http`]: the axum router: `/graphql`, GraphiQL on `/`, `/healthz`, `/export/…`.
 //!
@@ -106,7 +109,11 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     state.start_hub().await.map_err(std::io::Error::other)?;
-    let sweeper = tokio::spawn(sweep_deadlines(state.db.clone(), state.clock.clone()));
+    let sweeper = tokio::spawn(sweep_deadlines(
+        state.db.clone(),
+        state.clock.clone(),
+        state.hub.clone(),
+    ));
     let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -123,11 +130,16 @@ const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 /// Records lapsed mediation proposals now and then (queries show them lapsed at once anyway;
 /// this makes the lapse an event that subscribers and the history see). Several instances may
 /// sweep together: each lapse is recorded once.
-async fn sweep_deadlines(db: DatabaseConnection, clock: SharedClock) {
+async fn sweep_deadlines(db: DatabaseConnection, clock: SharedClock, hub: Option<hub::Hub>) {
     loop {
         match domain::workflow::lapse_expired(&db, clock.now()).await {
             Ok(0) => {}
-            Ok(n) => tracing::info!(lapsed = n, "recorded lapsed mediation proposals"),
+            Ok(n) => {
+                tracing::info!(lapsed = n, "recorded lapsed mediation proposals");
+                if let Some(h) = &hub {
+                    h.poke();
+                }
+            }
             Err(e) => tracing::warn!(error = %e, "sweeping lapsed proposals failed"),
         }
         tokio::time::sleep(SWEEP_EVERY).await;
