@@ -8,6 +8,9 @@
 //! Data flows one way: HTTP → GraphQL → domain → database.
 //!
 //! - [`auth`]: bearer tokens (stored as SHA-256), roles, officer scopes.
+//! - [`catalog`]: the in-memory snapshot of the dataset list (bitmaps per facet value and
+//!   search bigram) that answers totals, facets, dataset statistics and page ids; it follows the
+//!   outbox.
 //! - [`config`]: the database URL (SQLite under `./data/` unless `DATABASE_URL` says otherwise).
 //! - [`db`]: connecting, SQLite pragmas (WAL, `synchronous=FULL`, foreign keys), pools,
 //!   migrations on start, `BEGIN IMMEDIATE` write transactions.
@@ -26,6 +29,7 @@
 //! The binary (`src/main.rs`) has the subcommands `serve`, `import`, `demo` and `export-schema`.
 
 pub mod auth;
+pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -59,6 +63,8 @@ pub struct AppState {
     pub hub: Option<hub::Hub>,
     /// The database URL, for the PostgreSQL notification listener.
     pub database_url: Option<String>,
+    /// The in-memory dataset list (loaded on first use, or at start by [`run`]).
+    pub catalog: catalog::Catalog,
 }
 
 impl AppState {
@@ -69,6 +75,7 @@ impl AppState {
             domain::deadlines::Deadlines::default()
         });
         AppState {
+            catalog: catalog::Catalog::new(db.clone()),
             db,
             schema: graphql::schema().finish(),
             clock,
@@ -105,6 +112,14 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     state.start_hub().await.map_err(std::io::Error::other)?;
+    if let Some(hub) = &state.hub {
+        // Loaded before serving, so the first request is fast.
+        state
+            .catalog
+            .follow(hub)
+            .await
+            .map_err(std::io::Error::other)?;
+    }
     let sweeper = tokio::spawn(sweep_deadlines(state.db.clone(), state.clock.clone()));
     let served = axum::serve(
         listener,

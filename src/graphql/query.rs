@@ -29,6 +29,9 @@ use super::types::page::{Page, PageInfo, connection};
 use super::types::plan::{Commitment, Milestone, Plan, Target};
 use super::types::request::{DataRequest, DataRequestFilter};
 use super::types::stats::Stats;
+use std::sync::Arc;
+
+use crate::catalog::{self, Catalog, Selection};
 use crate::domain::datasets::{self, DatasetQuery, PageRequest};
 use crate::domain::requests;
 use crate::error::ApiError;
@@ -293,15 +296,20 @@ impl QueryRoot {
             after: after.as_deref().map(ids::decode_cursor).transpose()?,
             before: before.as_deref().map(ids::decode_cursor).transpose()?,
         };
-        let resolved = datasets::resolve(db, query.search.as_ref())
+        let snapshot = ctx
+            .data_unchecked::<Catalog>()
+            .read()
             .await
             .map_err(ApiError::from)?;
-        let page = datasets::page(db, &query, resolved.as_ref(), &req)
-            .await
-            .map_err(|e| match e {
-                datasets::PageError::CursorMismatch => ApiError::bad_input(e.to_string()),
-                datasets::PageError::Db(e) => ApiError::from(e),
-            })?;
+        let resolved = Catalog::resolve(&snapshot, query.search.as_ref());
+        let selection = Selection::new(&snapshot, &query.filter, resolved.as_ref());
+        let page_error = |e: datasets::PageError| match e {
+            datasets::PageError::CursorMismatch => ApiError::bad_input(e.to_string()),
+            datasets::PageError::Db(e) => ApiError::from(e),
+        };
+        let ids =
+            catalog::page::page(&snapshot, &query, &selection.all, &req).map_err(page_error)?;
+        let page = catalog::page::fetch(db, ids).await.map_err(page_error)?;
         let models: Vec<_> = page.rows.iter().map(|(_, m)| m.clone()).collect();
         prefetch::datasets(ctx, &Sel::page(ctx), &models).await?;
         let page_info = PageInfo {
@@ -323,9 +331,8 @@ impl QueryRoot {
             edges,
             page_info,
             query,
-            resolved,
-            facets_wanted: ctx.look_ahead().field("facets").exists(),
-            groups: Default::default(),
+            snapshot,
+            selection: Arc::new(selection),
         })
     }
 
@@ -336,19 +343,23 @@ impl QueryRoot {
         #[graphql(desc = "Which datasets; all when omitted.")] filter: Option<DatasetFilter>,
         #[graphql(desc = "Words to find, as in `datasets`.")] search: Option<String>,
     ) -> Result<Stats> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
         let query = DatasetQuery {
             filter: filter.unwrap_or_default().to_domain()?,
             search: parse_search(search.as_deref())?,
             order: Default::default(),
         };
-        let resolved = datasets::resolve(db, query.search.as_ref())
+        let snapshot = ctx
+            .data_unchecked::<Catalog>()
+            .read()
             .await
             .map_err(ApiError::from)?;
+        let resolved = Catalog::resolve(&snapshot, query.search.as_ref());
+        let selection = Selection::new(&snapshot, &query.filter, resolved.as_ref());
         Ok(Stats {
             query,
             resolved,
-            groups: Default::default(),
+            snapshot,
+            selection,
         })
     }
 

@@ -22,6 +22,7 @@ fn with_context(
     address: String,
 ) -> async_graphql::Request {
     req.data(state.db.clone())
+        .data(state.catalog.clone())
         .data(loaders(state.db.clone(), state.clock.today_seoul()))
         .data(state.clock.clone())
         .data(state.deadlines.as_ref().clone())
@@ -126,8 +127,30 @@ pub async fn post(
         Err(resp) => return resp,
     };
     let address = address_of(&headers, peer.map(|p| p.0.0));
-    let req = with_context(&state, req.into_inner(), viewer, address);
-    GraphQLResponse::from(with_codes(state.schema.execute(req).await)).into_response()
+    let req = req.into_inner();
+    let mutating = is_mutation(&req);
+    let req = with_context(&state, req, viewer, address);
+    let resp = with_codes(state.schema.execute(req).await);
+    if mutating {
+        // Read your writes: the catalog reflects this mutation before the client hears back.
+        if let Err(e) = state.catalog.sync().await {
+            tracing::warn!(error = %e, "catalog: catching up after a mutation failed");
+        }
+    }
+    GraphQLResponse::from(resp).into_response()
+}
+
+/// Whether the operation a request runs is not a query (a mutation or a subscription).
+fn is_mutation(req: &async_graphql::Request) -> bool {
+    async_graphql::parser::parse_query(&req.query).is_ok_and(|doc| {
+        doc.operations.iter().any(|(name, op)| {
+            let selected = match (&req.operation_name, name) {
+                (Some(want), Some(n)) => want == n.as_str(),
+                _ => true,
+            };
+            selected && op.node.ty != OperationType::Query
+        })
+    })
 }
 
 /// GET runs queries only: a mutation over GET is refused, so links and caches cannot write.
@@ -138,15 +161,8 @@ pub async fn get(
     req: GraphQLRequest,
 ) -> Response {
     let req = req.into_inner();
-    if let Ok(doc) = async_graphql::parser::parse_query(&req.query) {
-        let mutating = doc.operations.iter().any(|(name, op)| {
-            let selected = match (&req.operation_name, name) {
-                (Some(want), Some(n)) => want == n.as_str(),
-                _ => true,
-            };
-            selected && op.node.ty != OperationType::Query
-        });
-        if mutating {
+    {
+        if is_mutation(&req) {
             let err = async_graphql::ServerError::new(
                 "mutations and subscriptions are not allowed over GET; use POST",
                 None,

@@ -55,6 +55,7 @@ async fn connection_data(
     l.enable_all_cache(false);
     let mut data = Data::default();
     data.insert(state.db.clone());
+    data.insert(state.catalog.clone());
     data.insert(l);
     data.insert(state.clock.clone());
     data.insert(state.deadlines.as_ref().clone());
