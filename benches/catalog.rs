@@ -289,9 +289,27 @@ async fn main() {
         "http: stats, every figure (request figures in SQL)",
         stats_all,
         json!({}),
-        5,
+        runs,
     )
     .await;
+    let stats_filtered = stats_all.replace(
+        "{ stats {",
+        "query($f: DatasetFilter, $s: String) { stats(filter: $f, search: $s) {",
+    );
+    for (label, vars) in [
+        ("WITHHELD", json!({ "f": { "status": ["WITHHELD"] } })),
+        ("search 정보", json!({ "s": "정보" })),
+        ("search 버스", json!({ "s": "버스" })),
+    ] {
+        http(
+            &app,
+            &format!("http: stats, every figure, {label}"),
+            &stats_filtered,
+            vars,
+            runs,
+        )
+        .await;
+    }
 
     // A change applied: one disclosure change, then catching up.
     let id = snap.row(snap.alive.min().unwrap()).id;

@@ -228,6 +228,40 @@ async fn compare(db: &DatabaseConnection, cat: &Catalog, q: &DatasetQuery, what:
             "openings {from:?}..{to:?}, {at}"
         );
     }
+    // Figures over requests, in SQL, scoped by the catalog's ids or by the SQL subquery.
+    let ids = catalog::stats::requested_ids(&snap, &sel.all);
+    let by_ids = stats::Scope::Ids(&ids);
+    let by_sql = stats::Scope::Sql(sql_search.as_ref());
+    let demand = |v: Vec<stats::Demand>| {
+        v.into_iter()
+            .map(|d| (d.dataset_id, d.requests, d.supporters))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        demand(stats::most_demanded_in(db, q, by_ids, 100).await.unwrap()),
+        demand(stats::most_demanded_in(db, q, by_sql, 100).await.unwrap()),
+        "most demanded, {at}"
+    );
+    assert_eq!(
+        stats::request_states_in(db, q, by_ids).await.unwrap(),
+        stats::request_states_in(db, q, by_sql).await.unwrap(),
+        "request states, {at}"
+    );
+    let today = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+    let turnaround = |t: stats::Turnaround| {
+        (
+            t.decided,
+            t.within_deadline,
+            t.overdue,
+            t.long_overdue,
+            t.average_days.map(|d| (d * 1e6).round()),
+        )
+    };
+    assert_eq!(
+        turnaround(stats::turnaround_in(db, q, by_ids, today).await.unwrap()),
+        turnaround(stats::turnaround_in(db, q, by_sql, today).await.unwrap()),
+        "turnaround, {at}"
+    );
     compare_pages(db, &snap, &sel, q, sql_search.as_ref(), &at).await;
     total
 }

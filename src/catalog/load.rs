@@ -127,6 +127,7 @@ fn row_of(
         modified: days(r.try_get_by_index(9)?),
         views: r.try_get_by_index(10)?,
         open_requests: false,
+        requested: false,
         title: r.try_get_by_index::<String>(11)?.into(),
         search_title: r.try_get_by_index::<String>(12)?.into(),
         search_body: r.try_get_by_index::<String>(13)?.into(),
@@ -151,11 +152,11 @@ fn open_states(backend: DbBackend) -> (String, Vec<Value>) {
     (list, sql.values)
 }
 
-/// Datasets (of `ids`, or all) with an unanswered request.
-async fn with_open_requests<C: ConnectionTrait>(
+/// Datasets (of `ids`, or all) with any request, and whether one of them is unanswered.
+async fn requested<C: ConnectionTrait>(
     db: &C,
     ids: Option<&[i64]>,
-) -> Result<HashSet<i64>, DbErr> {
+) -> Result<HashMap<i64, bool>, DbErr> {
     let backend = db.get_database_backend();
     let (states, values) = open_states(backend);
     let scope = ids
@@ -165,13 +166,15 @@ async fn with_open_requests<C: ConnectionTrait>(
         .query_all_raw(Statement::from_sql_and_values(
             backend,
             format!(
-                "SELECT DISTINCT dataset_id FROM data_request \
-                 WHERE dataset_id IS NOT NULL AND state IN ({states}){scope}"
+                "SELECT dataset_id, MAX(CASE WHEN state IN ({states}) THEN 1 ELSE 0 END) \
+                 FROM data_request WHERE dataset_id IS NOT NULL{scope} GROUP BY dataset_id"
             ),
             values,
         ))
         .await?;
-    rows.iter().map(|r| r.try_get_by_index(0)).collect()
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index::<i32>(1)? == 1)))
+        .collect()
 }
 
 /// Openings (changes to OPEN from another status) of datasets (of `ids`, or all).
@@ -231,10 +234,11 @@ pub async fn everything<C: ConnectionTrait>(db: &C, position: i64) -> Result<Sna
             _ => break,
         }
     }
-    let open = with_open_requests(db, None).await?;
+    let asked = requested(db, None).await?;
     let mut opened = openings(db, None).await?;
     for row in &mut rows {
-        row.open_requests = open.contains(&row.id);
+        row.requested = asked.contains_key(&row.id);
+        row.open_requests = asked.get(&row.id).copied().unwrap_or(false);
         if let Some(v) = opened.remove(&row.id) {
             row.openings = v.into();
         }
@@ -262,11 +266,12 @@ pub async fn datasets<C: ConnectionTrait>(
             let row = row_of(r, &snap.vocab, &snap.inst_index)?;
             found.insert(row.id, row);
         }
-        let open = with_open_requests(db, Some(chunk)).await?;
+        let asked = requested(db, Some(chunk)).await?;
         let mut opened = openings(db, Some(chunk)).await?;
         for id in chunk {
             let row = found.remove(id).map(|mut row| {
-                row.open_requests = open.contains(id);
+                row.requested = asked.contains_key(id);
+                row.open_requests = asked.get(id).copied().unwrap_or(false);
                 if let Some(v) = opened.remove(id) {
                     row.openings = v.into();
                 }

@@ -88,6 +88,8 @@ pub struct Row {
     pub modified: i32,
     pub views: Option<i64>,
     pub open_requests: bool,
+    /// Whether any request names it (request figures are scoped by these rows).
+    pub requested: bool,
     pub title: Box<str>,
     pub search_title: Box<str>,
     pub search_body: Box<str>,
@@ -158,6 +160,7 @@ pub struct Snapshot {
     pub listed: Arc<RoaringBitmap>,
     pub synthetic: Arc<RoaringBitmap>,
     pub open_requests: Arc<RoaringBitmap>,
+    pub requested: Arc<RoaringBitmap>,
     grams: Vec<Arc<HashMap<u64, Arc<RoaringBitmap>>>>,
 }
 
@@ -194,6 +197,7 @@ impl Snapshot {
             listed: Default::default(),
             synthetic: Default::default(),
             open_requests: Default::default(),
+            requested: Default::default(),
             grams: (0..SHARDS).map(|_| Default::default()).collect(),
         };
         s.set_institutions(insts);
@@ -210,7 +214,7 @@ impl Snapshot {
         let mut dataset_type = vec![RoaringBitmap::new(); s.dataset_type.len()];
         let mut kind = vec![RoaringBitmap::new(); s.kind.len()];
         let mut inst_rows = vec![RoaringBitmap::new(); s.insts.len()];
-        let mut flags = vec![RoaringBitmap::new(); 6];
+        let mut flags = vec![RoaringBitmap::new(); 7];
         let mut grams: Vec<HashMap<u64, RoaringBitmap>> = vec![HashMap::new(); SHARDS];
         for (r, row) in rows.iter().enumerate() {
             let r = r as u32;
@@ -232,6 +236,7 @@ impl Snapshot {
                 row.listed,
                 row.synthetic,
                 row.open_requests,
+                row.requested,
             ]
             .into_iter()
             .enumerate()
@@ -252,12 +257,13 @@ impl Snapshot {
         s.kind = arc(kind);
         s.inst_rows = arc(inst_rows);
         let mut flags = arc(flags).into_iter();
-        s.alive = flags.next().expect("six flags");
-        s.national_core = flags.next().expect("six flags");
-        s.standard = flags.next().expect("six flags");
-        s.listed = flags.next().expect("six flags");
-        s.synthetic = flags.next().expect("six flags");
-        s.open_requests = flags.next().expect("six flags");
+        s.alive = flags.next().expect("seven flags");
+        s.national_core = flags.next().expect("seven flags");
+        s.standard = flags.next().expect("seven flags");
+        s.listed = flags.next().expect("seven flags");
+        s.synthetic = flags.next().expect("seven flags");
+        s.open_requests = flags.next().expect("seven flags");
+        s.requested = flags.next().expect("seven flags");
         s.grams = grams
             .into_iter()
             .map(|m| Arc::new(m.into_iter().map(|(k, b)| (k, Arc::new(b))).collect()))
@@ -427,6 +433,7 @@ impl Snapshot {
             (row.listed, &mut self.listed),
             (row.synthetic, &mut self.synthetic),
             (row.open_requests, &mut self.open_requests),
+            (row.requested, &mut self.requested),
         ] {
             if on {
                 out.push(b);
@@ -519,6 +526,7 @@ mod tests {
             modified: NO_DATE,
             views: None,
             open_requests: false,
+            requested: false,
             title: title.into(),
             search_title: text::normalize(title).into(),
             search_body: "".into(),

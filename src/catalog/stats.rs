@@ -84,3 +84,12 @@ pub fn openings_per_month(
         .map(|((y, m), n)| (format!("{y:04}-{m:02}"), n))
         .collect()
 }
+
+/// The ids of the datasets of `rows` that any request names: the scope that figures over
+/// requests ([`crate::domain::stats::Scope::Ids`]) need, usually far shorter than the list.
+pub fn requested_ids(snap: &Snapshot, rows: &RoaringBitmap) -> Vec<i64> {
+    (rows & snap.requested.as_ref())
+        .iter()
+        .map(|r| snap.row(r).id)
+        .collect()
+}

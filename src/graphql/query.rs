@@ -357,9 +357,9 @@ impl QueryRoot {
         let selection = Selection::new(&snapshot, &query.filter, resolved.as_ref());
         Ok(Stats {
             query,
-            resolved,
             snapshot,
             selection,
+            requested: Default::default(),
         })
     }
 

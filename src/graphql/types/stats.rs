@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 use super::dataset_list::facet_list;
 use crate::catalog::{self, Selection, Snapshot};
-use crate::domain::datasets::{DatasetQuery, Facet, ResolvedSearch};
+use crate::domain::datasets::{DatasetQuery, Facet};
+use crate::domain::stats::Scope;
 use crate::domain::{labels, stats};
 use crate::error::ApiError;
 use crate::graphql::loaders::{DatasetId, InstitutionId, Loaders};
@@ -21,9 +22,10 @@ use crate::graphql::loaders::{DatasetId, InstitutionId, Loaders};
 /// The datasets a `stats` query is about: the catalog snapshot and the list's rows in it.
 pub struct Stats {
     pub query: DatasetQuery,
-    pub resolved: Option<ResolvedSearch>,
     pub snapshot: Arc<Snapshot>,
     pub selection: Selection,
+    /// See [`Stats::requested`].
+    pub requested: std::sync::OnceLock<Vec<i64>>,
 }
 
 /// Entries withheld (or partially open) with and without a legal basis.
@@ -97,6 +99,12 @@ pub struct Turnaround {
 impl Stats {
     fn totals(&self, facet: Facet) -> Vec<FacetCount> {
         facet_list(facet, self.selection.totals_by(&self.snapshot, facet))
+    }
+
+    /// The list's datasets that requests name, for the figures over requests (in SQL).
+    fn requested(&self) -> &[i64] {
+        self.requested
+            .get_or_init(|| catalog::stats::requested_ids(&self.snapshot, &self.selection.all))
     }
 }
 
@@ -201,7 +209,7 @@ impl Stats {
         first: u64,
     ) -> Result<Vec<DemandedDataset>> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let rows = stats::most_demanded(db, &self.query, self.resolved.as_ref(), first)
+        let rows = stats::most_demanded_in(db, &self.query, Scope::Ids(self.requested()), first)
             .await
             .map_err(ApiError::from)?;
         let loaders = ctx.data_unchecked::<Loaders>();
@@ -222,7 +230,7 @@ impl Stats {
     /// Requests per state (all requests when the list is the whole inventory).
     async fn request_outcomes(&self, ctx: &Context<'_>) -> Result<Vec<RequestStateCount>> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let rows = stats::request_states(db, &self.query, self.resolved.as_ref())
+        let rows = stats::request_states_in(db, &self.query, Scope::Ids(self.requested()))
             .await
             .map_err(ApiError::from)?;
         Ok(rows
@@ -248,7 +256,7 @@ impl Stats {
     async fn turnaround(&self, ctx: &Context<'_>) -> Result<Turnaround> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let today = ctx.data_unchecked::<SharedClock>().today_seoul();
-        let t = stats::turnaround(db, &self.query, self.resolved.as_ref(), today)
+        let t = stats::turnaround_in(db, &self.query, Scope::Ids(self.requested()), today)
             .await
             .map_err(ApiError::from)?;
         Ok(Turnaround {
