@@ -8,6 +8,9 @@
 //! Data flows one way: HTTP → GraphQL → domain → database.
 //!
 //! - [`auth`]: bearer tokens (stored as SHA-256), roles, officer checks.
+//! - [`catalog`]: the in-memory snapshot of the dataset list (bitmaps per facet value and
+//!   search bigram) that answers totals, facets, dataset statistics and page ids; it follows the
+//!   outbox.
 //! - [`config`]: one `Config` from flags and the environment, read once at start: the database
 //!   URL (SQLite under `./data/` unless `DATABASE_URL` says otherwise), the address, the demo,
 //!   the outbox poll, the workflow's deadlines.
@@ -32,6 +35,7 @@
 //! The binary (`src/main.rs`) has the subcommands `serve`, `import`, `demo` and `export-schema`.
 
 pub mod auth;
+pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -66,6 +70,8 @@ pub struct AppState {
     pub deadlines: std::sync::Arc<domain::deadlines::Deadlines>,
     /// Follows the outbox for subscriptions (started by [`run`] or [`AppState::start_hub`]).
     pub hub: Option<hub::Hub>,
+    /// The in-memory dataset list (loaded on first use, or at start by [`run`]).
+    pub catalog: catalog::Catalog,
 }
 
 impl AppState {
@@ -77,6 +83,7 @@ impl AppState {
     /// State with a configuration.
     pub fn with_config(db: DatabaseConnection, clock: SharedClock, config: config::Config) -> Self {
         AppState {
+            catalog: catalog::Catalog::new(db.clone()),
             db,
             schema: graphql::schema().finish(),
             clock,
@@ -109,6 +116,14 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     state.start_hub().await.map_err(std::io::Error::other)?;
+    if let Some(hub) = &state.hub {
+        // Loaded before serving, so the first request is fast.
+        state
+            .catalog
+            .follow(hub)
+            .await
+            .map_err(std::io::Error::other)?;
+    }
     let sweeper = tokio::spawn(sweep_deadlines(
         state.db.clone(),
         state.clock.clone(),

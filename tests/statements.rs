@@ -35,7 +35,10 @@ async fn statement_count_does_not_grow_with_the_page() {
         db.set_metric_callback(move |_| {
             c.fetch_add(1, Ordering::SeqCst);
         });
-        let app = inventory::app(common::state(&db));
+        // Loaded before the first request, as a server does before serving.
+        let state = common::state(&db);
+        state.catalog.load().await.unwrap();
+        let app = inventory::app(state);
         let mut seen = Vec::new();
         for search in [None, Some("정보")] {
             for n in [10, 100, 10, 100, 100] {
@@ -88,7 +91,9 @@ async fn count_statements(
         }
         c.fetch_add(1, Ordering::SeqCst);
     });
-    let app = inventory::app(common::state(&db));
+    let state = common::state(&db);
+    state.catalog.load().await.unwrap();
+    let app = inventory::app(state);
     let mut counts = Vec::new();
     for vars in variables {
         counter.store(0, Ordering::SeqCst);

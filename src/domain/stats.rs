@@ -7,8 +7,30 @@ use crate::domain::datasets::{DatasetQuery, ResolvedSearch, from_where};
 use crate::domain::requests::{AWAITING_INSTITUTION, overdue_condition};
 use crate::domain::sql::Sql;
 
-/// `d.id IN (<the list>)` as a condition, appended to `sql`.
-fn in_list(sql: &mut Sql, q: &DatasetQuery, search: Option<&ResolvedSearch>, col: &str) -> String {
+/// How a figure over requests learns which datasets the list holds.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// The list's filter and search, as a subquery.
+    Sql(Option<&'a ResolvedSearch>),
+    /// The ids of the list's datasets (at least those with requests), e.g. from the catalog.
+    Ids(&'a [i64]),
+}
+
+/// `col IN (<the list>)` as a condition, appended to `sql`.
+fn in_list(sql: &mut Sql, q: &DatasetQuery, scope: Scope<'_>, col: &str) -> String {
+    let search = match scope {
+        Scope::Sql(search) => search,
+        Scope::Ids(ids) => {
+            let json = serde_json::to_string(ids).expect("ids serialize");
+            let p = sql.param(json);
+            return match sql.backend {
+                DbBackend::Postgres => format!(
+                    "{col} IN (SELECT value::bigint FROM json_array_elements_text({p}::json))"
+                ),
+                _ => format!("{col} IN (SELECT value FROM json_each({p}))"),
+            };
+        }
+    };
     let mut inner = Sql::new(sql.backend);
     // Placeholders continue the outer numbering.
     inner.values = std::mem::take(&mut sql.values);
@@ -111,7 +133,7 @@ pub async fn openings_per_month<C: ConnectionTrait>(
         sql.push(&format!(" AND e.occurred_at < {p}"));
     }
     if !is_everything(q) {
-        let cond = in_list(&mut sql, q, search, "e.dataset_id");
+        let cond = in_list(&mut sql, q, Scope::Sql(search), "e.dataset_id");
         sql.push(&format!(" AND {cond}"));
     }
     sql.push(" GROUP BY m ORDER BY m");
@@ -142,6 +164,16 @@ pub async fn most_demanded<C: ConnectionTrait>(
     search: Option<&ResolvedSearch>,
     limit: u64,
 ) -> Result<Vec<Demand>, DbErr> {
+    most_demanded_in(db, q, Scope::Sql(search), limit).await
+}
+
+/// [`most_demanded`] with the list given as a [`Scope`].
+pub async fn most_demanded_in<C: ConnectionTrait>(
+    db: &C,
+    q: &DatasetQuery,
+    scope: Scope<'_>,
+    limit: u64,
+) -> Result<Vec<Demand>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push(
         "SELECT r.dataset_id, COUNT(DISTINCT r.id) AS requests, COUNT(rs.account_id) AS supporters \
@@ -150,7 +182,7 @@ pub async fn most_demanded<C: ConnectionTrait>(
          WHERE s.status <> 'OPEN'",
     );
     if !is_everything(q) {
-        let cond = in_list(&mut sql, q, search, "r.dataset_id");
+        let cond = in_list(&mut sql, q, scope, "r.dataset_id");
         sql.push(&format!(" AND {cond}"));
     }
     sql.push(&format!(
@@ -170,11 +202,11 @@ pub async fn most_demanded<C: ConnectionTrait>(
 }
 
 /// Requests of the list (all requests, including unlisted data, when the list is everything).
-fn request_scope(sql: &mut Sql, q: &DatasetQuery, search: Option<&ResolvedSearch>) -> String {
+fn request_scope(sql: &mut Sql, q: &DatasetQuery, scope: Scope<'_>) -> String {
     if is_everything(q) {
         "1 = 1".to_string()
     } else {
-        in_list(sql, q, search, "r.dataset_id")
+        in_list(sql, q, scope, "r.dataset_id")
     }
 }
 
@@ -184,8 +216,17 @@ pub async fn request_states<C: ConnectionTrait>(
     q: &DatasetQuery,
     search: Option<&ResolvedSearch>,
 ) -> Result<Vec<(String, u64)>, DbErr> {
+    request_states_in(db, q, Scope::Sql(search)).await
+}
+
+/// [`request_states`] with the list given as a [`Scope`].
+pub async fn request_states_in<C: ConnectionTrait>(
+    db: &C,
+    q: &DatasetQuery,
+    scope: Scope<'_>,
+) -> Result<Vec<(String, u64)>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
-    let scope = request_scope(&mut sql, q, search);
+    let scope = request_scope(&mut sql, q, scope);
     sql.push(&format!(
         "SELECT r.state, COUNT(*) AS n FROM data_request r WHERE {scope} GROUP BY r.state ORDER BY n DESC, r.state"
     ));
@@ -223,6 +264,16 @@ pub async fn turnaround<C: ConnectionTrait>(
     search: Option<&ResolvedSearch>,
     today: NaiveDate,
 ) -> Result<Turnaround, DbErr> {
+    turnaround_in(db, q, Scope::Sql(search), today).await
+}
+
+/// [`turnaround`] with the list given as a [`Scope`].
+pub async fn turnaround_in<C: ConnectionTrait>(
+    db: &C,
+    q: &DatasetQuery,
+    scope: Scope<'_>,
+    today: NaiveDate,
+) -> Result<Turnaround, DbErr> {
     let backend = db.get_database_backend();
     let days = match backend {
         DbBackend::Postgres => "EXTRACT(EPOCH FROM (r.decided_at - r.filed_at)) / 86400.0",
@@ -233,7 +284,7 @@ pub async fn turnaround<C: ConnectionTrait>(
         _ => "date(r.decided_at, '+9 hours')",
     };
     let mut sql = Sql::new(backend);
-    let scope = request_scope(&mut sql, q, search);
+    let scope = request_scope(&mut sql, q, scope);
     let overdue = overdue_condition(&mut sql, "r", AWAITING_INSTITUTION, today, false);
     let long_overdue = overdue_condition(&mut sql, "r", AWAITING_INSTITUTION, today, true);
     sql.push(&format!(

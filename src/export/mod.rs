@@ -1,7 +1,8 @@
 //! Exports of a dataset list for journalists: CSV that opens in Excel, and DCAT-AP JSON-LD.
 //!
-//! Both read the list in keyset pages ([`next_page`]): each page is a few short queries, so a
-//! long export never holds a database connection while the client reads slowly.
+//! Both read the list in keyset pages ([`next_page`]), chosen from the catalog and read by id:
+//! each page is a few short queries, so a long export never holds a database connection while
+//! the client reads slowly.
 
 pub mod csv;
 pub mod dcat;
@@ -11,7 +12,8 @@ use std::collections::HashMap;
 use entity::{dataset, disclosure, institution};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
-use crate::domain::datasets::{self, DatasetQuery, PageRequest, Position, ResolvedSearch};
+use crate::catalog::{Catalog, Selection};
+use crate::domain::datasets::{DatasetQuery, PageRequest, Position};
 
 /// Rows read per page.
 pub const PAGE_ROWS: usize = 1_000;
@@ -26,11 +28,19 @@ pub struct ExportRow {
     pub open_requests: i64,
 }
 
+/// How many datasets the list holds now.
+pub async fn count(catalog: &Catalog, q: &DatasetQuery) -> Result<u64, DbErr> {
+    let snap = catalog.read().await?;
+    let resolved = Catalog::resolve(&snap, q.search.as_ref());
+    Ok(Selection::new(&snap, &q.filter, resolved.as_ref()).count())
+}
+
 /// The next page of rows after `after`, and the position to continue from (None at the end).
+/// Each page is chosen from the catalog's latest snapshot, and its rows read by id.
 pub async fn next_page<C: ConnectionTrait>(
     db: &C,
+    catalog: &Catalog,
     q: &DatasetQuery,
-    resolved: Option<&ResolvedSearch>,
     after: Option<Position>,
     size: usize,
 ) -> Result<(Vec<ExportRow>, Option<Position>), crate::domain::Error> {
@@ -40,7 +50,11 @@ pub async fn next_page<C: ConnectionTrait>(
         size,
         backward: false,
     };
-    let page = datasets::page(db, q, resolved, &req).await?;
+    let snap = catalog.read().await?;
+    let resolved = Catalog::resolve(&snap, q.search.as_ref());
+    let selection = Selection::new(&snap, &q.filter, resolved.as_ref());
+    let ids = crate::catalog::page::page(&snap, q, &selection.all, &req)?;
+    let page = crate::catalog::page::fetch(db, ids).await?;
     let next = if page.has_next {
         page.rows.last().map(|(p, _)| p.clone())
     } else {

@@ -1,11 +1,12 @@
 //! What a resolver knows about its request, built in one place for HTTP and WebSocket, and the
 //! one way mutations write.
 //!
-//! - [`fill`]: the per-request data (database, loaders, clock, deadlines, the caller, the client
+//! - [`fill`]: the per-request data (database, catalog, loaders, clock, deadlines, the caller, the client
 //!   address, the hub), the same for a POST, a GET and a WebSocket connection;
 //! - [`viewer`], [`caller`]: who is asking (the workflow's [`Caller`] with an officer's scope);
 //! - [`write`]: begin a write transaction, run the domain call in it, commit, map its error to
-//!   an [`ApiError`], and wake this instance's subscribers at once.
+//!   an [`ApiError`], wake this instance's subscribers at once, and wait until this instance's
+//!   catalog shows the change (read your writes).
 
 use async_graphql::{Context, Data};
 use chrono::{DateTime, Utc};
@@ -15,12 +16,16 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use super::loaders::loaders;
 use crate::AppState;
 use crate::auth::{self, Viewer};
+use crate::catalog::Catalog;
 use crate::clock::SharedClock;
 use crate::db::begin_write;
 use crate::domain::workflow::Caller;
 use crate::error::ApiError;
 use crate::events;
 use crate::hub::Hub;
+
+/// How long a mutation waits for this instance's catalog to apply its own change.
+const READ_YOUR_WRITES_BOUND: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The client's address, for the sign-up rate limit.
 #[derive(Debug, Clone)]
@@ -48,6 +53,7 @@ pub fn fill(
         l.enable_all_cache(false);
     }
     data.insert(state.db.clone());
+    data.insert(state.catalog.clone());
     data.insert(l);
     data.insert(state.clock.clone());
     data.insert(state.deadlines.as_ref().clone());
@@ -115,10 +121,17 @@ where
         }
     };
     txn.commit().await?;
-    if appended.is_some()
-        && let Some(hub) = ctx.data_opt::<Hub>()
-    {
-        hub.poke();
+    if let Some(position) = appended {
+        if let Some(hub) = ctx.data_opt::<Hub>() {
+            hub.poke();
+        }
+        // Read your writes: this instance's catalog reflects the change before the caller
+        // hears back (bounded, so a stalled catalog cannot hold a mutation forever).
+        if let Some(catalog) = ctx.data_opt::<Catalog>()
+            && !catalog.wait_for(position, READ_YOUR_WRITES_BOUND).await
+        {
+            tracing::warn!(position, "catalog: not caught up with a mutation in time");
+        }
     }
     Ok(value)
 }

@@ -29,7 +29,10 @@ use super::types::page::{Page, PageInfo, connection};
 use super::types::plan::{Commitment, Milestone, Plan, Target};
 use super::types::request::{DataRequest, DataRequestFilter};
 use super::types::stats::Stats;
-use crate::domain::datasets::{self, DatasetQuery, PageRequest};
+use std::sync::Arc;
+
+use crate::catalog::{self, Catalog, Selection};
+use crate::domain::datasets::{DatasetQuery, PageRequest};
 use crate::domain::requests;
 use crate::error::ApiError;
 use entity::enums::Role;
@@ -293,10 +296,16 @@ impl QueryRoot {
             after: after.as_deref().map(ids::decode_cursor).transpose()?,
             before: before.as_deref().map(ids::decode_cursor).transpose()?,
         };
-        let resolved = datasets::resolve(db, query.search.as_ref())
+        let snapshot = ctx
+            .data_unchecked::<Catalog>()
+            .read()
             .await
             .map_err(ApiError::from)?;
-        let page = datasets::page(db, &query, resolved.as_ref(), &req)
+        let resolved = Catalog::resolve(&snapshot, query.search.as_ref());
+        let selection = Selection::new(&snapshot, &query.filter, resolved.as_ref());
+        let ids =
+            catalog::page::page(&snapshot, &query, &selection.all, &req).map_err(ApiError::from)?;
+        let page = catalog::page::fetch(db, ids)
             .await
             .map_err(ApiError::from)?;
         let models: Vec<_> = page.rows.iter().map(|(_, m)| m.clone()).collect();
@@ -320,9 +329,8 @@ impl QueryRoot {
             edges,
             page_info,
             query,
-            resolved,
-            facets_wanted: ctx.look_ahead().field("facets").exists(),
-            groups: Default::default(),
+            snapshot,
+            selection: Arc::new(selection),
         })
     }
 
@@ -333,19 +341,23 @@ impl QueryRoot {
         #[graphql(desc = "Which datasets; all when omitted.")] filter: Option<DatasetFilter>,
         #[graphql(desc = "Words to find, as in `datasets`.")] search: Option<String>,
     ) -> Result<Stats> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
         let query = DatasetQuery {
             filter: filter.unwrap_or_default().to_domain()?,
             search: parse_search(search.as_deref())?,
             order: Default::default(),
         };
-        let resolved = datasets::resolve(db, query.search.as_ref())
+        let snapshot = ctx
+            .data_unchecked::<Catalog>()
+            .read()
             .await
             .map_err(ApiError::from)?;
+        let resolved = Catalog::resolve(&snapshot, query.search.as_ref());
+        let selection = Selection::new(&snapshot, &query.filter, resolved.as_ref());
         Ok(Stats {
             query,
-            resolved,
-            groups: Default::default(),
+            snapshot,
+            selection,
+            requested: Default::default(),
         })
     }
 

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
-use crate::domain::datasets::{self, DatasetQuery, Position};
+use crate::domain::datasets::{DatasetQuery, Position};
 use crate::error::ApiError;
 use crate::export::{self, PAGE_ROWS};
 use crate::graphql::ids;
@@ -97,17 +97,14 @@ pub async fn csv(State(state): State<AppState>, Query(p): Query<ExportParams>) -
         Ok(q) => q,
         Err(e) => return error_response(e),
     };
-    let resolved = match datasets::resolve(&state.db, q.search.as_ref()).await {
-        Ok(r) => r,
-        Err(e) => return error_response(e.into()),
-    };
     let db = state.db.clone();
-    let stream: futures::stream::BoxStream<'static, Result<Bytes, std::io::Error>> = Box::pin(
-        async_stream::try_stream! {
+    let catalog = state.catalog.clone();
+    let stream: futures::stream::BoxStream<'static, Result<Bytes, std::io::Error>> =
+        Box::pin(async_stream::try_stream! {
             yield Bytes::from(export::csv::header());
             let mut after: Option<Position> = None;
             loop {
-                let (rows, next) = export::next_page(&db, &q, resolved.as_ref(), after.take(), PAGE_ROWS)
+                let (rows, next) = export::next_page(&db, &catalog, &q, after.take(), PAGE_ROWS)
                     .await
                     .map_err(|e| std::io::Error::other(e.to_string()))?;
                 yield Bytes::from(export::csv::rows(&rows));
@@ -116,8 +113,7 @@ pub async fn csv(State(state): State<AppState>, Query(p): Query<ExportParams>) -
                     None => break,
                 }
             }
-        },
-    );
+        });
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -179,9 +175,8 @@ async fn catalog_inner(
         )));
     }
     let after: Option<Position> = p.after.as_deref().map(ids::decode_cursor).transpose()?;
-    let resolved = datasets::resolve(&state.db, q.search.as_ref()).await?;
-    let total = datasets::count(&state.db, &q, resolved.as_ref()).await?;
-    let (rows, next) = export::next_page(&state.db, &q, resolved.as_ref(), after, size)
+    let total = export::count(&state.catalog, &q).await?;
+    let (rows, next) = export::next_page(&state.db, &state.catalog, &q, after, size)
         .await
         .map_err(ApiError::from)?;
     let base = base_url(headers);

@@ -20,6 +20,6 @@ mod search;
 
 pub use facets::{Group, facet_counts, facet_groups, total_from_groups, totals_by};
 pub use filter::{ALL_FACETS, Facet, Filter};
-pub use paging::{FetchedPage, PageRequest, Position, page};
+pub use paging::{FetchedPage, PageRequest, Position, cursor_mismatch, page};
 pub use query::{DatasetQuery, Order, count, effective_order, from_where};
-pub use search::{MAX_TERMS, ResolvedSearch, Search, SearchError, resolve};
+pub use search::{MAX_TERMS, ResolvedSearch, Search, SearchError, resolve, resolve_terms};

@@ -104,7 +104,7 @@ fn key_value(order: Order, v: &serde_json::Value) -> Option<Value> {
 }
 
 /// A cursor of another ordering or search: [`Error::Invalid`].
-fn cursor_mismatch() -> Error {
+pub fn cursor_mismatch() -> Error {
     Error::Invalid(
         "this cursor belongs to a different ordering or search; start again without it".into(),
     )

@@ -161,18 +161,19 @@ fn labelled<E: Copy>(
 /// What a search needs resolved before the SQL is built (institution and label matches).
 #[derive(Debug, Clone, Default)]
 pub struct ResolvedSearch {
-    terms: Vec<TermMatch>,
+    pub(crate) terms: Vec<TermMatch>,
 }
 
+/// One term of a resolved search and what it matches besides text.
 #[derive(Debug, Clone)]
-struct TermMatch {
-    term: String,
-    grams: Vec<String>,
-    institutions: Vec<i64>,
-    categories: Vec<Category>,
-    types: Vec<DatasetType>,
-    statuses: Vec<DisclosureStatus>,
-    grounds: Vec<WithholdingGround>,
+pub(crate) struct TermMatch {
+    pub(crate) term: String,
+    pub(crate) grams: Vec<String>,
+    pub(crate) institutions: Vec<i64>,
+    pub(crate) categories: Vec<Category>,
+    pub(crate) types: Vec<DatasetType>,
+    pub(crate) statuses: Vec<DisclosureStatus>,
+    pub(crate) grounds: Vec<WithholdingGround>,
 }
 
 /// Resolves the non-text parts of a search (institution names and labels).
@@ -184,10 +185,15 @@ pub async fn resolve<C: ConnectionTrait>(
         return Ok(None);
     };
     let insts = institutions_matching(db, &search.terms).await?;
+    Ok(Some(resolve_terms(search, insts)))
+}
+
+/// Resolves a search given, per term, the ids of the institutions whose name matches it.
+pub fn resolve_terms(search: &Search, institutions: Vec<Vec<i64>>) -> ResolvedSearch {
     let terms = search
         .terms
         .iter()
-        .zip(insts)
+        .zip(institutions)
         .map(|(t, institutions)| {
             let mut grams: Vec<String> = text::bigrams(t).map(str::to_string).collect();
             grams.sort();
@@ -203,7 +209,7 @@ pub async fn resolve<C: ConnectionTrait>(
             }
         })
         .collect();
-    Ok(Some(ResolvedSearch { terms }))
+    ResolvedSearch { terms }
 }
 
 /// The WHERE conditions of a resolved search, one per term (every term must match); their

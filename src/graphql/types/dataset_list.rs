@@ -2,12 +2,13 @@
 
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Result, SimpleObject};
 use chrono::NaiveDate;
-use sea_orm::DatabaseConnection;
+use std::sync::Arc;
 
 use super::dataset::Dataset;
 use super::enums::{Category, DatasetType, DisclosureStatus, InstitutionKind, WithholdingGround};
 use super::page::PageInfo;
-use crate::domain::datasets::{self as list, DatasetQuery, Facet, ResolvedSearch};
+use crate::catalog::{Selection, Snapshot};
+use crate::domain::datasets::{self as list, DatasetQuery, Facet};
 use crate::domain::labels;
 use crate::error::ApiError;
 
@@ -163,13 +164,12 @@ pub struct DatasetConnection {
     pub page_info: PageInfo,
     #[graphql(skip)]
     pub query: DatasetQuery,
+    /// The catalog snapshot the page was chosen from; totals and facets read the same one.
     #[graphql(skip)]
-    pub resolved: Option<ResolvedSearch>,
-    /// Whether the query selects `facets` (then `totalCount` reuses their groups).
+    pub snapshot: Arc<Snapshot>,
+    /// The matching rows of the whole list.
     #[graphql(skip)]
-    pub facets_wanted: bool,
-    #[graphql(skip)]
-    pub groups: tokio::sync::OnceCell<Vec<list::Group>>,
+    pub selection: Arc<Selection>,
 }
 
 /// How many datasets have one value of a facet.
@@ -247,70 +247,53 @@ pub fn facet_value(facet: Facet, stored: &str) -> (String, labels::Label) {
 }
 
 impl DatasetConnection {
-    /// The facet groups of the whole list, computed once per connection.
-    async fn groups(&self, db: &DatabaseConnection) -> Result<&Vec<list::Group>, ApiError> {
-        self.groups
-            .get_or_try_init(|| async {
-                list::facet_groups(db, &self.query, self.resolved.as_ref()).await
-            })
-            .await
-            .map_err(ApiError::from)
+    fn facet(&self, f: Facet) -> Vec<FacetCount> {
+        facet_list(f, self.selection.facet_counts(&self.snapshot, f))
     }
+}
 
-    async fn facet(&self, db: &DatabaseConnection, f: Facet) -> Result<Vec<FacetCount>, ApiError> {
-        let groups = self.groups(db).await?;
-        Ok(list::facet_counts(groups, &self.query.filter, f)
-            .into_iter()
-            .map(|(stored, count)| {
-                let (value, l) = facet_value(f, &stored);
-                FacetCount {
-                    value,
-                    label: l.en,
-                    label_ko: l.ko,
-                    count,
-                }
-            })
-            .collect())
-    }
+/// Counts per stored value as GraphQL facet counts.
+pub fn facet_list(f: Facet, counts: Vec<(String, u64)>) -> Vec<FacetCount> {
+    counts
+        .into_iter()
+        .map(|(stored, count)| {
+            let (value, l) = facet_value(f, &stored);
+            FacetCount {
+                value,
+                label: l.en,
+                label_ko: l.ko,
+                count,
+            }
+        })
+        .collect()
 }
 
 #[ComplexObject]
 impl DatasetConnection {
     /// How many datasets match, over all pages.
-    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        if self.facets_wanted {
-            // The facets scan the list anyway; the total falls out of the same groups.
-            return Ok(list::total_from_groups(
-                self.groups(db).await?,
-                &self.query.filter,
-            ));
-        }
-        Ok(list::count(db, &self.query, self.resolved.as_ref())
-            .await
-            .map_err(ApiError::from)?)
+    async fn total_count(&self) -> u64 {
+        self.selection.count()
     }
 
     /// Counts per status, ground, category, type and institution kind for this filter and search.
-    async fn facets(&self, ctx: &Context<'_>) -> Result<DatasetFacets> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
+    async fn facets(&self, ctx: &Context<'_>) -> DatasetFacets {
         let la = ctx.look_ahead();
         let mut out = DatasetFacets::default();
         if la.field("status").exists() {
-            out.status = self.facet(db, Facet::Status).await?;
+            out.status = self.facet(Facet::Status);
         }
         if la.field("ground").exists() {
-            out.ground = self.facet(db, Facet::Ground).await?;
+            out.ground = self.facet(Facet::Ground);
         }
         if la.field("category").exists() {
-            out.category = self.facet(db, Facet::Category).await?;
+            out.category = self.facet(Facet::Category);
         }
         if la.field("type").exists() {
-            out.dataset_type = self.facet(db, Facet::Type).await?;
+            out.dataset_type = self.facet(Facet::Type);
         }
         if la.field("institutionKind").exists() {
-            out.institution_kind = self.facet(db, Facet::InstitutionKind).await?;
+            out.institution_kind = self.facet(Facet::InstitutionKind);
         }
-        Ok(out)
+        out
     }
 }

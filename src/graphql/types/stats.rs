@@ -9,16 +9,23 @@ use super::dataset_list::FacetCount;
 use super::institution::Institution;
 use super::label::Label;
 use crate::clock::SharedClock;
-use crate::domain::datasets::{self as list, DatasetQuery, Facet, ResolvedSearch};
+use std::sync::Arc;
+
+use super::dataset_list::facet_list;
+use crate::catalog::{self, Selection, Snapshot};
+use crate::domain::datasets::{DatasetQuery, Facet};
+use crate::domain::stats::Scope;
 use crate::domain::{labels, stats};
 use crate::error::ApiError;
 use crate::graphql::loaders::{DatasetId, InstitutionId, Loaders};
 
-/// The datasets a `stats` query is about, and their facet groups once computed.
+/// The datasets a `stats` query is about: the catalog snapshot and the list's rows in it.
 pub struct Stats {
     pub query: DatasetQuery,
-    pub resolved: Option<ResolvedSearch>,
-    pub groups: tokio::sync::OnceCell<Vec<list::Group>>,
+    pub snapshot: Arc<Snapshot>,
+    pub selection: Selection,
+    /// See [`Stats::requested`].
+    pub requested: std::sync::OnceLock<Vec<i64>>,
 }
 
 /// Entries withheld (or partially open) with and without a legal basis.
@@ -90,30 +97,14 @@ pub struct Turnaround {
 }
 
 impl Stats {
-    async fn groups(&self, db: &DatabaseConnection) -> Result<&Vec<list::Group>, ApiError> {
-        self.groups
-            .get_or_try_init(|| async {
-                list::facet_groups(db, &self.query, self.resolved.as_ref()).await
-            })
-            .await
-            .map_err(ApiError::from)
+    fn totals(&self, facet: Facet) -> Vec<FacetCount> {
+        facet_list(facet, self.selection.totals_by(&self.snapshot, facet))
     }
 
-    async fn totals(&self, ctx: &Context<'_>, facet: Facet) -> Result<Vec<FacetCount>, ApiError> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let groups = self.groups(db).await?;
-        Ok(list::totals_by(groups, &self.query.filter, facet)
-            .into_iter()
-            .map(|(stored, count)| {
-                let (value, l) = super::dataset_list::facet_value(facet, &stored);
-                FacetCount {
-                    value,
-                    label: l.en,
-                    label_ko: l.ko,
-                    count,
-                }
-            })
-            .collect())
+    /// The list's datasets that requests name, for the figures over requests (in SQL).
+    fn requested(&self) -> &[i64] {
+        self.requested
+            .get_or_init(|| catalog::stats::requested_ids(&self.snapshot, &self.selection.all))
     }
 }
 
@@ -121,35 +112,27 @@ impl Stats {
 #[Object]
 impl Stats {
     /// Datasets in the list.
-    async fn total(&self, ctx: &Context<'_>) -> Result<u64> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        Ok(list::total_from_groups(
-            self.groups(db).await?,
-            &self.query.filter,
-        ))
+    async fn total(&self) -> u64 {
+        self.selection.count()
     }
 
     /// Datasets per disclosure status.
-    async fn by_status(&self, ctx: &Context<'_>) -> Result<Vec<FacetCount>> {
-        Ok(self.totals(ctx, Facet::Status).await?)
+    async fn by_status(&self) -> Vec<FacetCount> {
+        self.totals(Facet::Status)
     }
 
     /// Withheld and partially open datasets per ground.
-    async fn by_ground(&self, ctx: &Context<'_>) -> Result<Vec<FacetCount>> {
-        Ok(self.totals(ctx, Facet::Ground).await?)
+    async fn by_ground(&self) -> Vec<FacetCount> {
+        self.totals(Facet::Ground)
     }
 
     /// Grounds with a legal basis against practical reasons without one.
-    async fn legal_vs_practical(&self, ctx: &Context<'_>) -> Result<LegalVsPractical> {
+    async fn legal_vs_practical(&self) -> LegalVsPractical {
         let mut out = LegalVsPractical {
             legal: 0,
             practical: 0,
         };
-        for (g, n) in list::totals_by(
-            self.groups(ctx.data_unchecked()).await?,
-            &self.query.filter,
-            Facet::Ground,
-        ) {
+        for (g, n) in self.selection.totals_by(&self.snapshot, Facet::Ground) {
             let ground =
                 <entity::enums::WithholdingGround as sea_orm::ActiveEnum>::try_from_value(&g);
             match ground.map(|g| labels::ground(g).legal_basis.is_some()) {
@@ -158,17 +141,17 @@ impl Stats {
                 Err(_) => {}
             }
         }
-        Ok(out)
+        out
     }
 
     /// Datasets per portal category.
-    async fn by_category(&self, ctx: &Context<'_>) -> Result<Vec<FacetCount>> {
-        Ok(self.totals(ctx, Facet::Category).await?)
+    async fn by_category(&self) -> Vec<FacetCount> {
+        self.totals(Facet::Category)
     }
 
     /// Datasets per kind of institution.
-    async fn by_institution_kind(&self, ctx: &Context<'_>) -> Result<Vec<FacetCount>> {
-        Ok(self.totals(ctx, Facet::InstitutionKind).await?)
+    async fn by_institution_kind(&self) -> Vec<FacetCount> {
+        self.totals(Facet::InstitutionKind)
     }
 
     /// The institutions holding most datasets of the list.
@@ -182,10 +165,7 @@ impl Stats {
         )]
         first: u64,
     ) -> Result<Vec<InstitutionTotal>> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let rows = stats::top_institutions(db, &self.query, self.resolved.as_ref(), first)
-            .await
-            .map_err(ApiError::from)?;
+        let rows = catalog::stats::top_institutions(&self.snapshot, &self.selection.all, first);
         let loaders = ctx.data_unchecked::<Loaders>();
         let insts = loaders
             .load_many(rows.iter().map(|r| InstitutionId(r.institution_id)))
@@ -208,18 +188,13 @@ impl Stats {
     /// Entries opened per month, from the disclosure history.
     async fn openings_per_month(
         &self,
-        ctx: &Context<'_>,
         #[graphql(desc = "From this day (inclusive).")] from: Option<NaiveDate>,
         #[graphql(desc = "To this day (inclusive).")] to: Option<NaiveDate>,
-    ) -> Result<Vec<MonthCount>> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let rows = stats::openings_per_month(db, &self.query, self.resolved.as_ref(), from, to)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(rows
+    ) -> Vec<MonthCount> {
+        catalog::stats::openings_per_month(&self.snapshot, &self.selection.all, from, to)
             .into_iter()
             .map(|(month, count)| MonthCount { month, count })
-            .collect())
+            .collect()
     }
 
     /// The not-open datasets most asked for (requests plus supporters).
@@ -234,7 +209,7 @@ impl Stats {
         first: u64,
     ) -> Result<Vec<DemandedDataset>> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let rows = stats::most_demanded(db, &self.query, self.resolved.as_ref(), first)
+        let rows = stats::most_demanded_in(db, &self.query, Scope::Ids(self.requested()), first)
             .await
             .map_err(ApiError::from)?;
         let loaders = ctx.data_unchecked::<Loaders>();
@@ -255,7 +230,7 @@ impl Stats {
     /// Requests per state (all requests when the list is the whole inventory).
     async fn request_outcomes(&self, ctx: &Context<'_>) -> Result<Vec<RequestStateCount>> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let rows = stats::request_states(db, &self.query, self.resolved.as_ref())
+        let rows = stats::request_states_in(db, &self.query, Scope::Ids(self.requested()))
             .await
             .map_err(ApiError::from)?;
         Ok(rows
@@ -281,7 +256,7 @@ impl Stats {
     async fn turnaround(&self, ctx: &Context<'_>) -> Result<Turnaround> {
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let today = ctx.data_unchecked::<SharedClock>().today_seoul();
-        let t = stats::turnaround(db, &self.query, self.resolved.as_ref(), today)
+        let t = stats::turnaround_in(db, &self.query, Scope::Ids(self.requested()), today)
             .await
             .map_err(ApiError::from)?;
         Ok(Turnaround {
