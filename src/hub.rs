@@ -5,7 +5,10 @@
 //! (see [`crate::events`]), and every instance sees every change whichever instance made it. On
 //! PostgreSQL writers `NOTIFY inventory_outbox` inside their transaction (delivered at commit)
 //! and the hub `LISTEN`s, so delivery across instances is immediate; a slow poll covers a lost
-//! listener connection. On SQLite (one instance) the hub polls the outbox every 200 ms.
+//! listener connection. A commit on this instance wakes its hub directly ([`Hub::poke`], called
+//! by the mutations' `write` and the deadline sweeper), so local subscribers get it at once on
+//! either database; on SQLite (one instance) a 200 ms poll covers writes from other processes
+//! (the `import` command).
 //!
 //! Fan-out uses a bounded broadcast channel: a subscriber that falls more than
 //! [`CHANNEL_CAPACITY`] events behind is told so and closed (it can resume from its last cursor),
