@@ -8,9 +8,10 @@ use super::dataset_list::{FacetCount, facet_value};
 use super::enums::InstitutionKind;
 use super::label::Label;
 use crate::domain::datasets::Facet;
+use crate::domain::institutions::Record;
 use crate::domain::labels;
 use crate::graphql::ids::{NodeKind, encode};
-use crate::graphql::loaders::{ChildrenOf, InstitutionId, Loaders, NamesOf, Record, RecordOf};
+use crate::graphql::loaders::{ChildrenOf, InstitutionId, Loaders, NamesOf, RecordOf};
 
 /// An administrative or public institution that holds data.
 #[derive(SimpleObject, Clone, Debug)]
