@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
 
 use super::dataset::Dataset;
-use super::dataset_list::FacetCount;
+use super::facet::FacetCount;
 use super::institution::Institution;
 use super::label::Label;
 use crate::clock::SharedClock;
@@ -104,15 +104,7 @@ impl Stats {
         let groups = self.groups(db).await?;
         Ok(list::totals_by(groups, &self.query.filter, facet)
             .into_iter()
-            .map(|(stored, count)| {
-                let (value, l) = super::dataset_list::facet_value(facet, &stored);
-                FacetCount {
-                    value,
-                    label: l.en,
-                    label_ko: l.ko,
-                    count,
-                }
-            })
+            .map(|(stored, count)| FacetCount::of(facet, &stored, count))
             .collect())
     }
 }
