@@ -1,6 +1,16 @@
-//! Typed configuration: where the database is and where the server listens.
+//! Configuration, read once at start from flags and the environment ([`ServeArgs`], shown by
+//! `inventory serve --help` with each setting's environment variable) into one [`Config`] that
+//! is passed in ([`crate::AppState`]). Nothing reads the environment after start-up (except the
+//! import's test-only abort hook, [`crate::import::ABORT_AFTER_BATCHES_VAR`]).
+//!
+//! Tests build a [`Config`] directly: `Config { outbox_poll: …, ..Config::default() }`.
 
 use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::builder::BoolishValueParser;
+
+use crate::domain::deadlines::Deadlines;
 
 /// The SQLite file used when `DATABASE_URL` is unset.
 pub const DEFAULT_SQLITE_PATH: &str = "data/inventory.db";
@@ -21,4 +31,164 @@ pub fn sqlite_url(path: &std::path::Path) -> String {
 /// Whether a URL points at PostgreSQL.
 pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Everything a server is configured with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The database URL, when known: PostgreSQL instances `LISTEN` on it for changes. None in
+    /// tests that hand over a connection only (their hub then polls).
+    pub database_url: Option<String>,
+    /// Where `serve` listens.
+    pub bind: String,
+    /// Scale of the demo built into an empty inventory; None starts empty.
+    pub demo_scale: Option<f64>,
+    /// Take the client address for rate limits from the first `X-Forwarded-For` hop (behind a
+    /// load balancer that sets it) instead of the socket peer.
+    pub trust_forwarded_for: bool,
+    /// How often the hub looks at the outbox unwoken; None: 2 s on PostgreSQL (a safety net
+    /// behind `LISTEN`), 200 ms on SQLite.
+    pub outbox_poll: Option<Duration>,
+    /// Periods and holidays of the request workflow.
+    pub deadlines: Deadlines,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: None,
+            bind: DEFAULT_BIND.into(),
+            demo_scale: Some(1.0),
+            trust_forwarded_for: false,
+            outbox_poll: None,
+            deadlines: Deadlines::default(),
+        }
+    }
+}
+
+/// Default listening address.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// The settings of `serve`, as flags or environment variables.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "BIND", default_value = DEFAULT_BIND)]
+    pub bind: String,
+    /// Scale of the demo built into an empty inventory (1.0 = national scale).
+    #[arg(long, default_value_t = 1.0)]
+    pub demo_scale: f64,
+    /// Start with an empty inventory instead of building the demo.
+    #[arg(long)]
+    pub no_demo: bool,
+    /// Take the client address for the sign-up limit from the first X-Forwarded-For hop (only
+    /// behind a load balancer that sets it).
+    #[arg(
+        long,
+        env = "TRUST_FORWARDED_FOR",
+        action = clap::ArgAction::Set,
+        value_parser = BoolishValueParser::new(),
+        default_value_t = false,
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    pub trust_forwarded_for: bool,
+    /// Milliseconds between looks at the outbox when not woken (default 2000 on PostgreSQL,
+    /// 200 on SQLite; at least 10).
+    #[arg(long, env = "INVENTORY_OUTBOX_POLL_MS")]
+    pub outbox_poll_ms: Option<u64>,
+    /// Public holidays replacing the built-in calendar: comma-separated YYYY-MM-DD dates.
+    #[arg(long, env = "INVENTORY_HOLIDAYS")]
+    pub holidays: Option<String>,
+    /// Workflow periods in days: comma-separated name=days (decision, extension,
+    /// reconsideration_apply, reconsideration_answer, mediation_apply, mediation_propose,
+    /// proposal_answer, provision).
+    #[arg(long, env = "INVENTORY_DEADLINE_DAYS")]
+    pub deadline_days: Option<String>,
+    /// Whether an institution's silence past a deadline counts as a refusal: true (default) or
+    /// false.
+    #[arg(long, env = "INVENTORY_SILENCE_IS_REFUSAL")]
+    pub silence_is_refusal: Option<String>,
+}
+
+impl Config {
+    /// The configuration of `serve`. A bad deadline setting is logged and the defaults apply.
+    pub fn of_serve(database_url: &str, args: &ServeArgs) -> Config {
+        let deadlines = Deadlines::from_vars(|name| match name {
+            "INVENTORY_HOLIDAYS" => args.holidays.clone(),
+            "INVENTORY_DEADLINE_DAYS" => args.deadline_days.clone(),
+            "INVENTORY_SILENCE_IS_REFUSAL" => args.silence_is_refusal.clone(),
+            _ => None,
+        })
+        .unwrap_or_else(|e| {
+            tracing::warn!("{e}; using the default deadlines and holiday calendar");
+            Deadlines::default()
+        });
+        Config {
+            database_url: Some(database_url.to_string()),
+            bind: args.bind.clone(),
+            demo_scale: (!args.no_demo).then_some(args.demo_scale),
+            trust_forwarded_for: args.trust_forwarded_for,
+            outbox_poll: args
+                .outbox_poll_ms
+                .map(|ms| Duration::from_millis(ms.max(10))),
+            deadlines,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn config(args: &[&str]) -> Config {
+        let cli = Cli::try_parse_from(std::iter::once("serve").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        Config::of_serve("sqlite://x.db", &cli.serve)
+    }
+
+    #[test]
+    fn flags_become_the_config() {
+        let c = config(&[]);
+        assert_eq!(c.bind, DEFAULT_BIND);
+        assert_eq!(c.demo_scale, Some(1.0));
+        assert!(!c.trust_forwarded_for);
+        assert_eq!(c.outbox_poll, None);
+        assert_eq!(c.database_url.as_deref(), Some("sqlite://x.db"));
+        let c = config(&[
+            "--no-demo",
+            "--trust-forwarded-for",
+            "--outbox-poll-ms",
+            "1",
+            "--deadline-days",
+            "decision=14",
+            "--silence-is-refusal",
+            "false",
+            "--holidays",
+            "2028-01-01",
+        ]);
+        assert_eq!(c.demo_scale, None);
+        assert!(c.trust_forwarded_for);
+        assert_eq!(c.outbox_poll, Some(Duration::from_millis(10)));
+        assert_eq!(c.deadlines.decision_days, 14);
+        assert!(!c.deadlines.silence_counts_as_refusal);
+        assert_eq!(c.deadlines.holidays.len(), 1);
+        // TRUST_FORWARDED_FOR=1 as documented.
+        assert!(config(&["--trust-forwarded-for", "1"]).trust_forwarded_for);
+        assert!(!config(&["--trust-forwarded-for", "0"]).trust_forwarded_for);
+    }
+
+    #[test]
+    fn a_bad_deadline_setting_falls_back_to_the_defaults() {
+        let c = config(&["--deadline-days", "decision=0", "--holidays", "2028-01-01"]);
+        assert_eq!(c.deadlines.decision_days, 10);
+        assert!(c.deadlines.holidays.len() > 1, "the default calendar");
+    }
 }

@@ -5,7 +5,10 @@
 //! (see [`crate::events`]), and every instance sees every change whichever instance made it. On
 //! PostgreSQL writers `NOTIFY inventory_outbox` inside their transaction (delivered at commit)
 //! and the hub `LISTEN`s, so delivery across instances is immediate; a slow poll covers a lost
-//! listener connection. On SQLite (one instance) the hub polls the outbox every 200 ms.
+//! listener connection. A commit on this instance wakes its hub directly ([`Hub::poke`], called
+//! by the mutations' `write` and the deadline sweeper), so local subscribers get it at once on
+//! either database; on SQLite (one instance) a 200 ms poll covers writes from other processes
+//! (the `import` command).
 //!
 //! Fan-out uses a bounded broadcast channel: a subscriber that falls more than
 //! [`CHANNEL_CAPACITY`] events behind is told so and closed (it can resume from its last cursor),
@@ -30,8 +33,13 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Starts following the outbox from its current end.
-    pub async fn start(db: DatabaseConnection, url: Option<String>) -> Result<Hub, sea_orm::DbErr> {
+    /// Starts following the outbox from its current end; `url` (PostgreSQL) to `LISTEN`, `poll`
+    /// to override [`default_poll`].
+    pub async fn start(
+        db: DatabaseConnection,
+        url: Option<String>,
+        poll: Option<Duration>,
+    ) -> Result<Hub, sea_orm::DbErr> {
         let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
         let wake = Arc::new(Notify::new());
         let start = events::last_id(&db).await?;
@@ -43,7 +51,7 @@ impl Hub {
             let wake = hub.wake.clone();
             tokio::spawn(async move { listen(url, wake).await });
         }
-        let poll = poll_interval(backend);
+        let poll = poll.unwrap_or_else(|| default_poll(backend));
         let h = hub.clone();
         tokio::spawn(async move { h.follow(db, start, poll).await });
         Ok(hub)
@@ -85,16 +93,11 @@ impl Hub {
     }
 }
 
-/// How often the hub looks at the outbox without being woken: 2 s on PostgreSQL (a safety net
-/// behind `LISTEN`), 200 ms on SQLite. `INVENTORY_OUTBOX_POLL_MS` overrides it (the cross-instance
-/// test sets it very high to prove that notifications alone deliver).
-fn poll_interval(backend: DbBackend) -> Duration {
-    if let Some(ms) = std::env::var("INVENTORY_OUTBOX_POLL_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        return Duration::from_millis(ms.max(10));
-    }
+/// How often the hub looks at the outbox without being woken, unless configured
+/// (`INVENTORY_OUTBOX_POLL_MS`; the cross-instance test sets it very high to prove that
+/// notifications alone deliver): 2 s on PostgreSQL (a safety net behind `LISTEN`), 200 ms on
+/// SQLite.
+fn default_poll(backend: DbBackend) -> Duration {
     if backend == DbBackend::Postgres {
         Duration::from_secs(2)
     } else {

@@ -8,11 +8,14 @@
 //! Data flows one way: HTTP → GraphQL → domain → database.
 //!
 //! - [`auth`]: bearer tokens (stored as SHA-256), roles, officer checks.
-//! - [`config`]: the database URL (SQLite under `./data/` unless `DATABASE_URL` says otherwise).
+//! - [`config`]: one `Config` from flags and the environment, read once at start: the database
+//!   URL (SQLite under `./data/` unless `DATABASE_URL` says otherwise), the address, the demo,
+//!   the outbox poll, the workflow's deadlines.
 //! - [`db`]: connecting, SQLite pragmas (WAL, `synchronous=FULL`, foreign keys), pools,
 //!   migrations on start, `BEGIN IMMEDIATE` write transactions.
 //! - [`clock`]: the one injectable source of time.
-//! - [`error`]: one error enum mapped to GraphQL `extensions.code`.
+//! - [`error`]: the API's error (`ApiError`) and its `extensions.code`; the domain's one error
+//!   (`domain::Error`, in `domain/error.rs`) maps into it in one place.
 //! - [`domain`]: plain functions over a connection, no GraphQL types: text normalization and the
 //!   search index, institution kinds, labels of every vocabulary, plan progress.
 //! - [`events`]: the outbox of committed changes, in commit order, as one typed `Event` (topic
@@ -20,7 +23,9 @@
 //! - [`import`]: the portal inventory CSV reader and upsert.
 //! - [`demo`]: the deterministic demo inventory.
 //! - [`graphql`]: `schema()` without data, the root query, view types (one per file under
-//!   `graphql/types/`), batching loaders, the GraphiQL examples.
+//!   `graphql/types/`), batching loaders, the GraphiQL examples; `graphql/context.rs`: the
+//!   per-request data (built once for HTTP and WebSocket), the caller, and `write`, the one way
+//!   mutations write; `graphql/codes.rs`: codes for async-graphql's own errors, by phase.
 //! - [`export`]: CSV and DCAT-AP renderings of a dataset list, read in keyset pages.
 //! - [`http`]: the axum router: `/graphql`, GraphiQL on `/`, `/healthz`, `/export/…`.
 //!
@@ -54,41 +59,39 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub schema: AppSchema,
     pub clock: SharedClock,
-    /// Periods and holidays of the request workflow.
+    /// The configuration read at start.
+    pub config: std::sync::Arc<config::Config>,
+    /// Periods and holidays of the request workflow in force (`config.deadlines` at start; a
+    /// test may put others here).
     pub deadlines: std::sync::Arc<domain::deadlines::Deadlines>,
     /// Follows the outbox for subscriptions (started by [`run`] or [`AppState::start_hub`]).
     pub hub: Option<hub::Hub>,
-    /// The database URL, for the PostgreSQL notification listener.
-    pub database_url: Option<String>,
 }
 
 impl AppState {
-    /// State with the default deadlines (and `INVENTORY_HOLIDAYS` when set and valid).
+    /// State with the default configuration (what tests use).
     pub fn new(db: DatabaseConnection, clock: SharedClock) -> Self {
-        let deadlines = domain::deadlines::Deadlines::from_env().unwrap_or_else(|e| {
-            tracing::warn!("{e}; using the default holiday calendar");
-            domain::deadlines::Deadlines::default()
-        });
+        Self::with_config(db, clock, config::Config::default())
+    }
+
+    /// State with a configuration.
+    pub fn with_config(db: DatabaseConnection, clock: SharedClock, config: config::Config) -> Self {
         AppState {
             db,
             schema: graphql::schema().finish(),
             clock,
-            deadlines: std::sync::Arc::new(deadlines),
+            deadlines: std::sync::Arc::new(config.deadlines.clone()),
+            config: std::sync::Arc::new(config),
             hub: None,
-            database_url: None,
         }
-    }
-
-    /// The same state, knowing its database URL (PostgreSQL instances then LISTEN for changes).
-    pub fn with_url(mut self, url: &str) -> Self {
-        self.database_url = Some(url.to_string());
-        self
     }
 
     /// Starts following the outbox, if not yet.
     pub async fn start_hub(&mut self) -> Result<(), sea_orm::DbErr> {
         if self.hub.is_none() {
-            self.hub = Some(hub::Hub::start(self.db.clone(), self.database_url.clone()).await?);
+            let url = self.config.database_url.clone();
+            let poll = self.config.outbox_poll;
+            self.hub = Some(hub::Hub::start(self.db.clone(), url, poll).await?);
         }
         Ok(())
     }
@@ -106,7 +109,11 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     state.start_hub().await.map_err(std::io::Error::other)?;
-    let sweeper = tokio::spawn(sweep_deadlines(state.db.clone(), state.clock.clone()));
+    let sweeper = tokio::spawn(sweep_deadlines(
+        state.db.clone(),
+        state.clock.clone(),
+        state.hub.clone(),
+    ));
     let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -123,11 +130,16 @@ const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 /// Records lapsed mediation proposals now and then (queries show them lapsed at once anyway;
 /// this makes the lapse an event that subscribers and the history see). Several instances may
 /// sweep together: each lapse is recorded once.
-async fn sweep_deadlines(db: DatabaseConnection, clock: SharedClock) {
+async fn sweep_deadlines(db: DatabaseConnection, clock: SharedClock, hub: Option<hub::Hub>) {
     loop {
         match domain::workflow::lapse_expired(&db, clock.now()).await {
             Ok(0) => {}
-            Ok(n) => tracing::info!(lapsed = n, "recorded lapsed mediation proposals"),
+            Ok(n) => {
+                tracing::info!(lapsed = n, "recorded lapsed mediation proposals");
+                if let Some(h) = &hub {
+                    h.poke();
+                }
+            }
             Err(e) => tracing::warn!(error = %e, "sweeping lapsed proposals failed"),
         }
         tokio::time::sleep(SWEEP_EVERY).await;

@@ -12,7 +12,8 @@ use tracing_subscriber::EnvFilter;
 #[command(
     name = "inventory",
     version,
-    about = "GraphQL API over the national public data inventory, open and withheld"
+    about = "GraphQL API over the national public data inventory, open and withheld",
+    after_help = "Logging: RUST_LOG (e.g. info, or debug,sqlx=warn). `inventory serve --help` lists the server's settings with their environment variables."
 )]
 struct Cli {
     /// Database URL: sqlite://… or postgres://…; unset, an SQLite file under ./data/.
@@ -27,15 +28,8 @@ enum Command {
     /// Serve GraphQL at /graphql, GraphiQL at /, health at /healthz. An empty inventory is first
     /// filled with the demo.
     Serve {
-        /// Address to listen on.
-        #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
-        bind: String,
-        /// Scale of the demo built into an empty inventory (1.0 = national scale).
-        #[arg(long, default_value_t = 1.0)]
-        demo_scale: f64,
-        /// Start with an empty inventory instead of building the demo.
-        #[arg(long)]
-        no_demo: bool,
+        #[command(flatten)]
+        settings: config::ServeArgs,
     },
     /// Import a portal inventory CSV (plain or gzipped, UTF-8 or CP949).
     Import {
@@ -98,13 +92,10 @@ async fn main() -> anyhow::Result<()> {
                 None => print!("{sdl}"),
             }
         }
-        Command::Serve {
-            bind,
-            demo_scale,
-            no_demo,
-        } => {
+        Command::Serve { settings } => {
+            let config = config::Config::of_serve(&url, &settings);
             tracing::info!(database = %redact(&url), "opening the database");
-            let (db, built) = inventory::prepare(&url, (!no_demo).then_some(demo_scale)).await?;
+            let (db, built) = inventory::prepare(&url, config.demo_scale).await?;
             if let Some(s) = built {
                 tracing::info!(
                     institutions = s.institutions,
@@ -115,14 +106,15 @@ async fn main() -> anyhow::Result<()> {
                     "built the demo inventory"
                 );
             }
-            let listener = tokio::net::TcpListener::bind(&bind)
+            let bind = &config.bind;
+            let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("cannot listen on {bind}"))?;
             let addr = listener.local_addr()?;
             tracing::info!(
                 "serving GraphQL at http://{addr}/graphql and GraphiQL at http://{addr}/"
             );
-            let state = AppState::new(db, Arc::new(clock::SystemClock)).with_url(&url);
+            let state = AppState::with_config(db, Arc::new(clock::SystemClock), config);
             inventory::run(listener, state, async {
                 let _ = tokio::signal::ctrl_c().await;
             })

@@ -182,3 +182,30 @@ fn serve_in_an_empty_folder_answers_with_the_demo() {
         std::panic::resume_unwind(e);
     }
 }
+
+#[test]
+fn serve_help_documents_every_setting_with_its_variable() {
+    let out = Command::new(env!("CARGO_BIN_EXE_inventory"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for var in [
+        "DATABASE_URL",
+        "BIND",
+        "TRUST_FORWARDED_FOR",
+        "INVENTORY_OUTBOX_POLL_MS",
+        "INVENTORY_HOLIDAYS",
+        "INVENTORY_DEADLINE_DAYS",
+        "INVENTORY_SILENCE_IS_REFUSAL",
+    ] {
+        assert!(
+            help.contains(&format!("[env: {var}=")),
+            "{var} missing:\n{help}"
+        );
+    }
+    for flag in ["--demo-scale", "--no-demo", "--bind"] {
+        assert!(help.contains(flag), "{flag} missing:\n{help}");
+    }
+}

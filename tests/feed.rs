@@ -120,7 +120,7 @@ async fn outbox_positions_follow_commit_order() {
 #[tokio::test]
 async fn a_slow_subscriber_is_told_and_dropped_not_buffered() {
     let t = fresh(Backend::Sqlite).await;
-    let hub = inventory::hub::Hub::start(t.db.clone(), None)
+    let hub = inventory::hub::Hub::start(t.db.clone(), None, None)
         .await
         .unwrap();
     let mut rx = hub.subscribe();

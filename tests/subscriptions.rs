@@ -474,12 +474,27 @@ async fn cross_instance_delivery_on_postgres() {
     t.cleanup().await;
 }
 
-/// Commit → delivery on one SQLite instance: each change is made over HTTP and timed until its
-/// event reaches a WebSocket subscriber. Prints the medians (run with `--nocapture` to see them).
+/// A local commit wakes local subscribers at once: on one SQLite instance whose hub never polls
+/// (an hour between looks), each change made over HTTP still reaches a WebSocket subscriber, and
+/// is timed from the mutation's response to the event. Prints the medians (`--nocapture`).
 #[tokio::test]
 async fn local_delivery_latency_on_sqlite() {
     let t = with_fixture(Backend::Sqlite).await;
-    let (addr, stop) = start_server(&t.db).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let config = inventory::config::Config {
+        outbox_poll: Some(Duration::from_secs(3600)),
+        ..Default::default()
+    };
+    let state = inventory::AppState::with_config(
+        t.db.clone(),
+        std::sync::Arc::new(inventory::clock::SystemClock),
+        config,
+    );
+    tokio::spawn(inventory::run(listener, state, async {
+        let _ = stopped.await;
+    }));
     let officer = officer_token(&t.db, "3010000").await;
     let mut ws = connect(addr, "graphql-transport-ws", None).await;
     subscribe(

@@ -118,17 +118,13 @@ impl Default for Deadlines {
 }
 
 impl Deadlines {
-    /// Defaults, changed by the environment:
+    /// Defaults, changed by settings named like their environment variables (read once at start
+    /// by [`crate::config`]):
     /// - `INVENTORY_HOLIDAYS`: comma-separated `YYYY-MM-DD` dates replacing the calendar;
     /// - `INVENTORY_DEADLINE_DAYS`: comma-separated `name=days` for any of `decision`,
     ///   `extension`, `reconsideration_apply`, `reconsideration_answer`, `mediation_apply`,
     ///   `mediation_propose`, `proposal_answer`, `provision`;
     /// - `INVENTORY_SILENCE_IS_REFUSAL`: `true` (default) or `false`.
-    pub fn from_env() -> Result<Self, String> {
-        Self::from_vars(|k| std::env::var(k).ok())
-    }
-
-    /// [`Deadlines::from_env`] over any source of variables.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let mut d = Deadlines::default();
         if let Some(list) = var("INVENTORY_HOLIDAYS") {

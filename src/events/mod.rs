@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 use serde::{Deserialize, Serialize};
 
-pub use outbox::{PG_CHANNEL, after, append, last_id};
+pub use outbox::{PG_CHANNEL, after, append, last_id, recording};
 pub use payload::{Audited, DisclosureChanged, Imported, MilestoneChanged, RequestChanged};
 
 /// Topic of disclosure changes (the change feed and `disclosureChanged`).

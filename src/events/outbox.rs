@@ -6,6 +6,9 @@
 //! is committed or rolled back for good, and a cursor "after N" never skips a late commit. On
 //! SQLite writers are serialized by `BEGIN IMMEDIATE`, which gives the same guarantee.
 
+use std::cell::Cell;
+use std::future::Future;
+
 use chrono::{DateTime, Utc};
 use entity::outbox;
 use sea_orm::{
@@ -22,12 +25,28 @@ pub const PG_CHANNEL: &str = "inventory_outbox";
 /// Key of the advisory lock that orders outbox commits on PostgreSQL.
 const OUTBOX_LOCK: i64 = 0x6f7574626f78; // "outbox"
 
+tokio::task_local! {
+    /// The last outbox id [`append`]ed inside [`recording`].
+    static APPENDED: Cell<Option<i64>>;
+}
+
+/// Runs `work` (a write transaction's body) and tells the last outbox id it appended, if any:
+/// the position a reader must reach to see this write.
+pub async fn recording<F: Future>(work: F) -> (F::Output, Option<i64>) {
+    APPENDED
+        .scope(Cell::new(None), async {
+            let out = work.await;
+            (out, APPENDED.with(Cell::get))
+        })
+        .await
+}
+
 /// Rows per insert statement.
 const CHUNK: usize = 1_000;
 
 /// Appends events to the outbox inside the caller's transaction; call it last before commit.
 /// Returns the outbox id of the last event appended (None for no events): once the transaction
-/// commits, a reader that has seen this id has seen these events.
+/// commits, a reader that has seen this id has seen these events. [`recording`] notes it too.
 pub async fn append<C: ConnectionTrait>(
     txn: &C,
     events: Vec<Event>,
@@ -65,6 +84,8 @@ pub async fn append<C: ConnectionTrait>(
             last = insert.exec(txn).await?.last_insert_id;
         }
     }
+    // Outside `recording` (the import, the sweeper, tests) nobody asks.
+    let _ = APPENDED.try_with(|a| a.set(last));
     if postgres {
         // Delivered when (and only if) the transaction commits: wakes the hubs of all instances.
         txn.execute_unprepared(&format!("NOTIFY {PG_CHANNEL}"))

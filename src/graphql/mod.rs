@@ -1,6 +1,8 @@
-//! The GraphQL API: schema builder, root types, view types and batching loaders.
+//! The GraphQL API: schema builder, root types, view types and batching loaders; the
+//! per-request [`context`] and the error [`codes`] of async-graphql's own errors.
 
 pub mod codes;
+pub mod context;
 pub mod examples;
 pub mod ids;
 pub mod loaders;

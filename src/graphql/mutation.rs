@@ -1,23 +1,24 @@
-//! The root mutation: thin resolvers that check the caller, open one write transaction, call a
-//! domain function and map its errors. Every mutation writes all or nothing.
+//! The root mutation: thin resolvers that check the caller, then call a domain function inside
+//! [`context::write`] (one transaction, errors mapped, subscribers woken). Every mutation writes
+//! all or nothing.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 use entity::enums::Role as DbRole;
 use entity::{dataset, institution};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
+use super::context::{self, ClientAddress, caller, viewer, write};
 use super::ids::{self, NodeKind};
 use super::types::dataset::Dataset;
 use super::types::enums::{DisclosureStatus, WithholdingGround};
 use super::types::request::DataRequest;
-use crate::auth::{self, Viewer};
-use crate::clock::SharedClock;
-use crate::db::begin_write;
+use crate::auth;
 use crate::domain::deadlines::Deadlines;
 use crate::domain::disclosure::{self, Change};
-use crate::domain::workflow::{self, Action, Caller, Decision};
+use crate::domain::workflow::{self, Action, Decision};
 use crate::error::ApiError;
+use crate::events;
 
 /// Sign-up and tokens, disclosures, and the request workflow.
 #[derive(Default)]
@@ -123,26 +124,6 @@ impl From<RequestDecision> for Decision {
     }
 }
 
-pub(crate) fn viewer<'a>(ctx: &'a Context<'_>) -> &'a Viewer {
-    ctx.data_unchecked::<Viewer>()
-}
-
-async fn caller(ctx: &Context<'_>, roles: &[DbRole], what: &str) -> Result<Caller, ApiError> {
-    let v = viewer(ctx);
-    let a = v.require(roles, what)?;
-    let db = ctx.data_unchecked::<DatabaseConnection>();
-    let scope = match a.institution_id {
-        Some(i) if a.role == DbRole::Officer => auth::officer_scope(db, i).await?,
-        _ => Vec::new(),
-    };
-    Ok(Caller {
-        account_id: a.account_id,
-        role: a.role,
-        scope,
-        label: v.actor_label(),
-    })
-}
-
 async fn run_action(
     ctx: &Context<'_>,
     id: &ID,
@@ -152,14 +133,11 @@ async fn run_action(
 ) -> Result<DataRequest> {
     let c = caller(ctx, roles, what).await?;
     let request_id = ids::decode_as(id, NodeKind::DataRequest)?;
-    let db = ctx.data_unchecked::<DatabaseConnection>();
-    let now = ctx.data_unchecked::<SharedClock>().now();
-    let cal = ctx.data_unchecked::<Deadlines>();
-    let txn = begin_write(db).await.map_err(ApiError::from)?;
-    let r = workflow::act(&txn, &c, request_id, action, cal, now)
-        .await
-        .map_err(ApiError::from)?;
-    txn.commit().await.map_err(ApiError::from)?;
+    let (cal, now) = (ctx.data_unchecked::<Deadlines>(), context::now(ctx));
+    let r = write(ctx, async move |txn| {
+        workflow::act(txn, &c, request_id, action, cal, now).await
+    })
+    .await?;
     Ok(DataRequest::from(r))
 }
 
@@ -182,30 +160,26 @@ impl WorkflowMutation {
         )]
         contact: Option<String>,
     ) -> Result<IssuedToken> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let now = ctx.data_unchecked::<SharedClock>().now();
+        let now = context::now(ctx);
         let address = ctx
             .data_opt::<ClientAddress>()
-            .map(|a| a.0.clone())
-            .unwrap_or_else(|| "unknown".into());
-        let txn = begin_write(db).await.map_err(ApiError::from)?;
-        crate::domain::signup::check_and_record(&txn, &address, now)
-            .await
-            .map_err(ApiError::from)?;
-        let (acct, token) = auth::create_account(
-            &txn,
-            &display_name,
-            contact.as_deref(),
-            DbRole::Citizen,
-            None,
-            "sign-up",
-            now,
-        )
+            .map_or("unknown", |a| a.0.as_str());
+        let (acct, token) = write(ctx, async |txn| {
+            crate::domain::signup::check_and_record(txn, address, now).await?;
+            let (acct, token) = auth::create_account(
+                txn,
+                &display_name,
+                contact.as_deref(),
+                DbRole::Citizen,
+                None,
+                "sign-up",
+                now,
+            )
+            .await?;
+            events::audit(txn, "anonymous", "signUp", "account", acct.id, now).await?;
+            Ok::<_, ApiError>((acct, token))
+        })
         .await?;
-        crate::events::audit(&txn, "anonymous", "signUp", "account", acct.id, now)
-            .await
-            .map_err(ApiError::from)?;
-        txn.commit().await.map_err(ApiError::from)?;
         Ok(IssuedToken {
             prefix: auth::prefix_of(&token),
             token,
@@ -219,14 +193,14 @@ impl WorkflowMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The account to create.")] input: CreateTokenInput,
     ) -> Result<IssuedToken> {
-        viewer(ctx).require(&[DbRole::Admin], "createToken")?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let now = ctx.data_unchecked::<SharedClock>().now();
+        let v = viewer(ctx);
+        v.require(&[DbRole::Admin], "createToken")?;
+        let now = context::now(ctx);
         let inst = match &input.institution_code {
             Some(code) => Some(
                 institution::Entity::find()
                     .filter(institution::Column::Code.eq(code.trim()))
-                    .one(db)
+                    .one(context::db(ctx))
                     .await
                     .map_err(ApiError::from)?
                     .ok_or_else(|| {
@@ -236,28 +210,29 @@ impl WorkflowMutation {
             ),
             None => None,
         };
-        let txn = begin_write(db).await.map_err(ApiError::from)?;
-        let (acct, token) = auth::create_account(
-            &txn,
-            &input.display_name,
-            input.contact.as_deref(),
-            input.role.into(),
-            inst,
-            &input.label,
-            now,
-        )
+        let (acct, token) = write(ctx, async |txn| {
+            let (acct, token) = auth::create_account(
+                txn,
+                &input.display_name,
+                input.contact.as_deref(),
+                input.role.into(),
+                inst,
+                &input.label,
+                now,
+            )
+            .await?;
+            events::audit(
+                txn,
+                &v.actor_label(),
+                "createToken",
+                "account",
+                acct.id,
+                now,
+            )
+            .await?;
+            Ok::<_, ApiError>((acct, token))
+        })
         .await?;
-        crate::events::audit(
-            &txn,
-            &viewer(ctx).actor_label(),
-            "createToken",
-            "account",
-            acct.id,
-            now,
-        )
-        .await
-        .map_err(ApiError::from)?;
-        txn.commit().await.map_err(ApiError::from)?;
         Ok(IssuedToken {
             prefix: auth::prefix_of(&token),
             token,
@@ -285,11 +260,11 @@ impl WorkflowMutation {
             ],
             "revokeToken",
         )?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let now = ctx.data_unchecked::<SharedClock>().now();
-        let txn = begin_write(db).await.map_err(ApiError::from)?;
-        auth::revoke(&txn, a, &v.actor_label(), &prefix, now).await?;
-        txn.commit().await.map_err(ApiError::from)?;
+        let now = context::now(ctx);
+        write(ctx, async |txn| {
+            auth::revoke(txn, a, &v.actor_label(), &prefix, now).await
+        })
+        .await?;
         Ok(true)
     }
 
@@ -299,7 +274,7 @@ impl WorkflowMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The change.")] input: ChangeDisclosureInput,
     ) -> Result<Dataset> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let db = context::db(ctx);
         let v = viewer(ctx);
         v.require(OFFICER, "changeDisclosure")?;
         let id = ids::decode_as(&input.dataset_id, NodeKind::Dataset)?;
@@ -322,20 +297,20 @@ impl WorkflowMutation {
             next_review_on: input.next_review_on,
         };
         disclosure::validate(&change).map_err(ApiError::from)?;
-        let now = ctx.data_unchecked::<SharedClock>().now();
-        let txn = begin_write(db).await.map_err(ApiError::from)?;
-        disclosure::apply(
-            &txn,
-            id,
-            input.expected_version,
-            &change,
-            &v.actor_label(),
-            Some(a.account_id),
-            now,
-        )
-        .await
-        .map_err(ApiError::from)?;
-        txn.commit().await.map_err(ApiError::from)?;
+        let now = context::now(ctx);
+        write(ctx, async |txn| {
+            disclosure::apply(
+                txn,
+                id,
+                input.expected_version,
+                &change,
+                &v.actor_label(),
+                Some(a.account_id),
+                now,
+            )
+            .await
+        })
+        .await?;
         let ds = dataset::Entity::find_by_id(id)
             .one(db)
             .await
@@ -351,7 +326,7 @@ impl WorkflowMutation {
         #[graphql(desc = "What you ask for, and why.")] input: FileRequestInput,
     ) -> Result<DataRequest> {
         let c = caller(ctx, CITIZEN, "fileRequest").await?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let db = context::db(ctx);
         let dataset_id = input
             .dataset_id
             .as_ref()
@@ -377,13 +352,11 @@ impl WorkflowMutation {
                 .into());
             }
         };
-        let now = ctx.data_unchecked::<SharedClock>().now();
-        let cal = ctx.data_unchecked::<Deadlines>();
-        let txn = begin_write(db).await.map_err(ApiError::from)?;
-        let r = workflow::file(&txn, &c, dataset_id, unlisted, &input.purpose, cal, now)
-            .await
-            .map_err(ApiError::from)?;
-        txn.commit().await.map_err(ApiError::from)?;
+        let (cal, now) = (ctx.data_unchecked::<Deadlines>(), context::now(ctx));
+        let r = write(ctx, async move |txn| {
+            workflow::file(txn, &c, dataset_id, unlisted, &input.purpose, cal, now).await
+        })
+        .await?;
         Ok(DataRequest::from(r))
     }
 
@@ -394,15 +367,9 @@ impl WorkflowMutation {
         #[graphql(desc = "The request.")] id: ID,
     ) -> Result<u64> {
         let c = caller(ctx, CITIZEN, "supportRequest").await?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let now = ctx.data_unchecked::<SharedClock>().now();
         let rid = ids::decode_as(&id, NodeKind::DataRequest)?;
-        let txn = begin_write(db).await.map_err(ApiError::from)?;
-        let n = workflow::support(&txn, &c, rid, now)
-            .await
-            .map_err(ApiError::from)?;
-        txn.commit().await.map_err(ApiError::from)?;
-        Ok(n)
+        let now = context::now(ctx);
+        Ok(write(ctx, async |txn| workflow::support(txn, &c, rid, now).await).await?)
     }
 
     /// Citizens: follows a request.
@@ -412,14 +379,9 @@ impl WorkflowMutation {
         #[graphql(desc = "The request.")] id: ID,
     ) -> Result<bool> {
         let c = caller(ctx, CITIZEN, "followRequest").await?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let now = ctx.data_unchecked::<SharedClock>().now();
         let rid = ids::decode_as(&id, NodeKind::DataRequest)?;
-        let txn = begin_write(db).await.map_err(ApiError::from)?;
-        workflow::follow(&txn, &c, rid, now)
-            .await
-            .map_err(ApiError::from)?;
-        txn.commit().await.map_err(ApiError::from)?;
+        let now = context::now(ctx);
+        write(ctx, async |txn| workflow::follow(txn, &c, rid, now).await).await?;
         Ok(true)
     }
 
@@ -611,20 +573,19 @@ impl WorkflowMutation {
         let v = viewer(ctx);
         v.require(&[DbRole::Admin], "updateMilestone")?;
         let mid = ids::decode_as(&id, NodeKind::Milestone)?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let now = ctx.data_unchecked::<SharedClock>().now();
-        let txn = begin_write(db).await.map_err(ApiError::from)?;
-        let m = crate::domain::registry::update_milestone(
-            &txn,
-            mid,
-            completion.into(),
-            evidence_url,
-            &v.actor_label(),
-            now,
-        )
-        .await
-        .map_err(ApiError::from)?;
-        txn.commit().await.map_err(ApiError::from)?;
+        let now = context::now(ctx);
+        let m = write(ctx, async move |txn| {
+            crate::domain::registry::update_milestone(
+                txn,
+                mid,
+                completion.into(),
+                evidence_url,
+                &v.actor_label(),
+                now,
+            )
+            .await
+        })
+        .await?;
         Ok(m.into())
     }
 
@@ -644,7 +605,3 @@ impl WorkflowMutation {
         .await
     }
 }
-
-/// The client's address, for the sign-up rate limit.
-#[derive(Debug, Clone)]
-pub struct ClientAddress(pub String);

@@ -7,8 +7,8 @@ use entity::enums::Role as DbRole;
 use entity::institution;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
+use super::context::{self, viewer, write};
 use super::ids::{self, NodeKind};
-use super::mutation::viewer;
 use super::types::bundle::CoreDataBundle;
 use super::types::dataset::Dataset;
 use super::types::disclosure::Mitigation;
@@ -19,8 +19,6 @@ use super::types::enums::{
 use super::types::institution::Institution;
 use super::types::plan::{Commitment, Milestone, Plan, Target};
 use crate::auth;
-use crate::clock::SharedClock;
-use crate::db::begin_write;
 use crate::domain::disclosure::Change;
 use crate::domain::registry;
 use crate::error::ApiError;
@@ -139,12 +137,12 @@ impl RegistryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The dataset.")] input: RegisterDatasetInput,
     ) -> Result<Dataset> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let db = context::db(ctx);
         let v = viewer(ctx);
         v.require(&[DbRole::Officer], "registerDataset")?;
         let inst = institution_id(db, &input.institution_code).await?;
         let a = auth::require_officer_for(db, v, inst, "registerDataset").await?;
-        let now = ctx.data_unchecked::<SharedClock>().now();
+        let now = context::now(ctx);
         let d = registry::NewDataset {
             institution_id: inst,
             title: input.title,
@@ -169,11 +167,10 @@ impl RegistryMutation {
                 next_review_on: input.next_review_on,
             },
         };
-        let txn = begin_write(db).await.map_err(ApiError::from)?;
-        let ds = registry::register_dataset(&txn, d, &v.actor_label(), a.account_id, now)
-            .await
-            .map_err(ApiError::from)?;
-        txn.commit().await.map_err(ApiError::from)?;
+        let ds = write(ctx, async move |txn| {
+            registry::register_dataset(txn, d, &v.actor_label(), a.account_id, now).await
+        })
+        .await?;
         Ok(ds.into())
     }
 
@@ -183,7 +180,7 @@ impl RegistryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdateDatasetInput,
     ) -> Result<Dataset> {
-        let db = ctx.data_unchecked::<DatabaseConnection>();
+        let db = context::db(ctx);
         let v = viewer(ctx);
         v.require(&[DbRole::Officer], "updateDataset")?;
         let id = ids::decode_as(&input.dataset_id, NodeKind::Dataset)?;
@@ -193,7 +190,7 @@ impl RegistryMutation {
             .map_err(ApiError::from)?
             .ok_or_else(|| ApiError::NotFound("no such dataset".into()))?;
         auth::require_officer_for(db, v, ds.institution_id, "updateDataset").await?;
-        let now = ctx.data_unchecked::<SharedClock>().now();
+        let now = context::now(ctx);
         let edit = registry::DatasetEdit {
             title: input.title,
             description: input.description,
@@ -203,11 +200,10 @@ impl RegistryMutation {
             format: input.format,
             listed: input.listed,
         };
-        let txn = begin_write(db).await.map_err(ApiError::from)?;
-        let ds = registry::update_dataset(&txn, id, edit, &v.actor_label(), now)
-            .await
-            .map_err(ApiError::from)?;
-        txn.commit().await.map_err(ApiError::from)?;
+        let ds = write(ctx, async move |txn| {
+            registry::update_dataset(txn, id, edit, &v.actor_label(), now).await
+        })
+        .await?;
         Ok(ds.into())
     }
 
@@ -220,8 +216,7 @@ impl RegistryMutation {
     ) -> Result<Institution> {
         let v = viewer(ctx);
         v.require(&[DbRole::Admin], "upsertInstitution")?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let now = ctx.data_unchecked::<SharedClock>().now();
+        let now = context::now(ctx);
         let i = registry::InstitutionInput {
             code: input.code,
             name: input.name,
@@ -230,11 +225,10 @@ impl RegistryMutation {
             parent_code: input.parent_code,
             parent_confirmed: input.parent_confirmed,
         };
-        let txn = begin_write(db).await.map_err(ApiError::from)?;
-        let m = registry::upsert_institution(&txn, i, &v.actor_label(), now)
-            .await
-            .map_err(ApiError::from)?;
-        txn.commit().await.map_err(ApiError::from)?;
+        let m = write(ctx, async move |txn| {
+            registry::upsert_institution(txn, i, &v.actor_label(), now).await
+        })
+        .await?;
         Ok(m.into())
     }
 
@@ -246,8 +240,8 @@ impl RegistryMutation {
     ) -> Result<CoreDataBundle> {
         let v = viewer(ctx);
         v.require(&[DbRole::Admin], "createCoreDataBundle")?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let now = ctx.data_unchecked::<SharedClock>().now();
+        let db = context::db(ctx);
+        let now = context::now(ctx);
         let lead = match &input.lead_institution_code {
             Some(c) => Some(institution_id(db, c).await?),
             None => None,
@@ -260,11 +254,10 @@ impl RegistryMutation {
             lead_institution_id: lead,
             description: input.description,
         };
-        let txn = begin_write(db).await.map_err(ApiError::from)?;
-        let m = registry::create_bundle(&txn, b, &v.actor_label(), now)
-            .await
-            .map_err(ApiError::from)?;
-        txn.commit().await.map_err(ApiError::from)?;
+        let m = write(ctx, async move |txn| {
+            registry::create_bundle(txn, b, &v.actor_label(), now).await
+        })
+        .await?;
         Ok(m.into())
     }
 
@@ -281,8 +274,7 @@ impl RegistryMutation {
         if add.len() + remove.len() > 1000 {
             return Err(ApiError::bad_input("at most 1000 datasets per call").into());
         }
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let now = ctx.data_unchecked::<SharedClock>().now();
+        let now = context::now(ctx);
         let b = ids::decode_as(&bundle_id, NodeKind::CoreDataBundle)?;
         let add: Vec<i64> = add
             .iter()
@@ -292,11 +284,10 @@ impl RegistryMutation {
             .iter()
             .map(|i| ids::decode_as(i, NodeKind::Dataset))
             .collect::<Result<_, _>>()?;
-        let txn = begin_write(db).await.map_err(ApiError::from)?;
-        let m = registry::set_bundle_datasets(&txn, b, &add, &remove, &v.actor_label(), now)
-            .await
-            .map_err(ApiError::from)?;
-        txn.commit().await.map_err(ApiError::from)?;
+        let m = write(ctx, async move |txn| {
+            registry::set_bundle_datasets(txn, b, &add, &remove, &v.actor_label(), now).await
+        })
+        .await?;
         Ok(m.into())
     }
 
@@ -314,23 +305,22 @@ impl RegistryMutation {
     ) -> Result<Plan> {
         let v = viewer(ctx);
         v.require(&[DbRole::Admin], "createPlan")?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let now = ctx.data_unchecked::<SharedClock>().now();
-        let txn = begin_write(db).await.map_err(ApiError::from)?;
-        let m = registry::create_plan(
-            &txn,
-            kind.into(),
-            &name,
-            name_en,
-            starts_on,
-            ends_on,
-            &description,
-            &v.actor_label(),
-            now,
-        )
-        .await
-        .map_err(ApiError::from)?;
-        txn.commit().await.map_err(ApiError::from)?;
+        let now = context::now(ctx);
+        let m = write(ctx, async move |txn| {
+            registry::create_plan(
+                txn,
+                kind.into(),
+                &name,
+                name_en,
+                starts_on,
+                ends_on,
+                &description,
+                &v.actor_label(),
+                now,
+            )
+            .await
+        })
+        .await?;
         Ok(m.into())
     }
 
@@ -347,8 +337,8 @@ impl RegistryMutation {
     ) -> Result<Commitment> {
         let v = viewer(ctx);
         v.require(&[DbRole::Admin], "createCommitment")?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let now = ctx.data_unchecked::<SharedClock>().now();
+        let db = context::db(ctx);
+        let now = context::now(ctx);
         let plan = plan_id
             .as_ref()
             .map(|p| ids::decode_as(p, NodeKind::Plan))
@@ -357,20 +347,20 @@ impl RegistryMutation {
             Some(c) => Some(institution_id(db, c).await?),
             None => None,
         };
-        let txn = begin_write(db).await.map_err(ApiError::from)?;
-        let m = registry::create_commitment(
-            &txn,
-            plan,
-            &code,
-            &title,
-            lead,
-            &description,
-            &v.actor_label(),
-            now,
-        )
-        .await
-        .map_err(ApiError::from)?;
-        txn.commit().await.map_err(ApiError::from)?;
+        let m = write(ctx, async move |txn| {
+            registry::create_commitment(
+                txn,
+                plan,
+                &code,
+                &title,
+                lead,
+                &description,
+                &v.actor_label(),
+                now,
+            )
+            .await
+        })
+        .await?;
         Ok(m.into())
     }
 
@@ -387,23 +377,22 @@ impl RegistryMutation {
     ) -> Result<Milestone> {
         let v = viewer(ctx);
         v.require(&[DbRole::Admin], "createMilestone")?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let now = ctx.data_unchecked::<SharedClock>().now();
+        let now = context::now(ctx);
         let c = ids::decode_as(&commitment_id, NodeKind::Commitment)?;
-        let txn = begin_write(db).await.map_err(ApiError::from)?;
-        let m = registry::create_milestone(
-            &txn,
-            c,
-            &title,
-            starts_on,
-            ends_on,
-            continues_yearly,
-            &v.actor_label(),
-            now,
-        )
-        .await
-        .map_err(ApiError::from)?;
-        txn.commit().await.map_err(ApiError::from)?;
+        let m = write(ctx, async move |txn| {
+            registry::create_milestone(
+                txn,
+                c,
+                &title,
+                starts_on,
+                ends_on,
+                continues_yearly,
+                &v.actor_label(),
+                now,
+            )
+            .await
+        })
+        .await?;
         Ok(m.into())
     }
 
@@ -422,28 +411,27 @@ impl RegistryMutation {
     ) -> Result<Target> {
         let v = viewer(ctx);
         v.require(&[DbRole::Admin], "createTarget")?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let now = ctx.data_unchecked::<SharedClock>().now();
+        let now = context::now(ctx);
         let c = commitment_id
             .as_ref()
             .map(|i| ids::decode_as(i, NodeKind::Commitment))
             .transpose()?;
-        let txn = begin_write(db).await.map_err(ApiError::from)?;
-        let m = registry::create_target(
-            &txn,
-            &title,
-            metric.into(),
-            baseline_on,
-            baseline_value,
-            target_value,
-            due_on,
-            c,
-            &v.actor_label(),
-            now,
-        )
-        .await
-        .map_err(ApiError::from)?;
-        txn.commit().await.map_err(ApiError::from)?;
+        let m = write(ctx, async move |txn| {
+            registry::create_target(
+                txn,
+                &title,
+                metric.into(),
+                baseline_on,
+                baseline_value,
+                target_value,
+                due_on,
+                c,
+                &v.actor_label(),
+                now,
+            )
+            .await
+        })
+        .await?;
         Ok(m.into())
     }
 }

@@ -9,25 +9,10 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::client_address;
 use crate::AppState;
 use crate::auth::{self, Viewer};
-use crate::graphql::loaders::loaders;
-use crate::graphql::mutation::ClientAddress;
-
-/// Adds what resolvers need: the database, fresh loaders, the clock, the deadlines, the caller.
-fn with_context(
-    state: &AppState,
-    req: async_graphql::Request,
-    viewer: Viewer,
-    address: String,
-) -> async_graphql::Request {
-    req.data(state.db.clone())
-        .data(loaders(state.db.clone(), state.clock.today_seoul()))
-        .data(state.clock.clone())
-        .data(state.deadlines.as_ref().clone())
-        .data(viewer)
-        .data(ClientAddress(address))
-}
+use crate::graphql::context::{self, Lifetime};
 
 /// The caller from the `Authorization` header, or the error response to send instead.
 async fn viewer_of(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Response> {
@@ -47,19 +32,6 @@ async fn viewer_of(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Resp
     })
 }
 
-/// The client address for rate limits: the socket peer, or the first `X-Forwarded-For` hop when
-/// `TRUST_FORWARDED_FOR=1` (behind a load balancer that sets it).
-fn address_of(headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
-    if std::env::var("TRUST_FORWARDED_FOR").is_ok_and(|v| v == "1")
-        && let Some(f) = headers.get("x-forwarded-for").and_then(|h| h.to_str().ok())
-        && let Some(first) = f.split(',').next()
-    {
-        return first.trim().to_string();
-    }
-    peer.map(|p| p.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
-
 pub async fn post(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -70,8 +42,15 @@ pub async fn post(
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let address = address_of(&headers, peer.map(|p| p.0.0));
-    let req = with_context(&state, req.into_inner(), viewer, address);
+    let address = client_address(&state, &headers, peer.map(|p| p.0.0));
+    let mut req = req.into_inner();
+    context::fill(
+        &mut req.data,
+        &state,
+        viewer,
+        Some(address),
+        Lifetime::Request,
+    );
     GraphQLResponse::from(state.schema.execute(req).await).into_response()
 }
 
@@ -82,7 +61,7 @@ pub async fn get(
     headers: HeaderMap,
     req: GraphQLRequest,
 ) -> Response {
-    let req = req.into_inner();
+    let mut req = req.into_inner();
     if let Ok(doc) = async_graphql::parser::parse_query(&req.query) {
         let mutating = doc.operations.iter().any(|(name, op)| {
             let selected = match (&req.operation_name, name) {
@@ -109,7 +88,13 @@ pub async fn get(
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let address = address_of(&headers, peer.map(|p| p.0.0));
-    let req = with_context(&state, req, viewer, address);
+    let address = client_address(&state, &headers, peer.map(|p| p.0.0));
+    context::fill(
+        &mut req.data,
+        &state,
+        viewer,
+        Some(address),
+        Lifetime::Request,
+    );
     GraphQLResponse::from(state.schema.execute(req).await).into_response()
 }

@@ -2,32 +2,39 @@
 //! The token goes in the connection-init payload (`{"Authorization": "Bearer …"}` or
 //! `{"token": "…"}`); without one the connection is anonymous, with a bad one it is refused.
 
+use std::net::SocketAddr;
+
 use async_graphql::Data;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
-use axum::extract::{State, WebSocketUpgrade};
+use axum::Extension;
+use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-
 use serde::Deserialize;
 
+use super::client_address;
 use crate::AppState;
 use crate::auth;
 use crate::error::ApiError;
-use crate::graphql::loaders::loaders;
+use crate::graphql::context::{self, Lifetime};
 
 pub async fn ws(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let schema = state.schema.clone();
+    let address = client_address(&state, &headers, peer.map(|p| p.0.0));
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |stream| {
             GraphQLWebSocket::new(stream, schema, protocol)
-                .on_connection_init(
-                    move |payload| async move { connection_data(&state, payload).await },
-                )
+                .on_connection_init(move |payload| async move {
+                    connection_data(&state, payload, address).await
+                })
                 .serve()
         })
         .into_response()
@@ -68,25 +75,25 @@ impl InitPayload {
 async fn connection_data(
     state: &AppState,
     payload: serde_json::Value,
+    address: String,
 ) -> async_graphql::Result<Data> {
     let token = InitPayload::parse(payload)?.header();
     let viewer = auth::authenticate(&state.db, token.as_deref())
         .await
         .map_err(async_graphql::Error::from)?;
-    let hub = state
-        .hub
-        .clone()
-        .ok_or_else(|| async_graphql::Error::new("subscriptions are not running on this server"))?;
-    // Long-lived connection: no loader cache, so every event is read fresh.
-    let l = loaders(state.db.clone(), state.clock.today_seoul());
-    l.enable_all_cache(false);
+    if state.hub.is_none() {
+        return Err(async_graphql::Error::new(
+            "subscriptions are not running on this server",
+        ));
+    }
     let mut data = Data::default();
-    data.insert(state.db.clone());
-    data.insert(l);
-    data.insert(state.clock.clone());
-    data.insert(state.deadlines.as_ref().clone());
-    data.insert(viewer);
-    data.insert(hub);
+    context::fill(
+        &mut data,
+        state,
+        viewer,
+        Some(address),
+        Lifetime::Connection,
+    );
     Ok(data)
 }
 
