@@ -29,7 +29,7 @@ pub fn kind_from_code(code: &str) -> InstitutionKind {
     }
 }
 
-/// The likely parent's name of a local body named "<parent> <child>" (e.g. "경기도 성남시" → "경기도").
+/// The likely parent's name of a local body named "`<parent> <child>`" (e.g. "경기도 성남시" → "경기도").
 /// Only a guess: it is stored unconfirmed until an admin confirms it.
 pub fn guessed_parent_name(name: &str) -> Option<&str> {
     let (head, tail) = name.trim().split_once(' ')?;

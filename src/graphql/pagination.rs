@@ -20,7 +20,7 @@ use sea_orm::{
 use super::MAX_PAGE_SIZE;
 use super::ids::{self, NodeKind};
 use super::prefetch::{self, Sel};
-use super::types::page::PageInfo;
+use super::types::page::{Page, PageInfo};
 use crate::domain::datasets::{self, DatasetQuery, PageRequest, ResolvedSearch};
 use crate::error::ApiError;
 
@@ -99,35 +99,6 @@ pub fn id_cursor(c: Option<String>, want: NodeKind) -> Result<Option<i64>, ApiEr
         Ok(n)
     })
     .transpose()
-}
-
-/// One page of rows fetched by keyset, before it becomes a connection.
-pub struct Page<T> {
-    /// (cursor, node) in list order.
-    pub rows: Vec<(String, T)>,
-    pub has_previous: bool,
-    pub has_next: bool,
-    pub total: u64,
-}
-
-impl<T> Page<T> {
-    pub fn map<U>(self, f: impl Fn(T) -> U) -> Page<U> {
-        Page {
-            rows: self.rows.into_iter().map(|(c, t)| (c, f(t))).collect(),
-            has_previous: self.has_previous,
-            has_next: self.has_next,
-            total: self.total,
-        }
-    }
-
-    pub fn page_info(&self) -> PageInfo {
-        PageInfo {
-            has_previous_page: self.has_previous,
-            has_next_page: self.has_next,
-            start_cursor: self.rows.first().map(|(c, _)| c.clone()),
-            end_cursor: self.rows.last().map(|(c, _)| c.clone()),
-        }
-    }
 }
 
 /// A table listed by id in keyset pages: the kind of its global ids, its id column, and what

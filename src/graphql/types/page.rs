@@ -1,5 +1,5 @@
 //! Relay connections: `edges { cursor node }`, `nodes`, `pageInfo` and `totalCount`, made from a
-//! [`crate::graphql::pagination::Page`].
+//! [`Page`] (as [`crate::graphql::pagination`] fetches them).
 
 use async_graphql::SimpleObject;
 
@@ -14,6 +14,35 @@ pub struct PageInfo {
     pub start_cursor: Option<String>,
     /// Cursor of the last item of the page; pass it as `after` to go on.
     pub end_cursor: Option<String>,
+}
+
+/// One page of rows fetched by keyset, before it becomes a connection.
+pub struct Page<T> {
+    /// (cursor, node) in list order.
+    pub rows: Vec<(String, T)>,
+    pub has_previous: bool,
+    pub has_next: bool,
+    pub total: u64,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl Fn(T) -> U) -> Page<U> {
+        Page {
+            rows: self.rows.into_iter().map(|(c, t)| (c, f(t))).collect(),
+            has_previous: self.has_previous,
+            has_next: self.has_next,
+            total: self.total,
+        }
+    }
+
+    pub fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_previous_page: self.has_previous,
+            has_next_page: self.has_next,
+            start_cursor: self.rows.first().map(|(c, _)| c.clone()),
+            end_cursor: self.rows.last().map(|(c, _)| c.clone()),
+        }
+    }
 }
 
 /// Declares a connection and its edge type for a node type.
@@ -41,8 +70,8 @@ macro_rules! connection {
             pub node: $node,
         }
 
-        impl From<$crate::graphql::pagination::Page<$node>> for $conn {
-            fn from(p: $crate::graphql::pagination::Page<$node>) -> Self {
+        impl From<$crate::graphql::types::page::Page<$node>> for $conn {
+            fn from(p: $crate::graphql::types::page::Page<$node>) -> Self {
                 let page_info = p.page_info();
                 let nodes = p.rows.iter().map(|(_, n)| n.clone()).collect();
                 $conn {
