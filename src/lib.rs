@@ -5,9 +5,9 @@
 //!
 //! # Layout
 //!
-//! Data flows one way: HTTP → GraphQL → domain → database.
+//! Data flows one way: HTTP → GraphQL → domain → database. Each concern lives in one place:
 //!
-//! - [`auth`]: bearer tokens (stored as SHA-256), roles, officer checks.
+//! - [`auth`]: bearer tokens (stored as SHA-256), roles, the viewer.
 //! - [`catalog`]: the in-memory snapshot of the dataset list (bitmaps per facet value and
 //!   search bigram) that answers totals, facets, dataset statistics and page ids; it follows the
 //!   outbox.
@@ -18,21 +18,36 @@
 //!   migrations on start, `BEGIN IMMEDIATE` write transactions.
 //! - [`clock`]: the one injectable source of time.
 //! - [`error`]: the API's error (`ApiError`) and its `extensions.code`; the domain's one error
-//!   (`domain::Error`, in `domain/error.rs`) maps into it in one place.
-//! - [`domain`]: plain functions over a connection, no GraphQL types: text normalization and the
-//!   search index, institution kinds, labels of every vocabulary, plan progress.
+//!   ([`domain::Error`]) maps into it in one place.
+//! - [`domain`]: plain functions over a connection, no GraphQL types:
+//!   - [`domain::datasets`]: dataset lists: filter, search (parsing, resolving, conditions,
+//!     relevance), `FROM … WHERE`, keyset pages, facets; [`domain::sql`] is the SQL builder
+//!     every hand-written query uses; [`domain::search_index`] writes the search index;
+//!   - [`domain::workflow`]: the request workflow as one transition table (state × step → who,
+//!     next state) read by the actions and by `allowedSteps`, one function per action, filing,
+//!     lapsed proposals; [`domain::requests`]: open states, "overdue", request lists;
+//!     [`domain::deadlines`]: periods and holidays;
+//!   - [`domain::disclosure`], [`domain::registry`], [`domain::institutions`],
+//!     [`domain::bundles`], [`domain::plans`], [`domain::stats`], [`domain::labels`],
+//!     [`domain::text`], [`domain::signup`].
 //! - [`events`]: the outbox of committed changes, in commit order, as one typed `Event` (topic
-//!   from the variant); the audit trail; the PostgreSQL notification channel.
+//!   from the variant); the audit trail; the PostgreSQL notification channel. [`hub`] follows it
+//!   for subscribers.
 //! - [`import`]: the portal inventory CSV reader and upsert.
-//! - [`demo`]: the deterministic demo inventory.
-//! - [`graphql`]: `schema()` without data, the root query, view types (one per file under
-//!   `graphql/types/`), batching loaders, the GraphiQL examples; `graphql/context.rs`: the
-//!   per-request data (built once for HTTP and WebSocket), the caller, and `write`, the one way
-//!   mutations write; `graphql/codes.rs`: codes for async-graphql's own errors, by phase.
+//! - [`demo`]: the deterministic demo inventory, one file per phase of its build.
+//! - [`graphql`]: `schema()` without data; `graphql/context.rs`: the per-request data (built
+//!   once for HTTP and WebSocket), the caller, and `write`, the one way mutations write; the root
+//!   query (`query.rs`, objects by id in `node.rs`), mutation and subscription; every list's
+//!   paging in `pagination.rs` (page sizes, cursors checked for their list, keyset pages, the
+//!   per-page prefetch of `prefetch.rs`); batching `loaders.rs` (their SQL is the domain's);
+//!   view types one per file under `graphql/types/`; `codes.rs`: codes for async-graphql's own
+//!   errors; the GraphiQL examples.
 //! - [`export`]: CSV and DCAT-AP renderings of a dataset list, read in keyset pages.
-//! - [`http`]: the axum router: `/graphql`, GraphiQL on `/`, `/healthz`, `/export/…`.
+//! - [`http`]: the axum router: `/graphql` (and `/graphql/ws`), GraphiQL on `/`, `/healthz`,
+//!   `/export/…`.
 //!
-//! The binary (`src/main.rs`) has the subcommands `serve`, `import`, `demo` and `export-schema`.
+//! The binary (`src/main.rs`) has the subcommands `serve`, `import`, `demo`, `token` and
+//! `export-schema`.
 
 pub mod auth;
 pub mod catalog;

@@ -230,6 +230,93 @@ async fn relevance_pages_forward_and_backward() {
 }
 
 #[tokio::test]
+async fn a_cursor_of_another_list_is_refused() {
+    for b in backends().await {
+        let t = with_fixture(b).await;
+        let app = inventory::app(state(&t.db));
+        let cursor = |v: &Value, list: &str| v["data"][list]["pageInfo"]["endCursor"].clone();
+        let v = gql(
+            &app,
+            "{ institutions(first: 1) { pageInfo { endCursor } } dataRequests(first: 1) { pageInfo { endCursor } } }",
+            json!({}),
+        )
+        .await;
+        let institution = cursor(&v, "institutions");
+        let request = cursor(&v, "dataRequests");
+        assert!(institution.is_string() && request.is_string(), "{v}");
+        // Each list takes its own cursors, forward and backward.
+        for (list, own) in [("institutions", &institution), ("dataRequests", &request)] {
+            for arg in ["after", "before"] {
+                let q = format!("query($c: String) {{ {list}({arg}: $c) {{ totalCount }} }}");
+                let v = gql(&app, &q, json!({ "c": own })).await;
+                assert!(v["errors"].is_null(), "{b:?} {list} {arg}: {v}");
+            }
+        }
+        // A cursor of another list is refused, naming both lists, forward and backward.
+        for (list, kind) in [
+            ("plans", "Plan"),
+            ("commitments", "Commitment"),
+            ("milestones", "Milestone"),
+            ("coreDataBundles", "CoreDataBundle"),
+            ("dataRequests", "DataRequest"),
+        ] {
+            for arg in ["after", "before"] {
+                let q = format!("query($c: String) {{ {list}({arg}: $c) {{ totalCount }} }}");
+                let v = gql(&app, &q, json!({ "c": institution })).await;
+                assert_eq!(
+                    v["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+                    "{b:?} {list} {arg}: {v}"
+                );
+                let msg = v["errors"][0]["message"].as_str().unwrap();
+                assert!(
+                    msg.contains("Institution") && msg.contains(kind),
+                    "{b:?} {list} {arg}: {msg}"
+                );
+                assert!(v["data"].is_null(), "{b:?} {list} {arg}: {v}");
+            }
+        }
+        let v = gql(
+            &app,
+            "query($c: String) { institutions(after: $c) { totalCount } }",
+            json!({ "c": request }),
+        )
+        .await;
+        assert_eq!(
+            v["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{v}"
+        );
+        // Dataset positions and ids do not mix either.
+        let v = gql(
+            &app,
+            "query($c: String) { datasets(after: $c) { totalCount } }",
+            json!({ "c": institution }),
+        )
+        .await;
+        assert_eq!(
+            v["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{v}"
+        );
+        let d = gql(
+            &app,
+            "{ datasets(first: 1) { pageInfo { endCursor } } }",
+            json!({}),
+        )
+        .await;
+        let v = gql(
+            &app,
+            "query($c: String) { institutions(after: $c) { totalCount } }",
+            json!({ "c": cursor(&d, "datasets") }),
+        )
+        .await;
+        assert_eq!(
+            v["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{v}"
+        );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn every_ordering_is_identical_on_every_backend_and_pages_cleanly() {
     let mut results = Vec::new();
     for b in backends().await {

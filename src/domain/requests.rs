@@ -9,11 +9,17 @@
 //! reconsideration (`RECONSIDERATION`) or the provision after an accepted mediation proposal
 //! (`MEDIATION_ACCEPTED`); the mediation committee for its proposal (`MEDIATION_APPLIED`). A
 //! proposal left unanswered past its deadline is not overdue but lapsed ([`effective_state`]).
+//!
+//! Also: request lists ([`select`]) and supporter counts ([`supporter_counts`]).
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use entity::data_request;
 use entity::enums::RequestState;
-use sea_orm::{ActiveEnum, ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Select,
+};
 
 use crate::domain::deadlines::Deadlines;
 use crate::domain::sql::Sql;
@@ -212,4 +218,22 @@ pub fn select(f: &RequestFilter, today: NaiveDate) -> Select<data_request::Entit
         q = q.filter(if o { cond } else { cond.not() });
     }
     q
+}
+
+/// How many citizens support each of the requests `ids`, in one statement; requests without
+/// support are absent.
+pub async fn supporter_counts<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+) -> Result<HashMap<i64, u64>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    let list = sql.params(ids.iter().copied());
+    sql.push(&format!(
+        "SELECT request_id, COUNT(*) FROM request_supporter WHERE request_id IN ({list}) GROUP BY request_id"
+    ));
+    let mut out: HashMap<i64, u64> = HashMap::new();
+    for r in db.query_all_raw(sql.statement()).await? {
+        out.insert(r.try_get_by_index(0)?, r.try_get_by_index::<i64>(1)? as u64);
+    }
+    Ok(out)
 }

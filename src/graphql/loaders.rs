@@ -13,12 +13,12 @@ use entity::{
     institution, milestone, plan, target,
 };
 use sea_orm::{
-    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::domain::requests::{AWAITING_INSTITUTION, OPEN_STATES, overdue_condition};
-use crate::domain::sql::Sql;
+use crate::domain::bundles;
+use crate::domain::institutions::{self, Record};
+use crate::domain::requests;
 
 /// The loaders of one request.
 pub type Loaders = DataLoader<DbLoader, HashMapCache>;
@@ -66,19 +66,6 @@ pub struct ChildrenOf(pub i64);
 /// An institution's former names.
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub struct NamesOf(pub i64);
-
-/// Counts that make an institution's record.
-#[derive(Clone, Debug, Default)]
-pub struct Record {
-    /// Datasets per disclosure status (stored value).
-    pub by_status: Vec<(String, u64)>,
-    /// Withheld or partially open datasets per ground (stored value).
-    pub by_ground: Vec<(String, u64)>,
-    /// Requests still open.
-    pub requests_pending: u64,
-    /// Requests awaiting the institution past the deadline of their current step.
-    pub requests_overdue: u64,
-}
 
 type LoadResult<K, V> = Result<HashMap<K, V>, Arc<DbErr>>;
 
@@ -213,19 +200,12 @@ impl Loader<SupportersOf> for DbLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[SupportersOf]) -> LoadResult<SupportersOf, Self::Value> {
-        let mut sql = Sql::new(self.db.get_database_backend());
-        let list = sql.params(keys.iter().map(|k| k.0));
-        sql.push(&format!(
-            "SELECT request_id, COUNT(*) FROM request_supporter WHERE request_id IN ({list}) GROUP BY request_id"
-        ));
-        let mut out: HashMap<SupportersOf, u64> = keys.iter().map(|k| (*k, 0)).collect();
-        for r in self.db.query_all_raw(sql.statement()).await? {
-            out.insert(
-                SupportersOf(r.try_get_by_index(0)?),
-                r.try_get_by_index::<i64>(1)? as u64,
-            );
-        }
-        Ok(out)
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let counts = requests::supporter_counts(&self.db, &ids).await?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, counts.get(&k.0).copied().unwrap_or(0)))
+            .collect())
     }
 }
 
@@ -234,55 +214,12 @@ impl Loader<RecordOf> for DbLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[RecordOf]) -> LoadResult<RecordOf, Self::Value> {
-        let backend = self.db.get_database_backend();
-        let mut out: HashMap<RecordOf, Record> =
-            keys.iter().map(|k| (*k, Record::default())).collect();
-        let mut sql = Sql::new(backend);
-        let list = sql.params(keys.iter().map(|k| k.0));
-        sql.push(&format!(
-            "SELECT d.institution_id, s.status, s.ground, COUNT(*) FROM dataset d JOIN disclosure s ON s.dataset_id = d.id \
-             WHERE d.institution_id IN ({list}) GROUP BY d.institution_id, s.status, s.ground"
-        ));
-        for r in self.db.query_all_raw(sql.statement()).await? {
-            let id: i64 = r.try_get_by_index(0)?;
-            let status: String = r.try_get_by_index(1)?;
-            let ground: Option<String> = r.try_get_by_index(2)?;
-            let n = r.try_get_by_index::<i64>(3)? as u64;
-            let rec = out.entry(RecordOf(id)).or_default();
-            match rec.by_status.iter_mut().find(|(s, _)| *s == status) {
-                Some((_, c)) => *c += n,
-                None => rec.by_status.push((status, n)),
-            }
-            // A ground can stand behind both withheld and partially open entries: one row each.
-            if let Some(g) = ground {
-                match rec.by_ground.iter_mut().find(|(x, _)| *x == g) {
-                    Some((_, c)) => *c += n,
-                    None => rec.by_ground.push((g, n)),
-                }
-            }
-        }
-        let mut sql = Sql::new(backend);
-        let list = sql.params(keys.iter().map(|k| k.0));
-        let open = sql.params(OPEN_STATES.iter().map(|s| s.to_value()));
-        let overdue = overdue_condition(&mut sql, "r", AWAITING_INSTITUTION, self.today, false);
-        sql.push(&format!(
-            "SELECT r.institution_id, SUM(CASE WHEN r.state IN ({open}) THEN 1 ELSE 0 END), \
-                    SUM(CASE WHEN {overdue} THEN 1 ELSE 0 END) \
-             FROM data_request r WHERE r.institution_id IN ({list}) GROUP BY r.institution_id"
-        ));
-        for r in self.db.query_all_raw(sql.statement()).await? {
-            let id: i64 = r.try_get_by_index(0)?;
-            let rec = out.entry(RecordOf(id)).or_default();
-            rec.requests_pending = r.try_get_by_index::<Option<i64>>(1)?.unwrap_or(0) as u64;
-            rec.requests_overdue = r.try_get_by_index::<Option<i64>>(2)?.unwrap_or(0) as u64;
-        }
-        for rec in out.values_mut() {
-            rec.by_status
-                .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            rec.by_ground
-                .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        }
-        Ok(out)
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let mut records = institutions::records(&self.db, &ids, self.today).await?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, records.remove(&k.0).unwrap_or_default()))
+            .collect())
     }
 }
 
@@ -496,21 +433,13 @@ impl Loader<BundleDatasets> for DbLoader {
             if first == 0 {
                 continue;
             }
-            let mut sql = Sql::new(self.db.get_database_backend());
-            let list = sql.params(keys.iter().filter(|k| k.first == first).map(|k| k.bundle));
-            let limit = sql.param(first as i64);
-            sql.push(&format!(
-                "SELECT bundle_id, dataset_id FROM (\
-                   SELECT bundle_id, dataset_id, \
-                          ROW_NUMBER() OVER (PARTITION BY bundle_id ORDER BY dataset_id) AS rn \
-                     FROM core_bundle_dataset WHERE bundle_id IN ({list})) AS l \
-                 WHERE rn <= {limit} ORDER BY bundle_id, dataset_id"
-            ));
-            for r in self.db.query_all_raw(sql.statement()).await? {
-                let bundle: i64 = r.try_get_by_index(0)?;
-                out.entry(BundleDatasets { bundle, first })
-                    .or_default()
-                    .push(r.try_get_by_index(1)?);
+            let bundles: Vec<i64> = keys
+                .iter()
+                .filter(|k| k.first == first)
+                .map(|k| k.bundle)
+                .collect();
+            for (bundle, ids) in bundles::first_datasets(&self.db, &bundles, first).await? {
+                out.insert(BundleDatasets { bundle, first }, ids);
             }
         }
         Ok(out)

@@ -7,6 +7,8 @@ pub mod examples;
 pub mod ids;
 pub mod loaders;
 pub mod mutation;
+pub mod node;
+pub mod pagination;
 pub mod prefetch;
 pub mod query;
 pub mod registry;

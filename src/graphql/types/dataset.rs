@@ -11,11 +11,11 @@ use super::institution::Institution;
 use super::label::Label;
 use super::request::DataRequest;
 use crate::domain::labels;
-use crate::error::ApiError;
 use crate::graphql::ids::{NodeKind, decode_as, encode};
 use crate::graphql::loaders::{
     BundlesOf, DisclosureOf, HistoryOf, InstitutionId, Loaders, RequestsOf,
 };
+use crate::graphql::pagination;
 
 /// A dataset held by an institution: open, partially open, withheld, under review or scheduled.
 #[derive(SimpleObject, Clone, Debug)]
@@ -166,7 +166,7 @@ impl Dataset {
         let after = after
             .map(|a| decode_as(&a, NodeKind::DisclosureEvent))
             .transpose()?;
-        Ok(slice_after(rows, |r| r.id, after, first)?
+        Ok(pagination::slice_after(rows, |r| r.id, after, first)?
             .into_iter()
             .map(DisclosureEvent::from)
             .collect())
@@ -196,7 +196,7 @@ impl Dataset {
         let after = after
             .map(|a| decode_as(&a, NodeKind::DataRequest))
             .transpose()?;
-        Ok(slice_after(rows, |r| r.id, after, first)?
+        Ok(pagination::slice_after(rows, |r| r.id, after, first)?
             .into_iter()
             .map(DataRequest::from)
             .collect())
@@ -212,23 +212,4 @@ impl Dataset {
             .map(CoreDataBundle::from)
             .collect())
     }
-}
-
-/// At most `first` rows after the row whose id is `after` (from the start without it); an
-/// `after` that is not in the list is `BAD_USER_INPUT`.
-fn slice_after<T>(
-    rows: Vec<T>,
-    id_of: impl Fn(&T) -> i64,
-    after: Option<i64>,
-    first: u64,
-) -> Result<Vec<T>, ApiError> {
-    let skip = match after {
-        None => 0,
-        Some(a) => {
-            rows.iter().position(|r| id_of(r) == a).ok_or_else(|| {
-                ApiError::bad_input("`after` is not the id of an item of this list")
-            })? + 1
-        }
-    };
-    Ok(rows.into_iter().skip(skip).take(first as usize).collect())
 }

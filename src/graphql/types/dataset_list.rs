@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use super::dataset::Dataset;
 use super::enums::{Category, DatasetType, DisclosureStatus, InstitutionKind, WithholdingGround};
+use super::facet::FacetCount;
 use super::page::PageInfo;
 use crate::catalog::{Selection, Snapshot};
 use crate::domain::datasets::{self as list, DatasetQuery, Facet};
-use crate::domain::labels;
 use crate::error::ApiError;
 
 /// Which datasets to list. Every field narrows the list; lists inside a field mean "any of".
@@ -172,19 +172,6 @@ pub struct DatasetConnection {
     pub selection: Arc<Selection>,
 }
 
-/// How many datasets have one value of a facet.
-#[derive(SimpleObject, Clone, Debug)]
-pub struct FacetCount {
-    /// The value, as the enum name used in `DatasetFilter` (e.g. `WITHHELD`, `TRANSPORT_LOGISTICS`).
-    pub value: String,
-    /// English label.
-    pub label: &'static str,
-    /// Korean label.
-    pub label_ko: &'static str,
-    /// Matching datasets.
-    pub count: u64,
-}
-
 /// Counts per value for the current filter and search. Each facet ignores the filter's own
 /// condition on that facet, so a sidebar shows what choosing another value would give.
 #[derive(SimpleObject, Clone, Debug, Default)]
@@ -202,50 +189,6 @@ pub struct DatasetFacets {
     pub institution_kind: Vec<FacetCount>,
 }
 
-/// The GraphQL enum name (as used in `DatasetFilter`) and labels of a stored facet value.
-pub fn facet_value(facet: Facet, stored: &str) -> (String, labels::Label) {
-    use super::enums as g;
-    use async_graphql::InputType;
-    use entity::enums as e;
-    use sea_orm::ActiveEnum;
-    fn name<T: InputType>(v: T) -> String {
-        match v.to_value() {
-            async_graphql::Value::Enum(n) => n.to_string(),
-            other => other.to_string(),
-        }
-    }
-    let v = stored.to_string();
-    let known = match facet {
-        Facet::Status => e::DisclosureStatus::try_from_value(&v)
-            .ok()
-            .map(|x| (name(g::DisclosureStatus::from(x)), labels::status(x))),
-        Facet::Ground => e::WithholdingGround::try_from_value(&v)
-            .ok()
-            .map(|x| (name(g::WithholdingGround::from(x)), labels::ground(x).label)),
-        Facet::Category => e::Category::try_from_value(&v)
-            .ok()
-            .map(|x| (name(g::Category::from(x)), labels::category(x))),
-        Facet::Type => e::DatasetType::try_from_value(&v)
-            .ok()
-            .map(|x| (name(g::DatasetType::from(x)), labels::dataset_type(x))),
-        Facet::InstitutionKind => e::InstitutionKind::try_from_value(&v).ok().map(|x| {
-            (
-                name(g::InstitutionKind::from(x)),
-                labels::institution_kind(x),
-            )
-        }),
-    };
-    known.unwrap_or_else(|| {
-        (
-            stored.to_string(),
-            labels::Label {
-                ko: "알 수 없음",
-                en: "Unknown",
-            },
-        )
-    })
-}
-
 impl DatasetConnection {
     fn facet(&self, f: Facet) -> Vec<FacetCount> {
         facet_list(f, self.selection.facet_counts(&self.snapshot, f))
@@ -256,15 +199,7 @@ impl DatasetConnection {
 pub fn facet_list(f: Facet, counts: Vec<(String, u64)>) -> Vec<FacetCount> {
     counts
         .into_iter()
-        .map(|(stored, count)| {
-            let (value, l) = facet_value(f, &stored);
-            FacetCount {
-                value,
-                label: l.en,
-                label_ko: l.ko,
-                count,
-            }
-        })
+        .map(|(stored, count)| FacetCount::of(f, &stored, count))
         .collect()
 }
 

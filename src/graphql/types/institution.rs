@@ -4,13 +4,14 @@ use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::institution;
 
-use super::dataset_list::{FacetCount, facet_value};
 use super::enums::InstitutionKind;
+use super::facet::FacetCount;
 use super::label::Label;
 use crate::domain::datasets::Facet;
+use crate::domain::institutions::Record;
 use crate::domain::labels;
 use crate::graphql::ids::{NodeKind, encode};
-use crate::graphql::loaders::{ChildrenOf, InstitutionId, Loaders, NamesOf, Record, RecordOf};
+use crate::graphql::loaders::{ChildrenOf, InstitutionId, Loaders, NamesOf, RecordOf};
 
 /// An administrative or public institution that holds data.
 #[derive(SimpleObject, Clone, Debug)]
@@ -158,17 +159,7 @@ impl From<Record> for InstitutionRecord {
         let held: u64 = r.by_status.iter().map(|(_, n)| n).sum();
         let open = get("OPEN");
         let count = |f: Facet, list: &[(String, u64)]| {
-            list.iter()
-                .map(|(v, n)| {
-                    let (value, l) = facet_value(f, v);
-                    FacetCount {
-                        value,
-                        label: l.en,
-                        label_ko: l.ko,
-                        count: *n,
-                    }
-                })
-                .collect()
+            list.iter().map(|(v, n)| FacetCount::of(f, v, *n)).collect()
         };
         InstitutionRecord {
             datasets_held: held,

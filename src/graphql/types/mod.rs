@@ -6,6 +6,7 @@ pub mod dataset;
 pub mod dataset_list;
 pub mod disclosure;
 pub mod enums;
+pub mod facet;
 pub mod feed;
 pub mod institution;
 pub mod label;

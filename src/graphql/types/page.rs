@@ -1,4 +1,5 @@
-//! Relay connections: `edges { cursor node }`, `nodes`, `pageInfo` and `totalCount`.
+//! Relay connections: `edges { cursor node }`, `nodes`, `pageInfo` and `totalCount`, made from a
+//! [`Page`] (as [`crate::graphql::pagination`] fetches them).
 
 use async_graphql::SimpleObject;
 

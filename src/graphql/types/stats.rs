@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
 
 use super::dataset::Dataset;
-use super::dataset_list::FacetCount;
+use super::facet::FacetCount;
 use super::institution::Institution;
 use super::label::Label;
 use crate::clock::SharedClock;

@@ -1,0 +1,309 @@
+//! Paging of every list field in one place: Relay arguments and page sizes, cursors checked for
+//! the list they belong to, keyset pages, and the per-page prefetch of what the query selects
+//! under the items ([`super::prefetch`]), so a list resolver is a few lines.
+//!
+//! Lists ordered by id (institutions, bundles, plans, commitments, milestones, requests) use the
+//! item's global id as its cursor: a cursor of another list (another kind of id) is
+//! `BAD_USER_INPUT`. The dataset list has its own positions (ordering, key, id) from
+//! [`crate::catalog::page`] (the SQL reference is [`crate::domain::datasets::page`]). Nested lists (`Dataset.history`, `Dataset.requests`) take
+//! `first` and the id of the item to start `after`.
+
+use std::future::Future;
+
+use async_graphql::Context;
+use entity::{commitment, core_bundle, data_request, dataset, institution, milestone, plan};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+
+use super::MAX_PAGE_SIZE;
+use super::ids::{self, NodeKind};
+use super::prefetch::{self, Sel};
+use super::types::page::{Page, PageInfo};
+use crate::catalog::{self, Selection, Snapshot};
+use crate::domain::datasets::{DatasetQuery, PageRequest};
+use crate::error::ApiError;
+
+/// Relay paging arguments of one list field.
+pub struct PageArgs {
+    pub after: Option<String>,
+    pub before: Option<String>,
+    pub first: Option<i32>,
+    pub last: Option<i32>,
+}
+
+impl PageArgs {
+    pub fn new(
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Self {
+        PageArgs {
+            after,
+            before,
+            first,
+            last,
+        }
+    }
+
+    /// Paging from the end (`last`).
+    fn backward(&self) -> bool {
+        self.last.is_some()
+    }
+}
+
+/// Page size of a list: `first` or `last` (not both), at most [`MAX_PAGE_SIZE`], 20 by default.
+pub fn page_size(first: Option<i32>, last: Option<i32>) -> Result<usize, ApiError> {
+    let n = match (first, last) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_input(
+                "pass either `first` or `last`, not both",
+            ));
+        }
+        (Some(n), None) | (None, Some(n)) => n,
+        (None, None) => 20,
+    };
+    if n < 0 {
+        return Err(ApiError::bad_input(format!(
+            "page size must not be negative, got {n}"
+        )));
+    }
+    if n as usize > MAX_PAGE_SIZE {
+        return Err(ApiError::bad_input(format!(
+            "page size {n} is over the maximum of {MAX_PAGE_SIZE}; page with `after`/`before` instead"
+        )));
+    }
+    Ok(n as usize)
+}
+
+/// Cost of a page for the complexity limit: its size times the cost of one item.
+pub fn complexity(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
+    let n = first.or(last).unwrap_or(20).clamp(1, MAX_PAGE_SIZE as i32) as usize;
+    n * child + 1
+}
+
+/// The id in a cursor of a list of `want`: a global id of that kind. Anything else (garbage, or
+/// a cursor of another list) is `BAD_USER_INPUT`.
+pub fn id_cursor(c: Option<String>, want: NodeKind) -> Result<Option<i64>, ApiError> {
+    c.map(|c| {
+        let (kind, n) = ids::decode(&c)
+            .map_err(|_| ApiError::bad_input(format!("'{c}' is not a cursor of this list")))?;
+        if kind != want {
+            return Err(ApiError::bad_input(format!(
+                "'{c}' is a cursor of a list of {}, not of this list of {}: pass an `endCursor` or `startCursor` of this list",
+                kind.as_str(),
+                want.as_str()
+            )));
+        }
+        Ok(n)
+    })
+    .transpose()
+}
+
+/// A table listed by id in keyset pages: the kind of its global ids, its id column, and what
+/// is prefetched for a page of it.
+pub trait Listed: EntityTrait<Model: Sync> {
+    const KIND: NodeKind;
+    fn id_column() -> Self::Column;
+    fn id(m: &Self::Model) -> i64;
+    /// Loads what the query selects under a page of items (nothing by default).
+    fn prefetch(
+        _ctx: &Context<'_>,
+        _sel: &Sel<'_>,
+        _rows: &[Self::Model],
+    ) -> impl Future<Output = Result<(), ApiError>> + Send {
+        async { Ok(()) }
+    }
+}
+
+/// One page of `query` in id order, with its total, its items' relations prefetched.
+pub async fn by_id<E: Listed>(
+    ctx: &Context<'_>,
+    query: Select<E>,
+    args: PageArgs,
+) -> Result<Page<E::Model>, ApiError> {
+    let db = ctx.data_unchecked::<DatabaseConnection>();
+    let size = page_size(args.first, args.last)?;
+    let backward = args.backward();
+    let after = id_cursor(args.after, E::KIND)?;
+    let before = id_cursor(args.before, E::KIND)?;
+    let id_col = E::id_column();
+    let total = query.clone().count(db).await?;
+    let mut q = query;
+    if let Some(a) = after {
+        q = q.filter(id_col.gt(a));
+    }
+    if let Some(b) = before {
+        q = q.filter(id_col.lt(b));
+    }
+    q = if backward {
+        q.order_by_desc(id_col)
+    } else {
+        q.order_by_asc(id_col)
+    };
+    let mut rows = q.limit(size as u64 + 1).all(db).await?;
+    let more = rows.len() > size;
+    rows.truncate(size);
+    if backward {
+        rows.reverse();
+    }
+    E::prefetch(ctx, &Sel::page(ctx), &rows).await?;
+    let (has_previous, has_next) = if backward {
+        (more, before.is_some())
+    } else {
+        (after.is_some(), more)
+    };
+    Ok(Page {
+        rows: rows
+            .into_iter()
+            .map(|m| (ids::encode(E::KIND, E::id(&m)).0, m))
+            .collect(),
+        has_previous,
+        has_next,
+        total,
+    })
+}
+
+/// One page of a dataset list with its items' relations prefetched: (cursor, row) in list order
+/// and where the page sits. Its total and facets come from the connection, only when selected.
+pub async fn datasets(
+    ctx: &Context<'_>,
+    query: &DatasetQuery,
+    snapshot: &Snapshot,
+    selection: &Selection,
+    args: PageArgs,
+) -> Result<(Vec<(String, dataset::Model)>, PageInfo), ApiError> {
+    let db = ctx.data_unchecked::<DatabaseConnection>();
+    let req = PageRequest {
+        size: page_size(args.first, args.last)?,
+        backward: args.backward(),
+        after: args.after.as_deref().map(ids::decode_cursor).transpose()?,
+        before: args.before.as_deref().map(ids::decode_cursor).transpose()?,
+    };
+    // The catalog chooses the page's ids; the rows are read by id in one statement.
+    let ids = catalog::page::page(snapshot, query, &selection.all, &req)?;
+    let page = catalog::page::fetch(db, ids).await?;
+    let models: Vec<_> = page.rows.iter().map(|(_, m)| m.clone()).collect();
+    prefetch::datasets(ctx, &Sel::page(ctx), &models).await?;
+    let rows: Vec<(String, dataset::Model)> = page
+        .rows
+        .into_iter()
+        .map(|(p, m)| (ids::encode_cursor(&p), m))
+        .collect();
+    let page_info = PageInfo {
+        has_previous_page: page.has_previous,
+        has_next_page: page.has_next,
+        start_cursor: rows.first().map(|(c, _)| c.clone()),
+        end_cursor: rows.last().map(|(c, _)| c.clone()),
+    };
+    Ok((rows, page_info))
+}
+
+/// At most `first` rows of a nested list after the row whose id is `after` (from the start
+/// without it); an `after` that is not in the list is `BAD_USER_INPUT`.
+pub fn slice_after<T>(
+    rows: Vec<T>,
+    id_of: impl Fn(&T) -> i64,
+    after: Option<i64>,
+    first: u64,
+) -> Result<Vec<T>, ApiError> {
+    let skip = match after {
+        None => 0,
+        Some(a) => {
+            rows.iter().position(|r| id_of(r) == a).ok_or_else(|| {
+                ApiError::bad_input("`after` is not the id of an item of this list")
+            })? + 1
+        }
+    };
+    Ok(rows.into_iter().skip(skip).take(first as usize).collect())
+}
+
+impl Listed for institution::Entity {
+    const KIND: NodeKind = NodeKind::Institution;
+    fn id_column() -> Self::Column {
+        institution::Column::Id
+    }
+    fn id(m: &Self::Model) -> i64 {
+        m.id
+    }
+}
+
+impl Listed for core_bundle::Entity {
+    const KIND: NodeKind = NodeKind::CoreDataBundle;
+    fn id_column() -> Self::Column {
+        core_bundle::Column::Id
+    }
+    fn id(m: &Self::Model) -> i64 {
+        m.id
+    }
+    fn prefetch(
+        ctx: &Context<'_>,
+        sel: &Sel<'_>,
+        rows: &[Self::Model],
+    ) -> impl Future<Output = Result<(), ApiError>> + Send {
+        prefetch::bundles(ctx, sel, rows)
+    }
+}
+
+impl Listed for plan::Entity {
+    const KIND: NodeKind = NodeKind::Plan;
+    fn id_column() -> Self::Column {
+        plan::Column::Id
+    }
+    fn id(m: &Self::Model) -> i64 {
+        m.id
+    }
+    fn prefetch(
+        ctx: &Context<'_>,
+        sel: &Sel<'_>,
+        rows: &[Self::Model],
+    ) -> impl Future<Output = Result<(), ApiError>> + Send {
+        prefetch::plans(ctx, sel, rows)
+    }
+}
+
+impl Listed for commitment::Entity {
+    const KIND: NodeKind = NodeKind::Commitment;
+    fn id_column() -> Self::Column {
+        commitment::Column::Id
+    }
+    fn id(m: &Self::Model) -> i64 {
+        m.id
+    }
+    fn prefetch(
+        ctx: &Context<'_>,
+        sel: &Sel<'_>,
+        rows: &[Self::Model],
+    ) -> impl Future<Output = Result<(), ApiError>> + Send {
+        prefetch::commitments(ctx, sel, rows)
+    }
+}
+
+impl Listed for milestone::Entity {
+    const KIND: NodeKind = NodeKind::Milestone;
+    fn id_column() -> Self::Column {
+        milestone::Column::Id
+    }
+    fn id(m: &Self::Model) -> i64 {
+        m.id
+    }
+    fn prefetch(
+        ctx: &Context<'_>,
+        sel: &Sel<'_>,
+        rows: &[Self::Model],
+    ) -> impl Future<Output = Result<(), ApiError>> + Send {
+        prefetch::milestones(ctx, sel, rows)
+    }
+}
+
+impl Listed for data_request::Entity {
+    const KIND: NodeKind = NodeKind::DataRequest;
+    fn id_column() -> Self::Column {
+        data_request::Column::Id
+    }
+    fn id(m: &Self::Model) -> i64 {
+        m.id
+    }
+}
