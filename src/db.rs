@@ -23,13 +23,29 @@ const POSTGRES_POOL: u32 = 16;
 /// Page cache per SQLite connection (negative: KiB), 64 MiB.
 pub const SQLITE_CACHE_KIB: &str = "-65536";
 
+/// Connections of the background pool ([`connect_background`]).
+const BACKGROUND_POOL: u32 = 2;
+
 /// Opens a pool on `url`, creating the SQLite file's folder when needed.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    open(url, None).await
+}
+
+/// A small pool of its own for the server's background readers (the outbox hub, the catalog
+/// catching up), so they never wait behind user queries for a connection of the main pool.
+pub async fn connect_background(url: &str) -> Result<DatabaseConnection, DbErr> {
+    open(url, Some(BACKGROUND_POOL)).await
+}
+
+/// How long a request waits for a pooled connection before it is answered `503`.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+async fn open(url: &str, size: Option<u32>) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_string());
-    opts.sqlx_logging(false)
-        .acquire_timeout(Duration::from_secs(30));
+    opts.sqlx_logging(false).acquire_timeout(ACQUIRE_TIMEOUT);
     if config::is_postgres(url) {
-        opts.max_connections(POSTGRES_POOL).min_connections(1);
+        opts.max_connections(size.unwrap_or(POSTGRES_POOL))
+            .min_connections(1);
     } else {
         if let Some(path) = sqlite_path(url)
             && let Some(dir) = std::path::Path::new(&path).parent()
@@ -38,7 +54,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
             std::fs::create_dir_all(dir)
                 .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
         }
-        opts.max_connections(SQLITE_POOL)
+        opts.max_connections(size.unwrap_or(SQLITE_POOL))
             .min_connections(1)
             .map_sqlx_sqlite_opts(|o| {
                 o.create_if_missing(true)

@@ -21,9 +21,15 @@ pub enum ApiError {
     Conflict(String),
     /// Too many attempts (the sign-up rate limit).
     TooManyRequests(String),
+    /// Every database connection stayed busy for the pool's wait: the server is overloaded; the
+    /// HTTP answer is `503` with `Retry-After`.
+    Unavailable(String),
     /// The database failed; details go to the log, not to the client.
     Internal(anyhow::Error),
 }
+
+/// The code of [`ApiError::Unavailable`]; `/graphql` answers `503` when an error carries it.
+pub const UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
 
 impl ApiError {
     /// The stable code clients branch on.
@@ -35,6 +41,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "FORBIDDEN",
             ApiError::Conflict(_) => "CONFLICT",
             ApiError::TooManyRequests(_) => "TOO_MANY_REQUESTS",
+            ApiError::Unavailable(_) => UNAVAILABLE,
             ApiError::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -47,7 +54,8 @@ impl ApiError {
             | ApiError::Unauthenticated(m)
             | ApiError::Forbidden(m)
             | ApiError::Conflict(m)
-            | ApiError::TooManyRequests(m) => m.clone(),
+            | ApiError::TooManyRequests(m)
+            | ApiError::Unavailable(m) => m.clone(),
             ApiError::Internal(_) => "internal error; it has been logged".into(),
         }
     }
@@ -75,7 +83,15 @@ impl From<crate::domain::Error> for ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
-        ApiError::Internal(e.into())
+        match e {
+            sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout) => {
+                ApiError::Unavailable(
+                    "the server is busy (no database connection came free in time); retry in a moment"
+                        .into(),
+                )
+            }
+            e => ApiError::Internal(e.into()),
+        }
     }
 }
 

@@ -130,6 +130,21 @@ pub async fn run(
     mut state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // The outbox hub and the catalog read through a small pool of their own, so they never
+    // wait behind user queries (tests that hand over only a connection share it).
+    if let Some(url) = state.config.database_url.clone()
+        && state.hub.is_none()
+    {
+        let background = db::connect_background(&url)
+            .await
+            .map_err(std::io::Error::other)?;
+        state.hub = Some(
+            hub::Hub::start(background.clone(), Some(url), state.config.outbox_poll)
+                .await
+                .map_err(std::io::Error::other)?,
+        );
+        state.catalog = catalog::Catalog::new(background);
+    }
     state.start_hub().await.map_err(std::io::Error::other)?;
     if let Some(hub) = &state.hub {
         // Loaded before serving, so the first request is fast.

@@ -272,6 +272,37 @@ async fn depth_and_complexity_limits_answer_with_clear_errors() {
     t.cleanup().await;
 }
 
+/// Heavy aggregates carry their weight: twenty aliased `stats` (or fifty aliased `facets`) are
+/// refused before anything runs, while a dashboard's few are fine.
+#[tokio::test]
+async fn aggregates_count_toward_complexity() {
+    let t = common::with_fixture(Backend::Sqlite).await;
+    let app = inventory::app(state(&t.db));
+    let stats = |n: usize| -> String {
+        (0..n)
+            .map(|k| format!("s{k}: stats {{ total byStatus {{ value count }} }} "))
+            .collect()
+    };
+    let facets = |n: usize| -> String {
+        (0..n)
+            .map(|k| format!("f{k}: datasets(first: 1) {{ facets {{ status {{ count }} }} }} "))
+            .collect()
+    };
+    for q in [stats(20), facets(50)] {
+        let v = gql(&app, &format!("{{ {q} }}"), json!({})).await;
+        assert_eq!(
+            v["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
+            "{v}"
+        );
+        assert!(v["data"].is_null(), "{v}");
+    }
+    for q in [stats(3), facets(5)] {
+        let v = gql(&app, &format!("{{ {q} }}"), json!({})).await;
+        assert!(v["errors"].is_null(), "{v}");
+    }
+    t.cleanup().await;
+}
+
 /// Nested lists count their page size too: 100 bundles × 100 datasets is 10,000 rows and is
 /// refused, and so is a page of datasets each with a full page of history or requests.
 #[tokio::test]

@@ -32,11 +32,14 @@ pub struct DbLoader {
 
 /// A fresh loader (with an empty cache) for one request.
 pub fn loaders(db: DatabaseConnection, today: NaiveDate) -> Loaders {
+    // No batching delay: lists prefetch their page's relations in one batch each, and the
+    // default 1 ms wait only added a timer and a thread hand-off to every single lookup.
     DataLoader::with_cache(
         DbLoader { db, today },
         tokio::spawn,
         HashMapCache::default(),
     )
+    .delay(std::time::Duration::ZERO)
 }
 
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]

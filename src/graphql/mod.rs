@@ -38,6 +38,12 @@ pub const MAX_DEPTH: usize = 15;
 /// page of 100 datasets with their disclosure and a short history fits, while 100 bundles of 100
 /// datasets, or many such pages in one request, do not.
 pub const MAX_COMPLEXITY: usize = 10_000;
+/// What `stats` costs toward [`MAX_COMPLEXITY`] besides its fields: it aggregates the whole list
+/// (and the requests over it), about what a page of 100 items with relations costs, so a request
+/// holds at most 19 of them and 20 aliased `stats` are refused before they run.
+pub const STATS_COST: usize = 500;
+/// What a list's `facets` cost besides their fields: five counts over the whole list.
+pub const FACETS_COST: usize = 200;
 
 /// The schema with its limits (checked by [`codes::ErrorCodes`], which also codes async-graphql's
 /// own errors) and no data: enough for SDL export and tests without a database.

@@ -187,6 +187,8 @@ impl QueryRoot {
     }
 
     /// Dashboard statistics over the datasets chosen by `filter` and `search` (all when omitted).
+    /// Costs 500 toward the complexity limit besides its fields.
+    #[graphql(complexity = "super::STATS_COST + child_complexity")]
     async fn stats(
         &self,
         ctx: &Context<'_>,

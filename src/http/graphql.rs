@@ -51,7 +51,32 @@ pub async fn post(
         Some(address),
         Lifetime::Request,
     );
-    GraphQLResponse::from(state.schema.execute(req).await).into_response()
+    answer(state.schema.execute(req).await)
+}
+
+/// Seconds a client is asked to wait after an overload (`Retry-After`).
+const RETRY_AFTER_SECS: &str = "1";
+
+/// The HTTP answer of a GraphQL response: `503` with `Retry-After` when the server was too busy
+/// to answer (an error coded [`crate::error::UNAVAILABLE`]), `200` otherwise.
+fn answer(resp: async_graphql::Response) -> Response {
+    let overloaded = resp.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| *c == async_graphql::Value::from(crate::error::UNAVAILABLE))
+    });
+    let body = GraphQLResponse::from(resp).into_response();
+    if overloaded {
+        let mut r = (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
+        r.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from_static(RETRY_AFTER_SECS),
+        );
+        r
+    } else {
+        body
+    }
 }
 
 /// GET runs queries only: a mutation over GET is refused, so links and caches cannot write.
@@ -96,5 +121,27 @@ pub async fn get(
         Some(address),
         Lifetime::Request,
     );
-    GraphQLResponse::from(state.schema.execute(req).await).into_response()
+    answer(state.schema.execute(req).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_overload_is_503_with_retry_after_and_anything_else_200() {
+        let busy: async_graphql::Error = crate::error::ApiError::from(
+            sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout),
+        )
+        .into();
+        let resp = async_graphql::Response::from_errors(vec![
+            busy.into_server_error(async_graphql::Pos::default()),
+        ]);
+        let r = answer(resp);
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()[header::RETRY_AFTER], RETRY_AFTER_SECS);
+        let r = answer(async_graphql::Response::new(async_graphql::Value::Null));
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.headers().get(header::RETRY_AFTER).is_none());
+    }
 }

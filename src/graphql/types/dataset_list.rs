@@ -211,6 +211,8 @@ impl DatasetConnection {
     }
 
     /// Counts per status, ground, category, type and institution kind for this filter and search.
+    /// Costs 200 toward the complexity limit besides its fields.
+    #[graphql(complexity = "crate::graphql::FACETS_COST + child_complexity")]
     async fn facets(&self, ctx: &Context<'_>) -> DatasetFacets {
         let la = ctx.look_ahead();
         let mut out = DatasetFacets::default();
