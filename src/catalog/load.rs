@@ -208,6 +208,7 @@ async fn openings<C: ConnectionTrait>(
 
 /// The whole catalog at the outbox position `position`.
 pub async fn everything<C: ConnectionTrait>(db: &C, position: i64) -> Result<Snapshot, DbErr> {
+    let started = std::time::Instant::now();
     let vocab = Vocabularies::new();
     let insts = institutions(db, &vocab, &[]).await?;
     let index: HashMap<i64, u32> = insts
@@ -234,8 +235,10 @@ pub async fn everything<C: ConnectionTrait>(db: &C, position: i64) -> Result<Sna
             _ => break,
         }
     }
+    let read = started.elapsed();
     let asked = requested(db, None).await?;
     let mut opened = openings(db, None).await?;
+    let related = started.elapsed();
     for row in &mut rows {
         row.requested = asked.contains_key(&row.id);
         row.open_requests = asked.get(&row.id).copied().unwrap_or(false);
@@ -243,7 +246,14 @@ pub async fn everything<C: ConnectionTrait>(db: &C, position: i64) -> Result<Sna
             row.openings = v.into();
         }
     }
-    Ok(Snapshot::build(position, insts, rows))
+    let snap = Snapshot::build(position, insts, rows);
+    tracing::info!(
+        "catalog load phases: datasets read {:.0} ms, requests and openings {:.0} ms, bitmaps {:.0} ms",
+        read.as_secs_f64() * 1e3,
+        (related - read).as_secs_f64() * 1e3,
+        (started.elapsed() - related).as_secs_f64() * 1e3
+    );
+    Ok(snap)
 }
 
 /// The current rows of datasets `ids` (`None` for a dataset that no longer exists), for a

@@ -171,7 +171,15 @@ pub fn page(
             v.sort();
             v.into_iter().map(|(_, _, r)| r).collect()
         } else {
-            let mut heap = BinaryHeap::with_capacity(want + 1);
+            // Rows come in id order: once the heap is full and its largest key is the smallest
+            // key any remaining row can have (relevance rank 0, or the cursor's), no later row
+            // can enter it.
+            let floor = match (&after, order) {
+                (_, o) if o != Order::Relevance => None,
+                (Some((k, _)), _) => Some(k.clone()),
+                (None, _) => Some(Key::Int(0)),
+            };
+            let mut heap: BinaryHeap<(Key, i64, u32)> = BinaryHeap::with_capacity(want + 1);
             for c in candidates {
                 if heap.len() < want {
                     heap.push(c);
@@ -180,6 +188,12 @@ pub fn page(
                 {
                     heap.pop();
                     heap.push(c);
+                }
+                if heap.len() == want
+                    && let (Some(f), Some(top)) = (&floor, heap.peek())
+                    && top.0 == *f
+                {
+                    break;
                 }
             }
             heap.into_sorted_vec()

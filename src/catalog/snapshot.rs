@@ -161,6 +161,8 @@ pub struct Snapshot {
     pub synthetic: Arc<RoaringBitmap>,
     pub open_requests: Arc<RoaringBitmap>,
     pub requested: Arc<RoaringBitmap>,
+    /// Rows with at least one opening (the openings figure walks only these).
+    pub opened: Arc<RoaringBitmap>,
     grams: Vec<Arc<HashMap<u64, Arc<RoaringBitmap>>>>,
 }
 
@@ -198,6 +200,7 @@ impl Snapshot {
             synthetic: Default::default(),
             open_requests: Default::default(),
             requested: Default::default(),
+            opened: Default::default(),
             grams: (0..SHARDS).map(|_| Default::default()).collect(),
         };
         s.set_institutions(insts);
@@ -214,7 +217,7 @@ impl Snapshot {
         let mut dataset_type = vec![RoaringBitmap::new(); s.dataset_type.len()];
         let mut kind = vec![RoaringBitmap::new(); s.kind.len()];
         let mut inst_rows = vec![RoaringBitmap::new(); s.insts.len()];
-        let mut flags = vec![RoaringBitmap::new(); 7];
+        let mut flags = vec![RoaringBitmap::new(); 8];
         let mut grams: Vec<HashMap<u64, RoaringBitmap>> = vec![HashMap::new(); SHARDS];
         for (r, row) in rows.iter().enumerate() {
             let r = r as u32;
@@ -237,6 +240,7 @@ impl Snapshot {
                 row.synthetic,
                 row.open_requests,
                 row.requested,
+                !row.openings.is_empty(),
             ]
             .into_iter()
             .enumerate()
@@ -257,13 +261,14 @@ impl Snapshot {
         s.kind = arc(kind);
         s.inst_rows = arc(inst_rows);
         let mut flags = arc(flags).into_iter();
-        s.alive = flags.next().expect("seven flags");
-        s.national_core = flags.next().expect("seven flags");
-        s.standard = flags.next().expect("seven flags");
-        s.listed = flags.next().expect("seven flags");
-        s.synthetic = flags.next().expect("seven flags");
-        s.open_requests = flags.next().expect("seven flags");
-        s.requested = flags.next().expect("seven flags");
+        s.alive = flags.next().expect("eight flags");
+        s.national_core = flags.next().expect("eight flags");
+        s.standard = flags.next().expect("eight flags");
+        s.listed = flags.next().expect("eight flags");
+        s.synthetic = flags.next().expect("eight flags");
+        s.open_requests = flags.next().expect("eight flags");
+        s.requested = flags.next().expect("eight flags");
+        s.opened = flags.next().expect("eight flags");
         s.grams = grams
             .into_iter()
             .map(|m| Arc::new(m.into_iter().map(|(k, b)| (k, Arc::new(b))).collect()))
@@ -434,6 +439,7 @@ impl Snapshot {
             (row.synthetic, &mut self.synthetic),
             (row.open_requests, &mut self.open_requests),
             (row.requested, &mut self.requested),
+            (!row.openings.is_empty(), &mut self.opened),
         ] {
             if on {
                 out.push(b);

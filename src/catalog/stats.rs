@@ -10,44 +10,40 @@ use roaring::RoaringBitmap;
 use super::snapshot::{Snapshot, code_of};
 use crate::domain::stats::InstitutionTotals;
 
-/// The institutions holding most rows of `rows`: most first, then by institution id.
+/// The institutions holding most rows of `rows`: most first, then by institution id. Totals come
+/// from each institution's bitmap (no pass over the rows); open and withheld only for the winners.
 pub fn top_institutions(
     snap: &Snapshot,
     rows: &RoaringBitmap,
     limit: u64,
 ) -> Vec<InstitutionTotals> {
-    let open = code_of(&snap.vocab.status, "OPEN");
-    let withheld = code_of(&snap.vocab.status, "WITHHELD");
-    // Per dense institution index: total, open, withheld.
-    let mut acc = vec![[0u64; 3]; snap.insts.len()];
-    for r in rows {
-        let row = snap.row(r);
-        let a = &mut acc[row.inst as usize];
-        a[0] += 1;
-        if Some(row.status) == open {
-            a[1] += 1;
-        } else if Some(row.status) == withheld {
-            a[2] += 1;
-        }
-    }
-    let mut out: Vec<InstitutionTotals> = acc
-        .into_iter()
+    let mut totals: Vec<(u64, i64, usize)> = snap
+        .inst_rows
+        .iter()
         .enumerate()
-        .filter(|(_, a)| a[0] > 0)
-        .map(|(i, a)| InstitutionTotals {
-            institution_id: snap.insts[i].id,
-            total: a[0],
-            open: a[1],
-            withheld: a[2],
-        })
+        .filter(|(_, b)| !b.is_empty())
+        .map(|(i, b)| (rows.intersection_len(b), snap.insts[i].id, i))
+        .filter(|(n, _, _)| *n > 0)
         .collect();
-    out.sort_by(|a, b| {
-        b.total
-            .cmp(&a.total)
-            .then(a.institution_id.cmp(&b.institution_id))
-    });
-    out.truncate(limit as usize);
-    out
+    totals.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    totals.truncate(limit as usize);
+    let status = |v: &str| code_of(&snap.vocab.status, v).map(|c| snap.status[c as usize].clone());
+    let (open, withheld) = (status("OPEN"), status("WITHHELD"));
+    totals
+        .into_iter()
+        .map(|(total, institution_id, i)| {
+            let mine = rows & snap.inst_rows[i].as_ref();
+            let count = |b: &Option<std::sync::Arc<RoaringBitmap>>| {
+                b.as_ref().map(|b| mine.intersection_len(b)).unwrap_or(0)
+            };
+            InstitutionTotals {
+                institution_id,
+                total,
+                open: count(&open),
+                withheld: count(&withheld),
+            }
+        })
+        .collect()
 }
 
 /// Openings (changes to OPEN from another status) of `rows` per month (`YYYY-MM`, UTC), oldest
@@ -69,7 +65,7 @@ pub fn openings_per_month(
         .map(|t| midnight(t + chrono::Days::new(1)))
         .unwrap_or(i64::MAX);
     let mut by_month: BTreeMap<(i32, u32), u64> = BTreeMap::new();
-    for r in rows {
+    for r in &(rows & snap.opened.as_ref()) {
         for at in snap.row(r).openings.iter() {
             if *at >= lo
                 && *at < hi
