@@ -277,105 +277,121 @@ async fn run() -> anyhow::Result<()> {
         });
     }
 
+    let mut notes = Vec::new();
     let mut isolation = None;
-    if let Some(iso) = &prepared.isolation {
-        println!("isolation: {}", iso.heavy.title);
-        let mut per_server = Vec::new();
-        for (server, heavy, probe) in [
-            (&ours, &iso.heavy.ours, &iso.probe.ours),
-            (&base, &iso.heavy.baseline, &iso.probe.baseline),
-        ] {
-            let stop = Arc::new(AtomicBool::new(false));
-            let cpu0 = server.cpu();
-            let probe_task = tokio::spawn(load::probe(
-                server.addr,
-                Arc::new(probe.clone()),
-                Duration::from_millis(shapes::PROBE_EVERY_MS),
-                stop.clone(),
-                cfg.timeout,
-            ));
-            let heavy_round = load::round(
-                server.addr,
-                Arc::new(heavy.clone()),
-                cfg.connections,
-                cfg.round * cfg.rounds as u32,
-                cfg.timeout,
-            )
-            .await?;
-            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-            let probe_round = probe_task.await??;
-            let cpu = server.cpu().saturating_sub(cpu0);
-            println!(
-                "  {:<8} heavy {:.1} req/s; lookups p50 {:.2} ms, p99 {:.2} ms ({} lookups)",
-                server.name,
-                heavy_round.rate(),
-                load::quantile_ms(&probe_round.latencies, 0.5),
-                load::quantile_ms(&probe_round.latencies, 0.99),
-                probe_round.ok
-            );
-            let peak = server.peak_memory();
-            per_server.push(IsolationResult {
-                heavy: Figures::from_samples(
-                    &[Sample {
-                        round: heavy_round,
-                        cpu,
-                    }],
-                    peak,
-                ),
-                probe: Figures::from_samples(
-                    &[Sample {
-                        round: probe_round,
-                        cpu: Duration::ZERO,
-                    }],
-                    peak,
-                ),
-            });
+    let iso_run = async {
+        if let Some(iso) = &prepared.isolation {
+            println!("isolation: {}", iso.heavy.title);
+            let mut per_server = Vec::new();
+            for (server, heavy, probe) in [
+                (&ours, &iso.heavy.ours, &iso.probe.ours),
+                (&base, &iso.heavy.baseline, &iso.probe.baseline),
+            ] {
+                let stop = Arc::new(AtomicBool::new(false));
+                let cpu0 = server.cpu();
+                let probe_task = tokio::spawn(load::probe(
+                    server.addr,
+                    Arc::new(probe.clone()),
+                    Duration::from_millis(shapes::PROBE_EVERY_MS),
+                    stop.clone(),
+                    cfg.timeout,
+                ));
+                let heavy_round = load::round(
+                    server.addr,
+                    Arc::new(heavy.clone()),
+                    cfg.connections,
+                    cfg.round * cfg.rounds as u32,
+                    cfg.timeout,
+                )
+                .await?;
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                let probe_round = probe_task.await??;
+                let cpu = server.cpu().saturating_sub(cpu0);
+                println!(
+                    "  {:<8} heavy {:.1} req/s; lookups p50 {:.2} ms, p99 {:.2} ms ({} lookups)",
+                    server.name,
+                    heavy_round.rate(),
+                    load::quantile_ms(&probe_round.latencies, 0.5),
+                    load::quantile_ms(&probe_round.latencies, 0.99),
+                    probe_round.ok
+                );
+                let peak = server.peak_memory();
+                per_server.push(IsolationResult {
+                    heavy: Figures::from_samples(
+                        &[Sample {
+                            round: heavy_round,
+                            cpu,
+                        }],
+                        peak,
+                    ),
+                    probe: Figures::from_samples(
+                        &[Sample {
+                            round: probe_round,
+                            cpu: Duration::ZERO,
+                        }],
+                        peak,
+                    ),
+                });
+            }
+            let base_r = per_server.pop().expect("two servers");
+            let ours_r = per_server.pop().expect("two servers");
+            isolation = Some((ours_r, base_r));
         }
-        let base_r = per_server.pop().expect("two servers");
-        let ours_r = per_server.pop().expect("two servers");
-        isolation = Some((ours_r, base_r));
+        anyhow::Ok(())
+    };
+    if let Err(e) = iso_run.await {
+        println!("isolation test failed: {e:#}");
+        notes.push(format!("The isolation test failed: {e:#}"));
     }
 
     let mut live_results = Vec::new();
-    if cfg.wants("live")
-        && let Some((code, ids)) = &prepared.writable
-    {
-        let out = std::process::Command::new(&bin)
-            .args([
-                "token",
-                "--role",
-                "officer",
-                "--name",
-                "load benchmark",
-                "--institution",
-                code,
-            ])
-            .env("DATABASE_URL", &db.url)
-            .env("RUST_LOG", "warn")
-            .output()?;
-        if !out.status.success() {
-            anyhow::bail!("inventory token: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        let token = String::from_utf8(out.stdout)?.trim().to_string();
-        // The writes below change the data: the next run builds it again.
-        db.mark_changed();
-        let span = cfg.round * cfg.rounds as u32;
-        for &n in &cfg.subscribers {
-            println!("live: {n} subscribers, one change every 50 ms for {span:?}");
-            let f = live::run(ours.addr, &token, ids, n, Duration::from_millis(50), span).await?;
+    let live_run = async {
+        if cfg.wants("live")
+            && let Some((code, ids)) = &prepared.writable
+        {
+            let out = std::process::Command::new(&bin)
+                .args([
+                    "token",
+                    "--role",
+                    "officer",
+                    "--name",
+                    "load benchmark",
+                    "--institution",
+                    code,
+                ])
+                .env("DATABASE_URL", &db.url)
+                .env("RUST_LOG", "warn")
+                .output()?;
+            if !out.status.success() {
+                anyhow::bail!("inventory token: {}", String::from_utf8_lossy(&out.stderr));
+            }
+            let token = String::from_utf8(out.stdout)?.trim().to_string();
+            // The writes below change the data: the next run builds it again.
+            db.mark_changed();
+            let span = cfg.round * cfg.rounds as u32;
+            for &n in &cfg.subscribers {
+                println!("live: {n} subscribers, one change every 50 ms for {span:?}");
+                let f =
+                    live::run(ours.addr, &token, ids, n, Duration::from_millis(50), span).await?;
+                println!(
+                    "  delivered {}/{}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+                    f.delivered, f.expected, f.p50, f.p99, f.max
+                );
+                live_results.push(f);
+            }
+            println!("live: one writer as fast as it goes for {span:?}, no subscribers");
+            let f = live::run(ours.addr, &token, ids, 0, Duration::ZERO, span).await?;
             println!(
-                "  delivered {}/{}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-                f.delivered, f.expected, f.p50, f.p99, f.max
+                "  {:.1} changes/s, p50 {:.2} ms, p99 {:.2} ms",
+                f.write_rps, f.write_p50, f.write_p99
             );
             live_results.push(f);
         }
-        println!("live: one writer as fast as it goes for {span:?}, no subscribers");
-        let f = live::run(ours.addr, &token, ids, 0, Duration::ZERO, span).await?;
-        println!(
-            "  {:.1} changes/s, p50 {:.2} ms, p99 {:.2} ms",
-            f.write_rps, f.write_p50, f.write_p99
-        );
-        live_results.push(f);
+        anyhow::Ok(())
+    };
+    if let Err(e) = live_run.await {
+        println!("live test failed: {e:#}");
+        notes.push(format!("The live test failed: {e:#}"));
     }
 
     let commit = git(&root, &["rev-parse", "--short=12", "HEAD"]);
@@ -395,7 +411,6 @@ async fn run() -> anyhow::Result<()> {
         cfg.round.as_secs_f64(),
         cfg.baseline_pool
     );
-    let mut notes = Vec::new();
     for r in &results {
         for (who, f) in [("ours", &r.ours), ("baseline", &r.baseline)] {
             if let Some(e) = &f.first_error {
