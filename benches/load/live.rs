@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -40,11 +40,22 @@ pub struct LiveFigures {
     pub max: f64,
 }
 
-/// One subscriber: connects, subscribes, then records the latency of every event after the
-/// first (the warm-up write) until `stop`.
+/// Counters shared by the subscribers and the writer.
+#[derive(Default)]
+struct Shared {
+    /// Subscribers that have received at least one change (so are surely subscribed).
+    ready: AtomicU64,
+    /// Changes received that committed after timing started.
+    received: AtomicU64,
+    /// When timing started, microseconds since the epoch (0 before).
+    start_us: AtomicI64,
+}
+
+/// One subscriber: connects, subscribes, then records the latency of every change committed
+/// after timing started, until `stop`.
 async fn subscriber(
     addr: SocketAddr,
-    received: Arc<AtomicU64>,
+    shared: Arc<Shared>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<Vec<u32>> {
     let mut req = format!("ws://{addr}/graphql/ws").into_client_request()?;
@@ -86,15 +97,19 @@ async fn subscriber(
                         .as_str()
                         .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
                         .with_context(|| format!("no committedAt in {v}"))?;
-                    received.fetch_add(1, Ordering::Relaxed);
-                    if !first {
+                    if first {
+                        shared.ready.fetch_add(1, Ordering::Relaxed);
+                        first = false;
+                    }
+                    let start = shared.start_us.load(Ordering::Relaxed);
+                    if start > 0 && at.timestamp_micros() >= start {
+                        shared.received.fetch_add(1, Ordering::Relaxed);
                         let us = (arrived - at.with_timezone(&chrono::Utc))
                             .num_microseconds()
                             .unwrap_or(0)
                             .max(0);
                         lat.push(us.min(u32::MAX as i64) as u32);
                     }
-                    first = false;
                 } else if v["type"] == "error" {
                     bail!("subscription error: {v}");
                 }
@@ -187,13 +202,13 @@ pub async fn run(
     every: Duration,
     duration: Duration,
 ) -> anyhow::Result<LiveFigures> {
-    let received = Arc::new(AtomicU64::new(0));
+    let shared = Arc::new(Shared::default());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut subs = Vec::with_capacity(n);
     for k in 0..n {
         subs.push(tokio::spawn(subscriber(
             addr,
-            received.clone(),
+            shared.clone(),
             stop_rx.clone(),
         )));
         if k % 100 == 99 {
@@ -201,20 +216,28 @@ pub async fn run(
         }
     }
     let mut writer = Writer::new(addr, token, ids).await?;
-    // Warm-up: one change every subscriber must see before timing starts.
+    // Warm-up: changes until every subscriber has received one (subscribing has no answer).
     let ready = Instant::now();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    writer.write().await?;
-    while received.load(Ordering::Relaxed) < n as u64 {
-        if ready.elapsed() > Duration::from_secs(60) {
+    while shared.ready.load(Ordering::Relaxed) < n as u64 {
+        if ready.elapsed() > Duration::from_secs(120) {
             bail!(
-                "only {} of {n} subscribers got the warm-up change within 60 s",
-                received.load(Ordering::Relaxed)
+                "only {} of {n} subscribers received a change within 120 s",
+                shared.ready.load(Ordering::Relaxed)
             );
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        if let Some(k) = subs.iter().position(|h| h.is_finished()) {
+            let err = match subs.swap_remove(k).await? {
+                Err(e) => e,
+                Ok(_) => anyhow::anyhow!("a subscriber stopped early"),
+            };
+            return Err(err.context("subscriber"));
+        }
+        writer.write().await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let before = received.load(Ordering::Relaxed);
+    shared
+        .start_us
+        .store(chrono::Utc::now().timestamp_micros(), Ordering::Relaxed);
     let mut write_lat = Vec::new();
     let start = Instant::now();
     let mut tick = tokio::time::interval(every.max(Duration::from_micros(1)));
@@ -229,7 +252,7 @@ pub async fn run(
     let writes = write_lat.len() as u64;
     // Let the last changes arrive.
     let settle = Instant::now();
-    while received.load(Ordering::Relaxed) - before < writes * n as u64
+    while shared.received.load(Ordering::Relaxed) < writes * n as u64
         && settle.elapsed() < Duration::from_secs(10)
     {
         tokio::time::sleep(Duration::from_millis(10)).await;
