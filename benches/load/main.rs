@@ -173,28 +173,45 @@ async fn measure(
     ))
 }
 
-/// Statements per request on PostgreSQL: transactions counted over `n` sequential requests
-/// (each backend flushes its counts when idle, within about ten seconds), less the background
-/// rate measured while idle.
+/// A PostgreSQL backend flushes its statistics when it goes idle, or ten seconds later when it
+/// flushed less than a second before (PGSTAT_IDLE_INTERVAL); this waits that out with a margin.
+const PG_SETTLE: Duration = Duration::from_secs(15);
+
+/// Statements per request on PostgreSQL for each server: transactions counted over `n`
+/// sequential requests, less the background rate measured while idle. Every count is taken
+/// after a settling pause, so that earlier load is not counted.
 async fn pg_statements(
     url: &str,
-    server: &Server,
-    reqs: &[load::Req],
+    servers: [(&Server, &[load::Req]); 2],
     background_per_sec: f64,
-) -> anyhow::Result<f64> {
-    const SETTLE: Duration = Duration::from_secs(11);
-    let n = reqs.len().clamp(1, 50);
-    let before = data::pg_transactions(url).await?;
-    let t = std::time::Instant::now();
-    let mut conn = load::Conn::open(server.addr).await?;
-    for r in reqs.iter().cycle().take(n) {
-        conn.post(r).await?;
+) -> anyhow::Result<[f64; 2]> {
+    let mut out = [0.0; 2];
+    tokio::time::sleep(PG_SETTLE).await;
+    let mut before = data::pg_transactions(url).await?;
+    for (k, (server, reqs)) in servers.into_iter().enumerate() {
+        // Fifty requests in turn from the list (repeating a short one): enough that a stray
+        // background transaction moves the figure by a few hundredths only.
+        let n = 50;
+        let t = std::time::Instant::now();
+        let mut conn = load::Conn::open(server.addr).await?;
+        for r in reqs.iter().cycle().take(n) {
+            conn.post(r).await?;
+        }
+        drop(conn);
+        tokio::time::sleep(PG_SETTLE).await;
+        let after = data::pg_transactions(url).await?;
+        // One transaction is the previous reading itself.
+        let counted = (after - before - 1) as f64 - background_per_sec * t.elapsed().as_secs_f64();
+        out[k] = (counted / n as f64).max(0.0);
+        println!(
+            "    {}: {} transactions over {n} requests in {:.1} s",
+            server.name,
+            after - before - 1,
+            t.elapsed().as_secs_f64()
+        );
+        before = after;
     }
-    tokio::time::sleep(SETTLE).await;
-    let after = data::pg_transactions(url).await?;
-    // One transaction is the reading itself.
-    let counted = (after - before - 1) as f64 - background_per_sec * t.elapsed().as_secs_f64();
-    Ok((counted / n as f64).max(0.0))
+    Ok(out)
 }
 
 async fn run() -> anyhow::Result<()> {
@@ -248,10 +265,13 @@ async fn run() -> anyhow::Result<()> {
         .context("preparing the shapes")?;
 
     let background = if db.postgres {
+        tokio::time::sleep(PG_SETTLE).await;
         let a = data::pg_transactions(&db.url).await?;
-        tokio::time::sleep(Duration::from_secs(11)).await;
+        tokio::time::sleep(PG_SETTLE).await;
         let b = data::pg_transactions(&db.url).await?;
-        ((b - a - 1) as f64 / 11.0).max(0.0)
+        let rate = ((b - a - 1) as f64 / PG_SETTLE.as_secs_f64()).max(0.0);
+        println!("PostgreSQL background: {rate:.2} transactions/s while idle");
+        rate
     } else {
         0.0
     };
@@ -261,8 +281,15 @@ async fn run() -> anyhow::Result<()> {
         println!("{}: {}", shape.key, shape.title);
         let (mut o, mut b) = measure(&cfg, &ours, &base, shape).await?;
         if db.postgres {
-            o.stmts = Some(pg_statements(&db.url, &ours, &shape.ours, background).await?);
-            b.stmts = Some(pg_statements(&db.url, &base, &shape.baseline, background).await?);
+            let [so, sb] = pg_statements(
+                &db.url,
+                [(&ours, &shape.ours), (&base, &shape.baseline)],
+                background,
+            )
+            .await?;
+            println!("  statements per request: ours {so:.2}, baseline {sb:.2}");
+            o.stmts = Some(so);
+            b.stmts = Some(sb);
         }
         println!(
             "  => ours {:.1} req/s, baseline {:.1} req/s: {:.2}×",
