@@ -1,0 +1,279 @@
+//! Live delivery over WebSocket (`graphql-transport-ws` at `/graphql/ws`): N subscribers to
+//! `disclosureChanged`, one writer doing `changeDisclosure` as an officer; the latency from the
+//! change's `committedAt` to its arrival at each subscriber (same machine, same clock), and the
+//! writer's throughput.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use bytes::Bytes;
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::load::{Conn, Req, quantile_ms};
+
+const SUBSCRIPTION: &str =
+    "subscription { disclosureChanged { cursor committedAt datasetId toStatus } }";
+
+const CHANGE: &str = "mutation Change($input: ChangeDisclosureInput!) { \
+    changeDisclosure(input: $input) { id disclosure { status version } } }";
+
+const STATES: &str = "query States($ids: [ID!]!) { nodes(ids: $ids) { \
+    ... on Dataset { id disclosure { status version } } } }";
+
+/// What one live run measured.
+pub struct LiveFigures {
+    pub subscribers: usize,
+    pub writes: u64,
+    pub write_rps: f64,
+    pub write_p50: f64,
+    pub write_p99: f64,
+    pub delivered: u64,
+    pub expected: u64,
+    pub p50: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+/// Counters shared by the subscribers and the writer.
+#[derive(Default)]
+struct Shared {
+    /// Subscribers that have received at least one change (so are surely subscribed).
+    ready: AtomicU64,
+    /// Changes received that committed after timing started.
+    received: AtomicU64,
+    /// When timing started, microseconds since the epoch (0 before).
+    start_us: AtomicI64,
+}
+
+/// One subscriber: connects, subscribes, then records the latency of every change committed
+/// after timing started, until `stop`.
+async fn subscriber(
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<Vec<u32>> {
+    let mut req = format!("ws://{addr}/graphql/ws").into_client_request()?;
+    req.headers_mut()
+        .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await?;
+    ws.send(Message::text(
+        json!({ "type": "connection_init", "payload": {} }).to_string(),
+    ))
+    .await?;
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(t))) => {
+                let v: Value = serde_json::from_str(&t)?;
+                if v["type"] == "connection_ack" {
+                    break;
+                }
+            }
+            Some(Ok(_)) => {}
+            other => bail!("no connection_ack: {other:?}"),
+        }
+    }
+    ws.send(Message::text(
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIPTION } }).to_string(),
+    ))
+    .await?;
+    let mut lat = Vec::new();
+    let mut first = true;
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            msg = ws.next() => {
+                let Some(msg) = msg else { bail!("subscription closed") };
+                let Message::Text(t) = msg? else { continue };
+                let arrived = chrono::Utc::now();
+                let v: Value = serde_json::from_str(&t)?;
+                if v["type"] == "next" {
+                    let at = v["payload"]["data"]["disclosureChanged"]["committedAt"]
+                        .as_str()
+                        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+                        .with_context(|| format!("no committedAt in {v}"))?;
+                    if first {
+                        shared.ready.fetch_add(1, Ordering::Relaxed);
+                        first = false;
+                    }
+                    let start = shared.start_us.load(Ordering::Relaxed);
+                    if start > 0 && at.timestamp_micros() >= start {
+                        shared.received.fetch_add(1, Ordering::Relaxed);
+                        let us = (arrived - at.with_timezone(&chrono::Utc))
+                            .num_microseconds()
+                            .unwrap_or(0)
+                            .max(0);
+                        lat.push(us.min(u32::MAX as i64) as u32);
+                    }
+                } else if v["type"] == "error" {
+                    bail!("subscription error: {v}");
+                }
+            }
+        }
+    }
+    let _ = ws.close(None).await;
+    Ok(lat)
+}
+
+/// The writer: toggles datasets between WITHHELD and UNDER_REVIEW, keeping their versions.
+struct Writer {
+    conn: Conn,
+    auth: Arc<str>,
+    states: Vec<(String, String, i64)>,
+    next: usize,
+}
+
+impl Writer {
+    async fn new(addr: SocketAddr, token: &str, ids: &[String]) -> anyhow::Result<Writer> {
+        let mut conn = Conn::open(addr).await?;
+        let auth: Arc<str> = Arc::from(format!("Bearer {token}"));
+        let mut states = Vec::new();
+        for chunk in ids.chunks(100) {
+            let req = Req {
+                path: "/graphql".into(),
+                body: Bytes::from(
+                    json!({ "query": STATES, "variables": { "ids": chunk } }).to_string(),
+                ),
+                auth: Some(auth.clone()),
+            };
+            let v = crate::shapes::ask(&mut conn, &req).await?;
+            for n in v["data"]["nodes"].as_array().into_iter().flatten() {
+                let d = &n["disclosure"];
+                if let (Some(id), Some(status), Some(version)) = (
+                    n["id"].as_str(),
+                    d["status"].as_str(),
+                    d["version"].as_i64(),
+                ) {
+                    states.push((id.to_string(), status.to_string(), version));
+                }
+            }
+        }
+        if states.is_empty() {
+            bail!("no datasets to change");
+        }
+        Ok(Writer {
+            conn,
+            auth,
+            states,
+            next: 0,
+        })
+    }
+
+    /// One change; returns its latency.
+    async fn write(&mut self) -> anyhow::Result<Duration> {
+        let k = self.next % self.states.len();
+        self.next += 1;
+        let (id, status, version) = &self.states[k];
+        let input = if status == "WITHHELD" {
+            json!({ "datasetId": id, "expectedVersion": version, "status": "UNDER_REVIEW" })
+        } else {
+            json!({ "datasetId": id, "expectedVersion": version, "status": "WITHHELD",
+                    "ground": "PERSONAL_INFORMATION", "explanation": "load benchmark" })
+        };
+        let req = Req {
+            path: "/graphql".into(),
+            body: Bytes::from(
+                json!({ "query": CHANGE, "variables": { "input": input } }).to_string(),
+            ),
+            auth: Some(self.auth.clone()),
+        };
+        let t = Instant::now();
+        let v = crate::shapes::ask(&mut self.conn, &req).await?;
+        let elapsed = t.elapsed();
+        let d = &v["data"]["changeDisclosure"]["disclosure"];
+        self.states[k].1 = d["status"].as_str().unwrap_or_default().to_string();
+        self.states[k].2 = d["version"].as_i64().unwrap_or_default();
+        Ok(elapsed)
+    }
+}
+
+/// Runs `n` subscribers while the writer changes one dataset every `every` for `duration`
+/// (`every` zero: as fast as it can, one at a time).
+pub async fn run(
+    addr: SocketAddr,
+    token: &str,
+    ids: &[String],
+    n: usize,
+    every: Duration,
+    duration: Duration,
+) -> anyhow::Result<LiveFigures> {
+    let shared = Arc::new(Shared::default());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut subs = Vec::with_capacity(n);
+    for k in 0..n {
+        subs.push(tokio::spawn(subscriber(
+            addr,
+            shared.clone(),
+            stop_rx.clone(),
+        )));
+        if k % 100 == 99 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    let mut writer = Writer::new(addr, token, ids).await?;
+    // Warm-up: changes until every subscriber has received one (subscribing has no answer).
+    let ready = Instant::now();
+    while shared.ready.load(Ordering::Relaxed) < n as u64 {
+        if ready.elapsed() > Duration::from_secs(120) {
+            bail!(
+                "only {} of {n} subscribers received a change within 120 s",
+                shared.ready.load(Ordering::Relaxed)
+            );
+        }
+        if let Some(k) = subs.iter().position(|h| h.is_finished()) {
+            let err = match subs.swap_remove(k).await? {
+                Err(e) => e,
+                Ok(_) => anyhow::anyhow!("a subscriber stopped early"),
+            };
+            return Err(err.context("subscriber"));
+        }
+        writer.write().await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    shared
+        .start_us
+        .store(chrono::Utc::now().timestamp_micros(), Ordering::Relaxed);
+    let mut write_lat = Vec::new();
+    let start = Instant::now();
+    let mut tick = tokio::time::interval(every.max(Duration::from_micros(1)));
+    while start.elapsed() < duration {
+        if !every.is_zero() {
+            tick.tick().await;
+        }
+        let d = writer.write().await?;
+        write_lat.push(d.as_micros().min(u32::MAX as u128) as u32);
+    }
+    let write_time = start.elapsed();
+    let writes = write_lat.len() as u64;
+    // Let the last changes arrive.
+    let settle = Instant::now();
+    while shared.received.load(Ordering::Relaxed) < writes * n as u64
+        && settle.elapsed() < Duration::from_secs(10)
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let _ = stop_tx.send(true);
+    let mut lat = Vec::new();
+    for s in subs {
+        lat.extend(s.await??);
+    }
+    lat.sort_unstable();
+    write_lat.sort_unstable();
+    Ok(LiveFigures {
+        subscribers: n,
+        writes,
+        write_rps: writes as f64 / write_time.as_secs_f64(),
+        write_p50: quantile_ms(&write_lat, 0.5),
+        write_p99: quantile_ms(&write_lat, 0.99),
+        delivered: lat.len() as u64,
+        expected: writes * n as u64,
+        p50: quantile_ms(&lat, 0.5),
+        p99: quantile_ms(&lat, 0.99),
+        max: quantile_ms(&lat, 1.0),
+    })
+}
