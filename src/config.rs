@@ -51,6 +51,8 @@ pub struct Config {
     pub outbox_poll: Option<Duration>,
     /// Periods and holidays of the request workflow.
     pub deadlines: Deadlines,
+    /// The bound on heavy work (figures over large selections).
+    pub heavy: crate::catalog::Limits,
 }
 
 impl Default for Config {
@@ -62,6 +64,7 @@ impl Default for Config {
             trust_forwarded_for: false,
             outbox_poll: None,
             deadlines: Deadlines::default(),
+            heavy: Default::default(),
         }
     }
 }
@@ -109,6 +112,13 @@ pub struct ServeArgs {
     /// false.
     #[arg(long, env = "INVENTORY_SILENCE_IS_REFUSAL")]
     pub silence_is_refusal: Option<String>,
+    /// Heavy computations (statistics, facets, broad searches, large ordered pages) run at once;
+    /// default: one fewer than the cores, at least 1.
+    #[arg(long, env = "INVENTORY_HEAVY_WORKERS", value_parser = clap::value_parser!(u16).range(1..))]
+    pub heavy_workers: Option<u16>,
+    /// Heavy requests that may wait for a worker; more are answered 503 at once (default 64).
+    #[arg(long, env = "INVENTORY_HEAVY_QUEUE")]
+    pub heavy_queue: Option<usize>,
 }
 
 impl Config {
@@ -133,6 +143,14 @@ impl Config {
                 .outbox_poll_ms
                 .map(|ms| Duration::from_millis(ms.max(10))),
             deadlines,
+            heavy: {
+                let d = crate::catalog::Limits::default();
+                crate::catalog::Limits {
+                    workers: args.heavy_workers.map_or(d.workers, usize::from),
+                    queue: args.heavy_queue.unwrap_or(d.queue),
+                    wait: d.wait,
+                }
+            },
         }
     }
 }

@@ -21,8 +21,9 @@ pub enum ApiError {
     Conflict(String),
     /// Too many attempts (the sign-up rate limit).
     TooManyRequests(String),
-    /// Every database connection stayed busy for the pool's wait: the server is overloaded; the
-    /// HTTP answer is `503` with `Retry-After`.
+    /// The server is overloaded: every database connection stayed busy for the pool's wait, or
+    /// too much heavy work is queued ([`crate::catalog::gate`]); the HTTP answer is `503` with
+    /// `Retry-After`.
     Unavailable(String),
     /// The database failed; details go to the log, not to the client.
     Internal(anyhow::Error),
@@ -78,6 +79,12 @@ impl From<crate::domain::Error> for ApiError {
             Error::TooManyRequests(m) => ApiError::TooManyRequests(m),
             Error::Db(e) => e.into(),
         }
+    }
+}
+
+impl From<crate::catalog::Busy> for ApiError {
+    fn from(e: crate::catalog::Busy) -> Self {
+        ApiError::Unavailable(e.to_string())
     }
 }
 

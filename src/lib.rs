@@ -98,7 +98,7 @@ impl AppState {
     /// State with a configuration.
     pub fn with_config(db: DatabaseConnection, clock: SharedClock, config: config::Config) -> Self {
         AppState {
-            catalog: catalog::Catalog::new(db.clone()),
+            catalog: catalog::Catalog::with_limits(db.clone(), config.heavy),
             db,
             schema: graphql::schema().finish(),
             clock,
@@ -143,7 +143,7 @@ pub async fn run(
                 .await
                 .map_err(std::io::Error::other)?,
         );
-        state.catalog = catalog::Catalog::new(background);
+        state.catalog = catalog::Catalog::with_limits(background, state.config.heavy);
     }
     state.start_hub().await.map_err(std::io::Error::other)?;
     if let Some(hub) = &state.hub {

@@ -644,3 +644,151 @@ async fn plans_commitments_milestones_and_targets_link_both_ways() {
     );
     t.cleanup().await;
 }
+
+/// A page reads only the columns its items' selection asks for; whatever way a field is asked
+/// (directly, in an inline fragment, in a named fragment, under `edges`), every item of the page
+/// carries the same values as the dataset read whole by `dataset(id:)`.
+#[tokio::test]
+async fn page_items_carry_every_field_they_select_however_it_is_selected() {
+    const ALL: &str = "id portalKey title description category type keywords format \
+        nationalCore standard licence updateFrequency registeredOn modifiedOn views downloads \
+        portalUrl listed provenance synthetic sourceFile updatedAt institution { code }";
+    for b in backends().await {
+        let t = with_fixture(b).await;
+        let app = inventory::app(state(&t.db));
+        let whole = |id: &str| {
+            let app = app.clone();
+            let q = format!("query($id: ID!) {{ dataset(id: $id) {{ {ALL} }} }}");
+            let id = id.to_string();
+            async move { gql(&app, &q, json!({ "id": id })).await["data"]["dataset"].clone() }
+        };
+        let shapes = [
+            format!("{{ datasets(first: 100) {{ nodes {{ {ALL} }} }} }}"),
+            format!("{{ datasets(first: 100) {{ nodes {{ id ... on Dataset {{ {ALL} }} }} }} }}"),
+            format!(
+                "query {{ datasets(first: 100) {{ edges {{ node {{ ...F }} }} }} }} \
+                 fragment F on Dataset {{ {ALL} }}"
+            ),
+            format!(
+                "{{ datasets(first: 100, orderBy: TITLE) {{ nodes {{ id }} edges {{ node {{ {ALL} }} }} }} }}"
+            ),
+        ];
+        let mut checked = 0;
+        for q in &shapes {
+            let v = gql(&app, q, json!({})).await;
+            assert!(v["errors"].is_null(), "{q}: {v}");
+            let d = &v["data"]["datasets"];
+            let items: Vec<Value> = match d["nodes"].as_array() {
+                Some(n) if d["edges"].is_null() => n.clone(),
+                _ => d["edges"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e["node"].clone())
+                    .collect(),
+            };
+            assert!(items.len() >= 10, "{q}: {v}");
+            for item in &items {
+                let id = item["id"].as_str().unwrap();
+                assert_eq!(*item, whole(id).await, "{q}");
+                checked += 1;
+            }
+            // A page that asks for nothing but ids still lists the same items.
+            let ids = gql(&app, "{ datasets(first: 100) { nodes { id } } }", json!({})).await;
+            assert_eq!(
+                ids["data"]["datasets"]["nodes"].as_array().unwrap().len(),
+                items.len()
+            );
+        }
+        assert!(checked > 40);
+        t.cleanup().await;
+    }
+}
+
+/// `Dataset.history(first:, after:)` pages in the database: walking one change at a time gives
+/// the whole history in order, for every dataset of a page at once, and a change of another
+/// dataset as `after` is refused.
+#[tokio::test]
+async fn history_pages_walk_every_change_once() {
+    for b in backends().await {
+        let t = with_fixture(b).await;
+        let app = inventory::app(state(&t.db));
+        let all = gql(
+            &app,
+            "{ datasets(first: 30) { nodes { id history(first: 100) { id } } } }",
+            json!({}),
+        )
+        .await;
+        let nodes = all["data"]["datasets"]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{all}"))
+            .clone();
+        let long: Vec<&Value> = nodes
+            .iter()
+            .filter(|n| n["history"].as_array().unwrap().len() >= 2)
+            .collect();
+        assert!(!long.is_empty(), "{all}");
+        for n in &long {
+            let want: Vec<Value> = n["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].clone())
+                .collect();
+            let mut got = Vec::new();
+            let mut after = Value::Null;
+            loop {
+                let v = gql(
+                    &app,
+                    "query($id: ID!, $after: ID) { dataset(id: $id) { history(first: 1, after: $after) { id } } }",
+                    json!({ "id": n["id"], "after": after }),
+                )
+                .await;
+                let page = v["data"]["dataset"]["history"].as_array().unwrap().clone();
+                if page.is_empty() {
+                    break;
+                }
+                assert_eq!(page.len(), 1);
+                after = page[0]["id"].clone();
+                got.push(after.clone());
+            }
+            assert_eq!(got, want);
+        }
+        // First two of every dataset on the page, in one go, equal the start of each history.
+        let two = gql(
+            &app,
+            "{ datasets(first: 30) { nodes { id history(first: 2) { id } } } }",
+            json!({}),
+        )
+        .await;
+        for (a, b) in two["data"]["datasets"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(&nodes)
+        {
+            let full = b["history"].as_array().unwrap();
+            assert_eq!(
+                a["history"].as_array().unwrap()[..],
+                full.iter()
+                    .take(2)
+                    .map(|e| json!({ "id": e["id"] }))
+                    .collect::<Vec<_>>()[..]
+            );
+        }
+        // A change of another dataset is not a place in this list.
+        let other = long[0]["history"][0]["id"].clone();
+        let stranger = nodes.iter().find(|n| n["id"] != long[0]["id"]).unwrap();
+        let v = gql(
+            &app,
+            "query($id: ID!, $after: ID) { dataset(id: $id) { history(first: 5, after: $after) { id } } }",
+            json!({ "id": stranger["id"], "after": other }),
+        )
+        .await;
+        assert_eq!(
+            v["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{v}"
+        );
+        t.cleanup().await;
+    }
+}

@@ -3,9 +3,14 @@
 //! together with reading the outbox position, so data and position agree.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
+use entity::institution;
+use sea_orm::{
+    ActiveEnum, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryOrder, QueryResult, Statement,
+    Value,
+};
 
 use super::snapshot::{Inst, NO_DATE, Row, Snapshot, Vocabularies, code_of};
 use crate::domain::text::{FIELD_SEPARATOR, normalize};
@@ -40,31 +45,28 @@ pub async fn institutions<C: ConnectionTrait>(
     vocab: &Vocabularies,
     keep: &[Inst],
 ) -> Result<Vec<Inst>, DbErr> {
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT id, code, name, name_en, kind, parent_id FROM institution ORDER BY id",
-        ))
+    let rows = institution::Entity::find()
+        .order_by_asc(institution::Column::Id)
+        .all(db)
         .await?;
     let mut fresh: HashMap<i64, Inst> = HashMap::with_capacity(rows.len());
     let mut order = Vec::with_capacity(rows.len());
-    for r in rows {
-        let id: i64 = r.try_get_by_index(0)?;
-        let name: String = r.try_get_by_index(2)?;
-        let name_en: Option<String> = r.try_get_by_index(3)?;
-        let kind: String = r.try_get_by_index(4)?;
+    for m in rows {
+        let kind = m.kind.to_value();
+        let id = m.id;
         fresh.insert(
             id,
             Inst {
                 id,
-                code: r.try_get_by_index(1)?,
+                code: m.code.clone(),
                 kind: code_of(&vocab.kind, &kind).ok_or_else(|| bad("kind", &kind))?,
-                parent_id: r.try_get_by_index(5)?,
+                parent_id: m.parent_id,
                 names: format!(
                     "{}{FIELD_SEPARATOR}{}",
-                    normalize(&name),
-                    normalize(name_en.as_deref().unwrap_or(""))
+                    normalize(&m.name),
+                    normalize(m.name_en.as_deref().unwrap_or(""))
                 ),
+                model: Some(Arc::new(m)),
             },
         );
         order.push(id);
@@ -73,7 +75,10 @@ pub async fn institutions<C: ConnectionTrait>(
     let mut placed = HashSet::new();
     for old in keep {
         // An institution that vanished keeps its place (nothing points at it any more).
-        out.push(fresh.get(&old.id).cloned().unwrap_or_else(|| old.clone()));
+        out.push(fresh.get(&old.id).cloned().unwrap_or_else(|| Inst {
+            model: None,
+            ..old.clone()
+        }));
         placed.insert(old.id);
     }
     for id in order {

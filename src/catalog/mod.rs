@@ -8,7 +8,8 @@
 //! - [`select`]: a filter and a resolved search as a [`Selection`] (bitmap operations), totals
 //!   and facet counts;
 //! - [`page`]: keyset pages (bounded heap), then the rows read by id in one statement;
-//! - [`stats`]: top institutions and openings per month.
+//! - [`stats`]: top institutions and openings per month;
+//! - [`gate`]: the concurrency bound heavy figures run under ([`Catalog::compute`]).
 //!
 //! # Consistency
 //!
@@ -27,6 +28,7 @@
 //! recomputing at midnight.
 
 pub mod apply;
+pub mod gate;
 pub mod load;
 pub mod page;
 pub mod select;
@@ -40,6 +42,7 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwapOption;
 use sea_orm::{AccessMode, DatabaseConnection, DbBackend, DbErr, IsolationLevel, TransactionTrait};
 
+pub use gate::{Busy, Gate, Limits};
 pub use select::Selection;
 pub use snapshot::Snapshot;
 
@@ -59,11 +62,18 @@ struct Inner {
     /// The published position, for [`Catalog::wait_for`].
     position: tokio::sync::watch::Sender<i64>,
     following: AtomicBool,
+    gate: Gate,
 }
 
 impl Catalog {
-    /// A catalog over `db`, loaded on first use (or by [`Catalog::load`]).
+    /// A catalog over `db`, loaded on first use (or by [`Catalog::load`]), with the default
+    /// bound on heavy work.
     pub fn new(db: DatabaseConnection) -> Catalog {
+        Catalog::with_limits(db, Limits::default())
+    }
+
+    /// A catalog whose heavy work runs under `limits`.
+    pub fn with_limits(db: DatabaseConnection, limits: Limits) -> Catalog {
         Catalog {
             inner: Arc::new(Inner {
                 db,
@@ -71,8 +81,24 @@ impl Catalog {
                 moving: tokio::sync::Mutex::new(()),
                 position: tokio::sync::watch::channel(0).0,
                 following: AtomicBool::new(false),
+                gate: Gate::new(limits),
             }),
         }
+    }
+
+    /// Runs heavy work (a figure over a large selection) under the gate: on a blocking thread,
+    /// at most [`Limits::workers`] at a time; [`Busy`] when too many wait.
+    pub async fn compute<T, F>(&self, work: F) -> Result<T, Busy>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.inner.gate.run(work).await
+    }
+
+    /// The bound heavy work runs under.
+    pub fn limits(&self) -> Limits {
+        self.inner.gate.limits()
     }
 
     /// The latest published snapshot, if any was loaded.

@@ -8,7 +8,9 @@ use std::collections::{BinaryHeap, HashMap};
 use chrono::{Datelike, NaiveDate};
 use entity::dataset;
 use roaring::RoaringBitmap;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, IdenStatic, Iterable, QueryFilter, QuerySelect,
+};
 use serde_json::json;
 
 use super::snapshot::{NO_DATE, Row, Snapshot};
@@ -236,14 +238,50 @@ pub fn page(
     })
 }
 
+/// The columns of a dataset that a page may leave unread: each reads as a cheap placeholder
+/// (empty text or NULL) unless asked for. The id, institution, enums, flags and timestamps are
+/// always read (small, and needed to build any item).
+fn placeholder(c: dataset::Column) -> Option<&'static str> {
+    use dataset::Column as C;
+    Some(match c {
+        C::Title | C::Description | C::Keywords | C::SearchTitle | C::SearchBody => "''",
+        C::PortalKey
+        | C::Format
+        | C::Licence
+        | C::UpdateFrequency
+        | C::PortalUrl
+        | C::SourceFile => "CAST(NULL AS TEXT)",
+        C::RegisteredOn | C::ModifiedOn => "CAST(NULL AS DATE)",
+        C::Views | C::Downloads | C::ImportRunId => "CAST(NULL AS BIGINT)",
+        _ => return None,
+    })
+}
+
 /// The datasets of a page, read by id in one statement and returned in page order (a dataset
-/// deleted meanwhile is left out).
-pub async fn fetch<C: ConnectionTrait>(db: &C, ids: IdPage) -> Result<FetchedPage, Error> {
+/// deleted meanwhile is left out). Only the columns in `wanted` (and those every item needs,
+/// see [`placeholder`]) are read; the others hold placeholders, so the models are only good for
+/// the fields asked for. `None` reads every column.
+pub async fn fetch<C: ConnectionTrait>(
+    db: &C,
+    ids: IdPage,
+    wanted: Option<&[dataset::Column]>,
+) -> Result<FetchedPage, Error> {
     let mut models: HashMap<i64, dataset::Model> = if ids.rows.is_empty() {
         HashMap::new()
     } else {
-        dataset::Entity::find()
-            .filter(dataset::Column::Id.is_in(ids.rows.iter().map(|(_, id)| *id)))
+        let mut q = dataset::Entity::find();
+        if let Some(wanted) = wanted {
+            q = q.select_only();
+            for c in dataset::Column::iter() {
+                q = match placeholder(c) {
+                    Some(p) if !wanted.iter().any(|w| w.as_str() == c.as_str()) => {
+                        q.column_as(sea_orm::sea_query::Expr::cust(p), c.as_str())
+                    }
+                    _ => q.column(c),
+                };
+            }
+        }
+        q.filter(dataset::Column::Id.is_in(ids.rows.iter().map(|(_, id)| *id)))
             .all(db)
             .await?
             .into_iter()

@@ -132,6 +132,8 @@ pub struct Inst {
     pub parent_id: Option<i64>,
     /// Normalized Korean and English names, joined by the field separator.
     pub names: String,
+    /// The whole row, for institution lookups; `None` once the institution is gone.
+    pub model: Option<Arc<entity::institution::Model>>,
 }
 
 /// Rows of one bitmap per value of a vocabulary.
@@ -340,6 +342,12 @@ impl Snapshot {
     }
 
     /// The institution of a dataset row.
+    /// The institution with this id, as last read.
+    pub fn institution(&self, id: i64) -> Option<&Arc<entity::institution::Model>> {
+        let i = *self.inst_index.get(&id)?;
+        self.insts[i as usize].model.as_ref()
+    }
+
     pub fn inst_of(&self, r: u32) -> &Inst {
         &self.insts[self.row(r).inst as usize]
     }
@@ -512,6 +520,7 @@ mod tests {
             kind,
             parent_id: None,
             names: String::new(),
+            model: None,
         }
     }
 

@@ -54,7 +54,7 @@ pub async fn next_page<C: ConnectionTrait>(
     let resolved = Catalog::resolve(&snap, q.search.as_ref());
     let selection = Selection::new(&snap, &q.filter, resolved.as_ref());
     let ids = crate::catalog::page::page(&snap, q, &selection.all, &req)?;
-    let page = crate::catalog::page::fetch(db, ids).await?;
+    let page = crate::catalog::page::fetch(db, ids, None).await?;
     let next = if page.has_next {
         page.rows.last().map(|(p, _)| p.clone())
     } else {

@@ -48,7 +48,11 @@ pub fn fill(
     address: Option<String>,
     lifetime: Lifetime,
 ) {
-    let l = loaders(state.db.clone(), state.clock.today_seoul());
+    let l = loaders(
+        state.db.clone(),
+        state.catalog.clone(),
+        state.clock.today_seoul(),
+    );
     if lifetime == Lifetime::Connection {
         l.enable_all_cache(false);
     }

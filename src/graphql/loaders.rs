@@ -13,9 +13,11 @@ use entity::{
     institution, milestone, plan, target,
 };
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
+use crate::catalog::Catalog;
 use crate::domain::bundles;
 use crate::domain::institutions::{self, Record};
 use crate::domain::requests;
@@ -26,16 +28,18 @@ pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 /// Loads rows for many keys at once.
 pub struct DbLoader {
     db: DatabaseConnection,
+    /// Institutions come from the catalog's snapshot (a thousand rows kept in memory).
+    catalog: Catalog,
     /// Today in Asia/Seoul, for "overdue" (from the request's clock).
     today: NaiveDate,
 }
 
 /// A fresh loader (with an empty cache) for one request.
-pub fn loaders(db: DatabaseConnection, today: NaiveDate) -> Loaders {
+pub fn loaders(db: DatabaseConnection, catalog: Catalog, today: NaiveDate) -> Loaders {
     // No batching delay: lists prefetch their page's relations in one batch each, and the
     // default 1 ms wait only added a timer and a thread hand-off to every single lookup.
     DataLoader::with_cache(
-        DbLoader { db, today },
+        DbLoader { db, catalog, today },
         tokio::spawn,
         HashMapCache::default(),
     )
@@ -48,8 +52,15 @@ pub struct InstitutionId(pub i64);
 pub struct DatasetId(pub i64);
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub struct DisclosureOf(pub i64);
+/// A page of a dataset's history: at most `first` changes, oldest first, after the change
+/// `after` (from the start without it). The loader answers `None` when `after` is not a change
+/// of that dataset.
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
-pub struct HistoryOf(pub i64);
+pub struct HistoryOf {
+    pub dataset: i64,
+    pub first: u64,
+    pub after: Option<i64>,
+}
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub struct BundlesOf(pub i64);
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
@@ -77,11 +88,11 @@ impl Loader<InstitutionId> for DbLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[InstitutionId]) -> LoadResult<InstitutionId, Self::Value> {
-        let rows = institution::Entity::find()
-            .filter(institution::Column::Id.is_in(keys.iter().map(|k| k.0)))
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(|r| (InstitutionId(r.id), r)).collect())
+        let snap = self.catalog.read().await?;
+        Ok(keys
+            .iter()
+            .filter_map(|k| snap.institution(k.0).map(|m| (*k, m.as_ref().clone())))
+            .collect())
     }
 }
 
@@ -128,19 +139,70 @@ impl Loader<DisclosureOf> for DbLoader {
 }
 
 impl Loader<HistoryOf> for DbLoader {
-    type Value = Vec<disclosure_event::Model>;
+    type Value = Option<Vec<disclosure_event::Model>>;
     type Error = Arc<DbErr>;
 
+    /// One statement per distinct (`first`, `after`) among the keys (one for a page of
+    /// datasets): the database numbers each dataset's changes and returns only each page.
     async fn load(&self, keys: &[HistoryOf]) -> LoadResult<HistoryOf, Self::Value> {
-        let rows = disclosure_event::Entity::find()
-            .filter(disclosure_event::Column::DatasetId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(disclosure_event::Column::OccurredAt)
-            .order_by_asc(disclosure_event::Column::Id)
-            .all(&self.db)
-            .await?;
-        let mut out: HashMap<HistoryOf, Vec<_>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for r in rows {
-            out.entry(HistoryOf(r.dataset_id)).or_default().push(r);
+        let mut groups: HashMap<(u64, Option<i64>), Vec<i64>> = HashMap::new();
+        for k in keys {
+            groups
+                .entry((k.first, k.after))
+                .or_default()
+                .push(k.dataset);
+        }
+        let backend = self.db.get_database_backend();
+        let mut out = HashMap::with_capacity(keys.len());
+        for ((first, after), datasets) in groups {
+            // The dataset `after` belongs to; a page after a change of another dataset is none.
+            let anchor_of = match after {
+                None => None,
+                Some(a) => Some(
+                    disclosure_event::Entity::find_by_id(a)
+                        .one(&self.db)
+                        .await?
+                        .map(|e| e.dataset_id),
+                ),
+            };
+            let mut sql = crate::domain::sql::Sql::new(backend);
+            let ids = sql.params(datasets.iter().copied());
+            let since = match after {
+                Some(a) => {
+                    let a = sql.param(a);
+                    format!(
+                        " AND (e.occurred_at, e.id) > \
+                         (SELECT occurred_at, id FROM disclosure_event WHERE id = {a})"
+                    )
+                }
+                None => String::new(),
+            };
+            let limit = sql.param(first as i64);
+            sql.push(&format!(
+                "SELECT * FROM (SELECT e.*, ROW_NUMBER() OVER \
+                 (PARTITION BY e.dataset_id ORDER BY e.occurred_at, e.id) AS rn \
+                 FROM disclosure_event e WHERE e.dataset_id IN ({ids}){since}) t \
+                 WHERE rn <= {limit} ORDER BY dataset_id, rn"
+            ));
+            let rows = disclosure_event::Model::find_by_statement(sql.statement())
+                .all(&self.db)
+                .await?;
+            let mut pages: HashMap<i64, Vec<disclosure_event::Model>> = HashMap::new();
+            for r in rows {
+                pages.entry(r.dataset_id).or_default().push(r);
+            }
+            for d in datasets {
+                let key = HistoryOf {
+                    dataset: d,
+                    first,
+                    after,
+                };
+                let page = match anchor_of {
+                    Some(owner) if owner != Some(d) => None,
+                    _ => Some(pages.remove(&d).unwrap_or_default()),
+                };
+                out.insert(key, page);
+            }
         }
         Ok(out)
     }

@@ -9,6 +9,7 @@
 //! `first` and the id of the item to start `after`.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use async_graphql::Context;
 use entity::{commitment, core_bundle, data_request, dataset, institution, milestone, plan};
@@ -20,10 +21,15 @@ use sea_orm::{
 use super::MAX_PAGE_SIZE;
 use super::ids::{self, NodeKind};
 use super::prefetch::{self, Sel};
+use super::types::dataset::Dataset;
 use super::types::page::{Page, PageInfo};
-use crate::catalog::{self, Selection, Snapshot};
-use crate::domain::datasets::{DatasetQuery, PageRequest};
+use crate::catalog::{self, Catalog, Selection, Snapshot};
+use crate::domain::datasets::{DatasetQuery, Order, PageRequest};
 use crate::error::ApiError;
+
+/// A page of a dataset list ordered by anything but id is chosen by heavy work (under the
+/// catalog's gate) when the list has more rows than this.
+const HEAVY_ORDERED_ROWS: u64 = 10_000;
 
 /// Relay paging arguments of one list field.
 pub struct PageArgs {
@@ -171,8 +177,8 @@ pub async fn by_id<E: Listed>(
 pub async fn datasets(
     ctx: &Context<'_>,
     query: &DatasetQuery,
-    snapshot: &Snapshot,
-    selection: &Selection,
+    snapshot: &Arc<Snapshot>,
+    selection: &Arc<Selection>,
     args: PageArgs,
 ) -> Result<(Vec<(String, dataset::Model)>, PageInfo), ApiError> {
     let db = ctx.data_unchecked::<DatabaseConnection>();
@@ -182,11 +188,21 @@ pub async fn datasets(
         after: args.after.as_deref().map(ids::decode_cursor).transpose()?,
         before: args.before.as_deref().map(ids::decode_cursor).transpose()?,
     };
-    // The catalog chooses the page's ids; the rows are read by id in one statement.
-    let ids = catalog::page::page(snapshot, query, &selection.all, &req)?;
-    let page = catalog::page::fetch(db, ids).await?;
+    // The catalog chooses the page's ids (heavy work when a large list is ordered by anything
+    // but id); the rows are read by id in one statement.
+    let ordered = crate::domain::datasets::effective_order(query) != Order::Id;
+    let ids = if ordered && selection.all.len() > HEAVY_ORDERED_ROWS {
+        let (snap, q, sel) = (snapshot.clone(), query.clone(), selection.clone());
+        ctx.data_unchecked::<Catalog>()
+            .compute(move || catalog::page::page(&snap, &q, &sel.all, &req))
+            .await??
+    } else {
+        catalog::page::page(snapshot, query, &selection.all, &req)?
+    };
+    let sel = Sel::page(ctx);
+    let page = catalog::page::fetch(db, ids, Some(&Dataset::columns(&sel))).await?;
     let models: Vec<_> = page.rows.iter().map(|(_, m)| m.clone()).collect();
-    prefetch::datasets(ctx, &Sel::page(ctx), &models).await?;
+    prefetch::datasets(ctx, &sel, &models).await?;
     let rows: Vec<(String, dataset::Model)> = page
         .rows
         .into_iter()

@@ -97,8 +97,17 @@ pub async fn datasets(
     if sel.field("disclosure").exists() {
         prime(loaders, ids.iter().copied().map(DisclosureOf).collect()).await?;
     }
-    if sel.field("history").exists() {
-        prime(loaders, ids.iter().copied().map(HistoryOf).collect()).await?;
+    let history = sel.field("history");
+    if history.exists() {
+        let mut keys = Vec::new();
+        for (first, after) in history_pages(&history) {
+            keys.extend(ids.iter().map(|d| HistoryOf {
+                dataset: *d,
+                first,
+                after,
+            }));
+        }
+        prime(loaders, keys).await?;
     }
     if sel.field("requests").exists() {
         prime(loaders, ids.iter().copied().map(RequestsOf).collect()).await?;
@@ -109,22 +118,45 @@ pub async fn datasets(
     Ok(())
 }
 
+/// The value of argument `name` of a selected field, if given (variables resolved).
+fn argument(f: &SelectionField<'_>, name: &str) -> Option<async_graphql::Value> {
+    f.arguments()
+        .ok()?
+        .into_iter()
+        .find(|(n, _)| n.as_str() == name)
+        .map(|(_, v)| v)
+}
+
 /// The page size every selection of a bundle's `datasets` asks for (20 when omitted).
 fn dataset_page_sizes(sel: &Sel<'_>) -> Vec<u64> {
-    let sizes = sel.selection_fields().into_iter().map(|f| {
-        f.arguments()
-            .ok()
-            .and_then(|args| {
-                args.into_iter()
-                    .find(|(n, _)| n.as_str() == "first")
-                    .and_then(|(_, v)| match v {
-                        async_graphql::Value::Number(n) => n.as_u64(),
-                        _ => None,
-                    })
-            })
-            .unwrap_or(20)
-    });
+    let sizes = sel
+        .selection_fields()
+        .into_iter()
+        .map(|f| match argument(&f, "first") {
+            Some(async_graphql::Value::Number(n)) => n.as_u64().unwrap_or(20),
+            _ => 20,
+        });
     distinct(sizes)
+}
+
+/// The pages (`first`, default 20, and the change `after`) every selection of `history` asks
+/// for; a malformed `after` is left to the field, which reports it.
+fn history_pages(sel: &Sel<'_>) -> Vec<(u64, Option<i64>)> {
+    let pages = sel.selection_fields().into_iter().filter_map(|f| {
+        let first = match argument(&f, "first") {
+            Some(async_graphql::Value::Number(n)) => n.as_u64()?,
+            _ => 20,
+        };
+        let after = match argument(&f, "after") {
+            None | Some(async_graphql::Value::Null) => None,
+            Some(async_graphql::Value::String(s)) => {
+                Some(super::ids::decode_as(&s, super::ids::NodeKind::DisclosureEvent).ok()?)
+            }
+            Some(_) => return None,
+        };
+        Some((first, after))
+    });
+    distinct(pages)
 }
 
 /// Primes the relations of a page of core-data bundles: lead institutions, and the datasets

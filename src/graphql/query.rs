@@ -14,7 +14,7 @@ use super::prefetch::{self, Sel};
 use super::types::bundle::CoreDataBundle;
 use super::types::dataset::Dataset;
 use super::types::dataset_list::{
-    DatasetConnection, DatasetEdge, DatasetFilter, DatasetOrder, parse_search,
+    self, DatasetConnection, DatasetEdge, DatasetFilter, DatasetOrder, parse_search,
 };
 use super::types::enums::InstitutionKind;
 use super::types::feed::{DisclosureChange, DisclosureChangePage, FeedPosition};
@@ -23,9 +23,7 @@ use super::types::page::connection;
 use super::types::plan::{Commitment, Milestone, Plan, Target};
 use super::types::request::{DataRequest, DataRequestFilter};
 use super::types::stats::Stats;
-use std::sync::Arc;
 
-use crate::catalog::{Catalog, Selection};
 use crate::domain::datasets::DatasetQuery;
 use crate::domain::requests;
 use crate::error::ApiError;
@@ -159,13 +157,7 @@ impl QueryRoot {
             search: parse_search(search.as_deref())?,
             order: order_by.unwrap_or_default().into(),
         };
-        let snapshot = ctx
-            .data_unchecked::<Catalog>()
-            .read()
-            .await
-            .map_err(ApiError::from)?;
-        let resolved = Catalog::resolve(&snapshot, query.search.as_ref());
-        let selection = Selection::new(&snapshot, &query.filter, resolved.as_ref());
+        let (snapshot, selection) = dataset_list::select(ctx, &query).await?;
         let args = PageArgs::new(after, before, first, last);
         let (rows, page_info) =
             pagination::datasets(ctx, &query, &snapshot, &selection, args).await?;
@@ -182,7 +174,7 @@ impl QueryRoot {
             page_info,
             query,
             snapshot,
-            selection: Arc::new(selection),
+            selection,
         })
     }
 
@@ -200,13 +192,7 @@ impl QueryRoot {
             search: parse_search(search.as_deref())?,
             order: Default::default(),
         };
-        let snapshot = ctx
-            .data_unchecked::<Catalog>()
-            .read()
-            .await
-            .map_err(ApiError::from)?;
-        let resolved = Catalog::resolve(&snapshot, query.search.as_ref());
-        let selection = Selection::new(&snapshot, &query.filter, resolved.as_ref());
+        let (snapshot, selection) = dataset_list::select(ctx, &query).await?;
         Ok(Stats {
             query,
             snapshot,

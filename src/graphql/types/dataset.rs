@@ -11,11 +11,13 @@ use super::institution::Institution;
 use super::label::Label;
 use super::request::DataRequest;
 use crate::domain::labels;
+use crate::error::ApiError;
 use crate::graphql::ids::{NodeKind, decode_as, encode};
 use crate::graphql::loaders::{
     BundlesOf, DisclosureOf, HistoryOf, InstitutionId, Loaders, RequestsOf,
 };
 use crate::graphql::pagination;
+use crate::graphql::prefetch::Sel;
 
 /// A dataset held by an institution: open, partially open, withheld, under review or scheduled.
 #[derive(SimpleObject, Clone, Debug)]
@@ -109,6 +111,35 @@ impl From<dataset::Model> for Dataset {
     }
 }
 
+/// The dataset columns a page may leave unread, by the GraphQL field that shows each.
+const OPTIONAL_COLUMNS: &[(&str, dataset::Column)] = &[
+    ("portalKey", dataset::Column::PortalKey),
+    ("title", dataset::Column::Title),
+    ("description", dataset::Column::Description),
+    ("keywords", dataset::Column::Keywords),
+    ("format", dataset::Column::Format),
+    ("licence", dataset::Column::Licence),
+    ("updateFrequency", dataset::Column::UpdateFrequency),
+    ("registeredOn", dataset::Column::RegisteredOn),
+    ("modifiedOn", dataset::Column::ModifiedOn),
+    ("views", dataset::Column::Views),
+    ("downloads", dataset::Column::Downloads),
+    ("portalUrl", dataset::Column::PortalUrl),
+    ("sourceFile", dataset::Column::SourceFile),
+];
+
+impl Dataset {
+    /// The columns of the optional ones ([`crate::catalog::page::fetch`]) that `sel` (the items
+    /// of a page) selects somewhere, fragments included.
+    pub fn columns(sel: &Sel<'_>) -> Vec<dataset::Column> {
+        OPTIONAL_COLUMNS
+            .iter()
+            .filter(|(field, _)| sel.field(field).exists())
+            .map(|(_, c)| *c)
+            .collect()
+    }
+}
+
 #[ComplexObject]
 impl Dataset {
     /// The institution that holds it (from the inventory's code column, never from the title).
@@ -158,18 +189,21 @@ impl Dataset {
         #[graphql(desc = "Only changes after this one (the id of a change in this list).")]
         after: Option<ID>,
     ) -> Result<Vec<DisclosureEvent>> {
-        let l = ctx.data_unchecked::<Loaders>();
-        let rows = l
-            .load_one(HistoryOf(self.row_id))
-            .await?
-            .unwrap_or_default();
         let after = after
             .map(|a| decode_as(&a, NodeKind::DisclosureEvent))
             .transpose()?;
-        Ok(pagination::slice_after(rows, |r| r.id, after, first)?
-            .into_iter()
-            .map(DisclosureEvent::from)
-            .collect())
+        let key = HistoryOf {
+            dataset: self.row_id,
+            first,
+            after,
+        };
+        let rows = ctx
+            .data_unchecked::<Loaders>()
+            .load_one(key)
+            .await?
+            .flatten()
+            .ok_or_else(|| ApiError::bad_input("`after` is not the id of an item of this list"))?;
+        Ok(rows.into_iter().map(DisclosureEvent::from).collect())
     }
 
     /// Requests made for it, oldest first (public view: requesters are never shown): at most

@@ -8,7 +8,7 @@ use super::dataset::Dataset;
 use super::enums::{Category, DatasetType, DisclosureStatus, InstitutionKind, WithholdingGround};
 use super::facet::FacetCount;
 use super::page::PageInfo;
-use crate::catalog::{Selection, Snapshot};
+use crate::catalog::{Catalog, Selection, Snapshot};
 use crate::domain::datasets::{self as list, DatasetQuery, Facet};
 use crate::error::ApiError;
 
@@ -189,10 +189,31 @@ pub struct DatasetFacets {
     pub institution_kind: Vec<FacetCount>,
 }
 
-impl DatasetConnection {
-    fn facet(&self, f: Facet) -> Vec<FacetCount> {
-        facet_list(f, self.selection.facet_counts(&self.snapshot, f))
+/// The catalog snapshot a dataset list is answered from, and the list's rows in it. A search or
+/// a date range scans many rows: that runs as heavy work, under the catalog's gate.
+pub async fn select(
+    ctx: &Context<'_>,
+    query: &DatasetQuery,
+) -> Result<(Arc<Snapshot>, Arc<Selection>), ApiError> {
+    let catalog = ctx.data_unchecked::<Catalog>();
+    let snapshot = catalog.read().await?;
+    let f = &query.filter;
+    let dated = f.registered_from.is_some()
+        || f.registered_to.is_some()
+        || f.modified_from.is_some()
+        || f.modified_to.is_some();
+    if query.search.is_none() && !dated {
+        let selection = Selection::new(&snapshot, f, None);
+        return Ok((snapshot, Arc::new(selection)));
     }
+    let (snap, filter, search) = (snapshot.clone(), f.clone(), query.search.clone());
+    let selection = catalog
+        .compute(move || {
+            let resolved = Catalog::resolve(&snap, search.as_ref());
+            Selection::new(&snap, &filter, resolved.as_ref())
+        })
+        .await?;
+    Ok((snapshot, Arc::new(selection)))
 }
 
 /// Counts per stored value as GraphQL facet counts.
@@ -213,24 +234,41 @@ impl DatasetConnection {
     /// Counts per status, ground, category, type and institution kind for this filter and search.
     /// Costs 200 toward the complexity limit besides its fields.
     #[graphql(complexity = "crate::graphql::FACETS_COST + child_complexity")]
-    async fn facets(&self, ctx: &Context<'_>) -> DatasetFacets {
+    async fn facets(&self, ctx: &Context<'_>) -> Result<DatasetFacets> {
         let la = ctx.look_ahead();
+        let wanted: Vec<Facet> = [
+            ("status", Facet::Status),
+            ("ground", Facet::Ground),
+            ("category", Facet::Category),
+            ("type", Facet::Type),
+            ("institutionKind", Facet::InstitutionKind),
+        ]
+        .into_iter()
+        .filter(|(name, _)| la.field(name).exists())
+        .map(|(_, f)| f)
+        .collect();
+        let (snap, sel) = (self.snapshot.clone(), self.selection.clone());
+        let counted = ctx
+            .data_unchecked::<Catalog>()
+            .compute(move || {
+                wanted
+                    .into_iter()
+                    .map(|f| (f, sel.facet_counts(&snap, f)))
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .map_err(ApiError::from)?;
         let mut out = DatasetFacets::default();
-        if la.field("status").exists() {
-            out.status = self.facet(Facet::Status);
+        for (f, counts) in counted {
+            let list = facet_list(f, counts);
+            match f {
+                Facet::Status => out.status = list,
+                Facet::Ground => out.ground = list,
+                Facet::Category => out.category = list,
+                Facet::Type => out.dataset_type = list,
+                Facet::InstitutionKind => out.institution_kind = list,
+            }
         }
-        if la.field("ground").exists() {
-            out.ground = self.facet(Facet::Ground);
-        }
-        if la.field("category").exists() {
-            out.category = self.facet(Facet::Category);
-        }
-        if la.field("type").exists() {
-            out.dataset_type = self.facet(Facet::Type);
-        }
-        if la.field("institutionKind").exists() {
-            out.institution_kind = self.facet(Facet::InstitutionKind);
-        }
-        out
+        Ok(out)
     }
 }

@@ -23,7 +23,7 @@ use crate::graphql::loaders::{DatasetId, InstitutionId, Loaders};
 pub struct Stats {
     pub query: DatasetQuery,
     pub snapshot: Arc<Snapshot>,
-    pub selection: Selection,
+    pub selection: Arc<Selection>,
     /// See [`Stats::requested`].
     pub requested: std::sync::OnceLock<Vec<i64>>,
 }
@@ -165,7 +165,12 @@ impl Stats {
         )]
         first: u64,
     ) -> Result<Vec<InstitutionTotal>> {
-        let rows = catalog::stats::top_institutions(&self.snapshot, &self.selection.all, first);
+        let (snap, sel) = (self.snapshot.clone(), self.selection.clone());
+        let catalog = ctx.data_unchecked::<catalog::Catalog>();
+        let rows = catalog
+            .compute(move || catalog::stats::top_institutions(&snap, &sel.all, first))
+            .await
+            .map_err(ApiError::from)?;
         let loaders = ctx.data_unchecked::<Loaders>();
         let insts = loaders
             .load_many(rows.iter().map(|r| InstitutionId(r.institution_id)))
@@ -188,13 +193,20 @@ impl Stats {
     /// Entries opened per month, from the disclosure history.
     async fn openings_per_month(
         &self,
+        ctx: &Context<'_>,
         #[graphql(desc = "From this day (inclusive).")] from: Option<NaiveDate>,
         #[graphql(desc = "To this day (inclusive).")] to: Option<NaiveDate>,
-    ) -> Vec<MonthCount> {
-        catalog::stats::openings_per_month(&self.snapshot, &self.selection.all, from, to)
+    ) -> Result<Vec<MonthCount>> {
+        let (snap, sel) = (self.snapshot.clone(), self.selection.clone());
+        let months = ctx
+            .data_unchecked::<catalog::Catalog>()
+            .compute(move || catalog::stats::openings_per_month(&snap, &sel.all, from, to))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(months
             .into_iter()
             .map(|(month, count)| MonthCount { month, count })
-            .collect()
+            .collect())
     }
 
     /// The not-open datasets most asked for (requests plus supporters).
