@@ -652,7 +652,10 @@ async fn plans_commitments_milestones_and_targets_link_both_ways() {
 async fn page_items_carry_every_field_they_select_however_it_is_selected() {
     const ALL: &str = "id portalKey title description category type keywords format \
         nationalCore standard licence updateFrequency registeredOn modifiedOn views downloads \
-        portalUrl listed provenance synthetic sourceFile updatedAt institution { code }";
+        portalUrl listed provenance synthetic sourceFile updatedAt institution { code } \
+        categoryLabel { label labelKo } typeLabel { label labelKo } provenanceLabel { label labelKo } \
+        disclosure { status ground { ground label legalProvision } legalBasis explanation \
+        mitigation plannedOpenOn nextReviewOn version updatedAt }";
     for b in backends().await {
         let t = with_fixture(b).await;
         let app = inventory::app(state(&t.db));

@@ -7,9 +7,10 @@ use std::collections::{BinaryHeap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 use entity::dataset;
+use entity::disclosure;
 use roaring::RoaringBitmap;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, IdenStatic, Iterable, QueryFilter, QuerySelect,
+    ConnectionTrait, DbBackend, DbErr, FromQueryResult, IdenStatic, Iterable, QueryResult,
 };
 use serde_json::json;
 
@@ -19,6 +20,7 @@ use crate::domain::datasets::{
     DatasetQuery, FetchedPage, Order, PageRequest, Position, Search, cursor_mismatch,
     effective_order,
 };
+use crate::domain::sql::Sql;
 
 /// An order key in list order (descending orderings are negated).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -238,64 +240,159 @@ pub fn page(
     })
 }
 
-/// The columns of a dataset that a page may leave unread: each reads as a cheap placeholder
-/// (empty text or NULL) unless asked for. The id, institution, enums, flags and timestamps are
-/// always read (small, and needed to build any item).
-fn placeholder(c: dataset::Column) -> Option<&'static str> {
+/// What a page reads besides its ids: `columns`, the dataset columns asked for (the id and the
+/// institution are always read; `None` reads every column), and whether to join each dataset's
+/// disclosure into the same statement.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading<'a> {
+    pub columns: Option<&'a [dataset::Column]>,
+    pub disclosure: bool,
+}
+
+/// A page's rows, and their disclosures when [`Reading::disclosure`] asked for them.
+pub struct Fetched {
+    pub page: FetchedPage,
+    pub disclosures: Vec<disclosure::Model>,
+}
+
+/// A model whose columns are placeholders but for the id and the institution: the columns a
+/// page did not read (never shown, since the query did not ask for them).
+fn placeholder_model(id: i64, institution_id: i64) -> dataset::Model {
+    let epoch = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+    dataset::Model {
+        id,
+        portal_key: None,
+        title: String::new(),
+        description: String::new(),
+        institution_id,
+        category: entity::enums::Category::PublicAdministration,
+        dataset_type: entity::enums::DatasetType::File,
+        keywords: String::new(),
+        format: None,
+        national_core: false,
+        standard: false,
+        licence: None,
+        update_frequency: None,
+        registered_on: None,
+        modified_on: None,
+        views: None,
+        downloads: None,
+        portal_url: None,
+        listed: false,
+        provenance: entity::enums::Provenance::Synthetic,
+        source_file: None,
+        import_run_id: None,
+        search_title: String::new(),
+        search_body: String::new(),
+        created_at: epoch,
+        updated_at: epoch,
+    }
+}
+
+/// Reads column `c` of `m` from index `i` of `r`.
+fn read_column(
+    r: &QueryResult,
+    i: usize,
+    c: dataset::Column,
+    m: &mut dataset::Model,
+) -> Result<(), DbErr> {
     use dataset::Column as C;
-    Some(match c {
-        C::Title | C::Description | C::Keywords | C::SearchTitle | C::SearchBody => "''",
-        C::PortalKey
-        | C::Format
-        | C::Licence
-        | C::UpdateFrequency
-        | C::PortalUrl
-        | C::SourceFile => "CAST(NULL AS TEXT)",
-        C::RegisteredOn | C::ModifiedOn => "CAST(NULL AS DATE)",
-        C::Views | C::Downloads | C::ImportRunId => "CAST(NULL AS BIGINT)",
-        _ => return None,
-    })
+    match c {
+        C::Id | C::InstitutionId => {}
+        C::PortalKey => m.portal_key = r.try_get_by_index(i)?,
+        C::Title => m.title = r.try_get_by_index(i)?,
+        C::Description => m.description = r.try_get_by_index(i)?,
+        C::Category => m.category = r.try_get_by_index(i)?,
+        C::DatasetType => m.dataset_type = r.try_get_by_index(i)?,
+        C::Keywords => m.keywords = r.try_get_by_index(i)?,
+        C::Format => m.format = r.try_get_by_index(i)?,
+        C::NationalCore => m.national_core = r.try_get_by_index(i)?,
+        C::Standard => m.standard = r.try_get_by_index(i)?,
+        C::Licence => m.licence = r.try_get_by_index(i)?,
+        C::UpdateFrequency => m.update_frequency = r.try_get_by_index(i)?,
+        C::RegisteredOn => m.registered_on = r.try_get_by_index(i)?,
+        C::ModifiedOn => m.modified_on = r.try_get_by_index(i)?,
+        C::Views => m.views = r.try_get_by_index(i)?,
+        C::Downloads => m.downloads = r.try_get_by_index(i)?,
+        C::PortalUrl => m.portal_url = r.try_get_by_index(i)?,
+        C::Listed => m.listed = r.try_get_by_index(i)?,
+        C::Provenance => m.provenance = r.try_get_by_index(i)?,
+        C::SourceFile => m.source_file = r.try_get_by_index(i)?,
+        C::ImportRunId => m.import_run_id = r.try_get_by_index(i)?,
+        C::SearchTitle => m.search_title = r.try_get_by_index(i)?,
+        C::SearchBody => m.search_body = r.try_get_by_index(i)?,
+        C::CreatedAt => m.created_at = r.try_get_by_index(i)?,
+        C::UpdatedAt => m.updated_at = r.try_get_by_index(i)?,
+    }
+    Ok(())
 }
 
 /// The datasets of a page, read by id in one statement and returned in page order (a dataset
-/// deleted meanwhile is left out). Only the columns in `wanted` (and those every item needs,
-/// see [`placeholder`]) are read; the others hold placeholders, so the models are only good for
-/// the fields asked for. `None` reads every column.
+/// deleted meanwhile is left out), with what `reading` asks for. Unread columns hold
+/// placeholders, so the models are only good for the fields the query asked for.
 pub async fn fetch<C: ConnectionTrait>(
     db: &C,
     ids: IdPage,
-    wanted: Option<&[dataset::Column]>,
-) -> Result<FetchedPage, Error> {
-    let mut models: HashMap<i64, dataset::Model> = if ids.rows.is_empty() {
-        HashMap::new()
-    } else {
-        let mut q = dataset::Entity::find();
-        if let Some(wanted) = wanted {
-            q = q.select_only();
-            for c in dataset::Column::iter() {
-                q = match placeholder(c) {
-                    Some(p) if !wanted.iter().any(|w| w.as_str() == c.as_str()) => {
-                        q.column_as(sea_orm::sea_query::Expr::cust(p), c.as_str())
-                    }
-                    _ => q.column(c),
-                };
-            }
+    reading: Reading<'_>,
+) -> Result<Fetched, Error> {
+    let all: Vec<dataset::Column> = dataset::Column::iter().collect();
+    let columns: Vec<dataset::Column> = reading
+        .columns
+        .unwrap_or(&all)
+        .iter()
+        .copied()
+        .filter(|c| !matches!(c, dataset::Column::Id | dataset::Column::InstitutionId))
+        .collect();
+    let mut models: HashMap<i64, dataset::Model> = HashMap::with_capacity(ids.rows.len());
+    let mut disclosures = Vec::new();
+    if !ids.rows.is_empty() {
+        let backend = db.get_database_backend();
+        let mut sql = Sql::new(backend);
+        let mut select = String::from("SELECT d.id, d.institution_id");
+        for c in &columns {
+            select.push_str(", d.");
+            select.push_str(c.as_str());
         }
-        q.filter(dataset::Column::Id.is_in(ids.rows.iter().map(|(_, id)| *id)))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.id, m))
-            .collect()
-    };
+        let mut from = String::from(" FROM dataset d");
+        if reading.disclosure {
+            for c in disclosure::Column::iter() {
+                select.push_str(&format!(", s.{0} AS s_{0}", c.as_str()));
+            }
+            from.push_str(" LEFT JOIN disclosure s ON s.dataset_id = d.id");
+        }
+        // SQLite: one parameter holding the ids, so the statement text never changes and
+        // stays prepared (a list of parameters compared with an indexed column is prepared
+        // again whenever the values change, to consult the index statistics).
+        let wanted = if backend == DbBackend::Sqlite {
+            let list: Vec<String> = ids.rows.iter().map(|(_, id)| id.to_string()).collect();
+            let p = sql.param(format!("[{}]", list.join(",")));
+            format!("SELECT value FROM json_each({p})")
+        } else {
+            sql.params(ids.rows.iter().map(|(_, id)| *id))
+        };
+        sql.push(&format!("{select}{from} WHERE d.id IN ({wanted})"));
+        for r in db.query_all_raw(sql.statement()).await? {
+            let mut m = placeholder_model(r.try_get_by_index(0)?, r.try_get_by_index(1)?);
+            for (i, c) in columns.iter().enumerate() {
+                read_column(&r, i + 2, *c, &mut m)?;
+            }
+            if reading.disclosure && r.try_get::<Option<i64>>("", "s_dataset_id")?.is_some() {
+                disclosures.push(disclosure::Model::from_query_result(&r, "s_")?);
+            }
+            models.insert(m.id, m);
+        }
+    }
     let rows = ids
         .rows
         .into_iter()
         .filter_map(|(p, id)| models.remove(&id).map(|m| (p, m)))
         .collect();
-    Ok(FetchedPage {
-        rows,
-        has_previous: ids.has_previous,
-        has_next: ids.has_next,
+    Ok(Fetched {
+        page: FetchedPage {
+            rows,
+            has_previous: ids.has_previous,
+            has_next: ids.has_next,
+        },
+        disclosures,
     })
 }

@@ -54,7 +54,16 @@ pub async fn next_page<C: ConnectionTrait>(
     let resolved = Catalog::resolve(&snap, q.search.as_ref());
     let selection = Selection::new(&snap, &q.filter, resolved.as_ref());
     let ids = crate::catalog::page::page(&snap, q, &selection.all, &req)?;
-    let page = crate::catalog::page::fetch(db, ids, None).await?;
+    let page = crate::catalog::page::fetch(
+        db,
+        ids,
+        crate::catalog::page::Reading {
+            columns: None,
+            disclosure: false,
+        },
+    )
+    .await?
+    .page;
     let next = if page.has_next {
         page.rows.last().map(|(p, _)| p.clone())
     } else {

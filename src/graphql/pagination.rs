@@ -20,6 +20,7 @@ use sea_orm::{
 
 use super::MAX_PAGE_SIZE;
 use super::ids::{self, NodeKind};
+use super::loaders::{DisclosureOf, Loaders};
 use super::prefetch::{self, Sel};
 use super::types::dataset::Dataset;
 use super::types::page::{Page, PageInfo};
@@ -200,9 +201,25 @@ pub async fn datasets(
         catalog::page::page(snapshot, query, &selection.all, &req)?
     };
     let sel = Sel::page(ctx);
-    let page = catalog::page::fetch(db, ids, Some(&Dataset::columns(&sel))).await?;
+    let columns = Dataset::columns(&sel);
+    let reading = catalog::page::Reading {
+        columns: Some(&columns),
+        disclosure: sel.field("disclosure").exists(),
+    };
+    let fetched = catalog::page::fetch(db, ids, reading).await?;
+    if reading.disclosure {
+        ctx.data_unchecked::<Loaders>()
+            .feed_many(
+                fetched
+                    .disclosures
+                    .into_iter()
+                    .map(|d| (DisclosureOf(d.dataset_id), d)),
+            )
+            .await;
+    }
+    let page = fetched.page;
     let models: Vec<_> = page.rows.iter().map(|(_, m)| m.clone()).collect();
-    prefetch::datasets(ctx, &sel, &models).await?;
+    prefetch::datasets(ctx, &sel, &models, !reading.disclosure).await?;
     let rows: Vec<(String, dataset::Model)> = page
         .rows
         .into_iter()

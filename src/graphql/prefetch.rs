@@ -70,11 +70,13 @@ fn distinct<T: std::hash::Hash + Eq + Copy>(it: impl IntoIterator<Item = T>) -> 
     it.into_iter().filter(|x| seen.insert(*x)).collect()
 }
 
-/// Primes the relations of a page of datasets that `sel` selects.
+/// Primes the relations of a page of datasets that `sel` selects (the disclosures only when
+/// `disclosures`: a page of a dataset list reads them with its rows).
 pub async fn datasets(
     ctx: &Context<'_>,
     sel: &Sel<'_>,
     page: &[dataset::Model],
+    disclosures: bool,
 ) -> Result<(), ApiError> {
     if page.is_empty() {
         return Ok(());
@@ -94,7 +96,7 @@ pub async fn datasets(
         }
         loaders.feed_many(found).await;
     }
-    if sel.field("disclosure").exists() {
+    if disclosures && sel.field("disclosure").exists() {
         prime(loaders, ids.iter().copied().map(DisclosureOf).collect()).await?;
     }
     let history = sel.field("history");
@@ -188,7 +190,7 @@ pub async fn bundles(
         let found = prime(loaders, ids.into_iter().map(DatasetId).collect()).await?;
         let mut models: Vec<dataset::Model> = found.into_values().collect();
         models.sort_by_key(|d| d.id);
-        datasets(ctx, &ds, &models).await?;
+        datasets(ctx, &ds, &models, true).await?;
     }
     Ok(())
 }
@@ -294,5 +296,5 @@ pub async fn events(
     let found = prime(loaders, keys).await?;
     let mut models: Vec<dataset::Model> = found.into_values().collect();
     models.sort_by_key(|m| m.id);
-    datasets(ctx, &d, &models).await
+    datasets(ctx, &d, &models, true).await
 }

@@ -111,30 +111,41 @@ impl From<dataset::Model> for Dataset {
     }
 }
 
-/// The dataset columns a page may leave unread, by the GraphQL field that shows each.
-const OPTIONAL_COLUMNS: &[(&str, dataset::Column)] = &[
-    ("portalKey", dataset::Column::PortalKey),
-    ("title", dataset::Column::Title),
-    ("description", dataset::Column::Description),
-    ("keywords", dataset::Column::Keywords),
-    ("format", dataset::Column::Format),
-    ("licence", dataset::Column::Licence),
-    ("updateFrequency", dataset::Column::UpdateFrequency),
-    ("registeredOn", dataset::Column::RegisteredOn),
-    ("modifiedOn", dataset::Column::ModifiedOn),
-    ("views", dataset::Column::Views),
-    ("downloads", dataset::Column::Downloads),
-    ("portalUrl", dataset::Column::PortalUrl),
-    ("sourceFile", dataset::Column::SourceFile),
+/// The dataset columns a page reads only when asked for, by the GraphQL fields that show each
+/// (the id and the institution are always read).
+const OPTIONAL_COLUMNS: &[(&[&str], dataset::Column)] = &[
+    (&["portalKey"], dataset::Column::PortalKey),
+    (&["title"], dataset::Column::Title),
+    (&["description"], dataset::Column::Description),
+    (&["category", "categoryLabel"], dataset::Column::Category),
+    (&["type", "typeLabel"], dataset::Column::DatasetType),
+    (&["keywords"], dataset::Column::Keywords),
+    (&["format"], dataset::Column::Format),
+    (&["nationalCore"], dataset::Column::NationalCore),
+    (&["standard"], dataset::Column::Standard),
+    (&["licence"], dataset::Column::Licence),
+    (&["updateFrequency"], dataset::Column::UpdateFrequency),
+    (&["registeredOn"], dataset::Column::RegisteredOn),
+    (&["modifiedOn"], dataset::Column::ModifiedOn),
+    (&["views"], dataset::Column::Views),
+    (&["downloads"], dataset::Column::Downloads),
+    (&["portalUrl"], dataset::Column::PortalUrl),
+    (&["listed"], dataset::Column::Listed),
+    (
+        &["provenance", "provenanceLabel", "synthetic"],
+        dataset::Column::Provenance,
+    ),
+    (&["sourceFile"], dataset::Column::SourceFile),
+    (&["updatedAt"], dataset::Column::UpdatedAt),
 ];
 
 impl Dataset {
-    /// The columns of the optional ones ([`crate::catalog::page::fetch`]) that `sel` (the items
-    /// of a page) selects somewhere, fragments included.
+    /// The columns a page must read for `sel` (the selection of its items, fragments
+    /// included): see [`crate::catalog::page::fetch`].
     pub fn columns(sel: &Sel<'_>) -> Vec<dataset::Column> {
         OPTIONAL_COLUMNS
             .iter()
-            .filter(|(field, _)| sel.field(field).exists())
+            .filter(|(fields, _)| fields.iter().any(|f| sel.field(f).exists()))
             .map(|(_, c)| *c)
             .collect()
     }
