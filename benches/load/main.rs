@@ -21,6 +21,7 @@
 
 mod baseline;
 mod data;
+mod executor;
 mod live;
 mod load;
 mod procs;
@@ -298,6 +299,7 @@ async fn run() -> anyhow::Result<()> {
             o.rps / b.rps
         );
         results.push(ShapeResult {
+            key: shape.key,
             title: shape.title.clone(),
             ours: o,
             baseline: b,
@@ -305,6 +307,17 @@ async fn run() -> anyhow::Result<()> {
     }
 
     let mut notes = Vec::new();
+    let mut executor_costs = Vec::new();
+    if cfg.wants("page100") || cfg.wants("withheld50") {
+        println!("async-graphql alone (the page shapes resolved from memory):");
+        match executor::measure(ours.addr).await {
+            Ok(c) => executor_costs = c,
+            Err(e) => {
+                println!("  failed: {e:#}");
+                notes.push(format!("Measuring async-graphql alone failed: {e:#}"));
+            }
+        }
+    }
     let mut isolation = None;
     let iso_run = async {
         if let Some(iso) = &prepared.isolation {
@@ -454,6 +467,7 @@ async fn run() -> anyhow::Result<()> {
         shapes: &results,
         isolation: isolation.as_ref(),
         live: &live_results,
+        executor: &executor_costs,
         notes: &notes,
     };
     let md = run.markdown();

@@ -77,6 +77,7 @@ impl Figures {
 
 /// One shape's result.
 pub struct ShapeResult {
+    pub key: &'static str,
     pub title: String,
     pub ours: Figures,
     pub baseline: Figures,
@@ -122,6 +123,7 @@ pub struct Run<'a> {
     pub shapes: &'a [ShapeResult],
     pub isolation: Option<&'a (IsolationResult, IsolationResult)>,
     pub live: &'a [crate::live::LiveFigures],
+    pub executor: &'a [crate::executor::Cost],
     pub notes: &'a [String],
 }
 
@@ -203,6 +205,34 @@ impl Run<'_> {
                     num(l.p50),
                     num(l.p99),
                     num(l.max),
+                );
+            }
+        }
+        if !self.executor.is_empty() {
+            s.push_str(
+                "\n**async-graphql alone**: the page shapes' first answers resolved again from memory by a \
+                 schema of the same fields (no database, no loaders, no HTTP), checked equal to the server's \
+                 answer, executed and serialized in a loop on one thread; median time per request.\n\n\
+                 | shape | async-graphql | items | µs per request | share of our CPU per request |\n\
+                 |---|---|---:|---:|---:|\n",
+            );
+            for c in self.executor {
+                let ours = self
+                    .shapes
+                    .iter()
+                    .find(|r| r.key == c.key)
+                    .map(|r| r.ours.cpu_ms * 1000.0);
+                let share = ours
+                    .filter(|o| *o > 0.0)
+                    .map(|o| format!("{:.0} %", 100.0 * c.micros / o))
+                    .unwrap_or_else(|| "–".into());
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {share} |",
+                    c.key,
+                    c.version,
+                    c.items,
+                    num(c.micros)
                 );
             }
         }
