@@ -132,10 +132,23 @@ impl Query {
     }
 }
 
+/// A schema extension that does nothing (its default hooks only).
+struct NoOp;
+
+impl async_graphql::extensions::ExtensionFactory for NoOp {
+    fn create(&self) -> std::sync::Arc<dyn async_graphql::extensions::Extension> {
+        std::sync::Arc::new(NoOp)
+    }
+}
+
+impl async_graphql::extensions::Extension for NoOp {}
+
 /// The executor's cost for one shape.
 pub struct Cost {
     pub key: &'static str,
     pub version: String,
+    /// Whether the schema had one (do-nothing) extension.
+    pub extension: bool,
     /// Median time of one execution, in microseconds.
     pub micros: f64,
     pub items: usize,
@@ -147,10 +160,10 @@ fn version() -> String {
         .unwrap_or_default();
     let mut lines = lock.lines();
     while let Some(l) = lines.next() {
-        if l == "name = \"async-graphql\"" {
-            if let Some(v) = lines.next().and_then(|v| v.strip_prefix("version = ")) {
-                return v.trim_matches('"').to_string();
-            }
+        if l == "name = \"async-graphql\""
+            && let Some(v) = lines.next().and_then(|v| v.strip_prefix("version = "))
+        {
+            return v.trim_matches('"').to_string();
         }
     }
     "unknown".into()
@@ -170,40 +183,55 @@ pub async fn measure(addr: SocketAddr) -> anyhow::Result<Vec<Cost>> {
         let conn_value: Connection = serde_json::from_value(data["datasets"].clone())
             .with_context(|| format!("{key}: reading our answer"))?;
         let items = conn_value.nodes.len();
-        let schema = Schema::build(Query(conn_value), EmptyMutation, EmptySubscription).finish();
-        let request = || async_graphql::Request::new(query);
-        let first = schema.execute(request()).await;
-        if !first.errors.is_empty() {
-            bail!("{key}: {:?}", first.errors);
-        }
-        let mine = serde_json::to_value(&first.data)?;
-        if mine != data {
-            bail!("{key}: the in-memory answer differs from the server's");
-        }
-        // Batches of executions, each serialized as the server does; the median batch.
-        let mut per_batch = Vec::new();
-        let batch = 50;
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline || per_batch.len() < 5 {
-            let t = Instant::now();
-            for _ in 0..batch {
-                let r = schema.execute(request()).await;
-                let bytes = serde_json::to_vec(&r)?;
-                std::hint::black_box(bytes);
+        // Plain, and with one do-nothing schema extension (as our server has one, for error
+        // codes and limits): any extension sends every field through the extension chain.
+        for with_extension in [false, true] {
+            let mut builder =
+                Schema::build(Query(conn_value.clone()), EmptyMutation, EmptySubscription);
+            if with_extension {
+                builder = builder.extension(NoOp);
             }
-            per_batch.push(t.elapsed().as_secs_f64() * 1e6 / batch as f64);
+            let schema = builder.finish();
+            let request = || async_graphql::Request::new(query);
+            let first = schema.execute(request()).await;
+            if !first.errors.is_empty() {
+                bail!("{key}: {:?}", first.errors);
+            }
+            let mine = serde_json::to_value(&first.data)?;
+            if mine != data {
+                bail!("{key}: the in-memory answer differs from the server's");
+            }
+            // Batches of executions, each serialized as the server does; the median batch.
+            let mut per_batch = Vec::new();
+            let batch = 50;
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while Instant::now() < deadline || per_batch.len() < 5 {
+                let t = Instant::now();
+                for _ in 0..batch {
+                    let r = schema.execute(request()).await;
+                    let bytes = serde_json::to_vec(&r)?;
+                    std::hint::black_box(bytes);
+                }
+                per_batch.push(t.elapsed().as_secs_f64() * 1e6 / batch as f64);
+            }
+            per_batch.sort_by(|a, b| a.total_cmp(b));
+            let micros = per_batch[per_batch.len() / 2];
+            let how = if with_extension {
+                " with one extension"
+            } else {
+                ""
+            };
+            println!(
+                "  async-graphql {version} alone{how}, {key}: {micros:.0} µs per request ({items} items)"
+            );
+            out.push(Cost {
+                key,
+                version: version.clone(),
+                extension: with_extension,
+                micros,
+                items,
+            });
         }
-        per_batch.sort_by(|a, b| a.total_cmp(b));
-        let micros = per_batch[per_batch.len() / 2];
-        println!(
-            "  async-graphql {version} alone, {key}: {micros:.0} µs per request ({items} items)"
-        );
-        out.push(Cost {
-            key,
-            version: version.clone(),
-            micros,
-            items,
-        });
     }
     Ok(out)
 }

@@ -213,8 +213,8 @@ impl Run<'_> {
                 "\n**async-graphql alone**: the page shapes' first answers resolved again from memory by a \
                  schema of the same fields (no database, no loaders, no HTTP), checked equal to the server's \
                  answer, executed and serialized in a loop on one thread; median time per request.\n\n\
-                 | shape | async-graphql | items | µs per request | share of our CPU per request |\n\
-                 |---|---|---:|---:|---:|\n",
+                 | shape | async-graphql | schema extensions | items | µs per request | share of our CPU per request |\n\
+                 |---|---|---:|---:|---:|---:|\n",
             );
             for c in self.executor {
                 let ours = self
@@ -228,9 +228,10 @@ impl Run<'_> {
                     .unwrap_or_else(|| "–".into());
                 let _ = writeln!(
                     s,
-                    "| {} | {} | {} | {} | {share} |",
+                    "| {} | {} | {} | {} | {} | {share} |",
                     c.key,
                     c.version,
+                    u8::from(c.extension),
                     c.items,
                     num(c.micros)
                 );

@@ -9,9 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use entity::dataset;
 use entity::disclosure;
 use roaring::RoaringBitmap;
-use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, FromQueryResult, IdenStatic, Iterable, QueryResult,
-};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, IdenStatic, Iterable, QueryResult};
 use serde_json::json;
 
 use super::snapshot::{NO_DATE, Row, Snapshot};
@@ -327,6 +325,39 @@ fn read_column(
     Ok(())
 }
 
+/// The disclosure columns a page joins, in the order [`read_disclosure`] reads them.
+const DISCLOSURE_COLUMNS: [&str; 10] = [
+    "dataset_id",
+    "status",
+    "ground",
+    "legal_basis",
+    "explanation",
+    "mitigation",
+    "planned_open_on",
+    "next_review_on",
+    "version",
+    "updated_at",
+];
+
+/// A disclosure read by index from `at` on (none when the join found none).
+fn read_disclosure(r: &QueryResult, at: usize) -> Result<Option<disclosure::Model>, DbErr> {
+    let Some(dataset_id) = r.try_get_by_index::<Option<i64>>(at)? else {
+        return Ok(None);
+    };
+    Ok(Some(disclosure::Model {
+        dataset_id,
+        status: r.try_get_by_index(at + 1)?,
+        ground: r.try_get_by_index(at + 2)?,
+        legal_basis: r.try_get_by_index(at + 3)?,
+        explanation: r.try_get_by_index(at + 4)?,
+        mitigation: r.try_get_by_index(at + 5)?,
+        planned_open_on: r.try_get_by_index(at + 6)?,
+        next_review_on: r.try_get_by_index(at + 7)?,
+        version: r.try_get_by_index(at + 8)?,
+        updated_at: r.try_get_by_index(at + 9)?,
+    }))
+}
+
 /// The datasets of a page, read by id in one statement and returned in page order (a dataset
 /// deleted meanwhile is left out), with what `reading` asks for. Unread columns hold
 /// placeholders, so the models are only good for the fields the query asked for.
@@ -353,31 +384,44 @@ pub async fn fetch<C: ConnectionTrait>(
             select.push_str(", d.");
             select.push_str(c.as_str());
         }
-        let mut from = String::from(" FROM dataset d");
         if reading.disclosure {
-            for c in disclosure::Column::iter() {
-                select.push_str(&format!(", s.{0} AS s_{0}", c.as_str()));
+            for c in DISCLOSURE_COLUMNS {
+                select.push_str(", s.");
+                select.push_str(c);
             }
-            from.push_str(" LEFT JOIN disclosure s ON s.dataset_id = d.id");
         }
-        // SQLite: one parameter holding the ids, so the statement text never changes and
-        // stays prepared (a list of parameters compared with an indexed column is prepared
-        // again whenever the values change, to consult the index statistics).
-        let wanted = if backend == DbBackend::Sqlite {
+        // SQLite: one parameter holding the ids, walked by `json_each` and joined by rowid, so
+        // the statement text never changes and stays prepared (a list of parameters compared
+        // with an indexed column is prepared again whenever the values change, to consult the
+        // index statistics), and no temporary index is built for an `IN` list.
+        let (mut from, filter) = if backend == DbBackend::Sqlite {
             let list: Vec<String> = ids.rows.iter().map(|(_, id)| id.to_string()).collect();
             let p = sql.param(format!("[{}]", list.join(",")));
-            format!("SELECT value FROM json_each({p})")
+            (
+                format!(" FROM json_each({p}) w JOIN dataset d ON d.id = w.value"),
+                String::new(),
+            )
         } else {
-            sql.params(ids.rows.iter().map(|(_, id)| *id))
+            let list = sql.params(ids.rows.iter().map(|(_, id)| *id));
+            (
+                " FROM dataset d".to_string(),
+                format!(" WHERE d.id IN ({list})"),
+            )
         };
-        sql.push(&format!("{select}{from} WHERE d.id IN ({wanted})"));
+        if reading.disclosure {
+            from.push_str(" LEFT JOIN disclosure s ON s.dataset_id = d.id");
+        }
+        sql.push(&format!("{select}{from}{filter}"));
+        let first_disclosure = 2 + columns.len();
         for r in db.query_all_raw(sql.statement()).await? {
             let mut m = placeholder_model(r.try_get_by_index(0)?, r.try_get_by_index(1)?);
             for (i, c) in columns.iter().enumerate() {
                 read_column(&r, i + 2, *c, &mut m)?;
             }
-            if reading.disclosure && r.try_get::<Option<i64>>("", "s_dataset_id")?.is_some() {
-                disclosures.push(disclosure::Model::from_query_result(&r, "s_")?);
+            if reading.disclosure
+                && let Some(d) = read_disclosure(&r, first_disclosure)?
+            {
+                disclosures.push(d);
             }
             models.insert(m.id, m);
         }

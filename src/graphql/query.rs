@@ -161,15 +161,24 @@ impl QueryRoot {
         let args = PageArgs::new(after, before, first, last);
         let (rows, page_info) =
             pagination::datasets(ctx, &query, &snapshot, &selection, args).await?;
-        let edges: Vec<DatasetEdge> = rows
-            .into_iter()
-            .map(|(cursor, m)| DatasetEdge {
-                cursor,
-                node: Dataset::from(m),
-            })
-            .collect();
+        // Items only where selected: `nodes`, `edges`, or (rarely) both.
+        let la = ctx.look_ahead();
+        let (want_nodes, want_edges) = (la.field("nodes").exists(), la.field("edges").exists());
+        let mut nodes = Vec::new();
+        let mut edges = Vec::new();
+        for (cursor, m) in rows {
+            let node = Dataset::from(m);
+            if want_nodes && want_edges {
+                nodes.push(node.clone());
+            }
+            if want_edges {
+                edges.push(DatasetEdge { cursor, node });
+            } else if want_nodes {
+                nodes.push(node);
+            }
+        }
         Ok(DatasetConnection {
-            nodes: edges.iter().map(|e| e.node.clone()).collect(),
+            nodes,
             edges,
             page_info,
             query,
