@@ -32,13 +32,21 @@ pub(super) async fn advance_sequences(txn: &impl ConnectionTrait) -> Result<(), 
     Ok(())
 }
 
-/// Planner statistics, the usual settings back, commit; on SQLite the bulk load is then folded
-/// into the main file rather than leaving a WAL as large as the database.
+/// Planner statistics, the usual settings back, commit. On SQLite the bulk load is then folded
+/// into the main file rather than leaving a WAL as large as the database. On PostgreSQL the
+/// tables are vacuumed as well as analyzed once committed (`VACUUM` cannot run in a
+/// transaction): until then no page of the fresh rows is marked all-visible, and every index
+/// scan visits the table for each row it finds.
 pub(super) async fn finish(db: &DatabaseConnection, txn: DatabaseTransaction) -> Result<(), DbErr> {
-    db::analyze(&txn).await?;
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    if !postgres {
+        db::analyze(&txn).await?;
+    }
     db::bulk_load_settings(&txn, false).await?;
     txn.commit().await?;
-    if db.get_database_backend() == DbBackend::Sqlite {
+    if postgres {
+        db.execute_unprepared("VACUUM (ANALYZE)").await?;
+    } else {
         db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
             .await?;
     }
