@@ -83,7 +83,7 @@ pub async fn load_nodes(ctx: &Context<'_>, keys: &[(NodeKind, i64)]) -> Result<V
         v.sort_by_key(|x| id(x));
         v
     }
-    prefetch::datasets(ctx, &sel, &sorted(&datasets, |m| m.id), true).await?;
+    prefetch::datasets(ctx, &sel, &sorted(&datasets, |m| m.id), false).await?;
     prefetch::bundles(ctx, &sel, &sorted(&bundles, |m| m.id)).await?;
     prefetch::plans(ctx, &sel, &sorted(&plans, |m| m.id)).await?;
     prefetch::commitments(ctx, &sel, &sorted(&commitments, |m| m.id)).await?;

@@ -8,11 +8,12 @@
 //! [`crate::catalog::page`] (the SQL reference is [`crate::domain::datasets::page`]). Nested lists (`Dataset.history`, `Dataset.requests`) take
 //! `first` and the id of the item to start `after`.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
 use async_graphql::Context;
-use entity::{commitment, core_bundle, data_request, dataset, institution, milestone, plan};
+use entity::{commitment, core_bundle, data_request, disclosure, institution, milestone, plan};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select,
@@ -20,7 +21,6 @@ use sea_orm::{
 
 use super::MAX_PAGE_SIZE;
 use super::ids::{self, NodeKind};
-use super::loaders::{DisclosureOf, Loaders};
 use super::prefetch::{self, Sel};
 use super::types::dataset::Dataset;
 use super::types::page::{Page, PageInfo};
@@ -181,7 +181,7 @@ pub async fn datasets(
     snapshot: &Arc<Snapshot>,
     selection: &Arc<Selection>,
     args: PageArgs,
-) -> Result<(Vec<(String, dataset::Model)>, PageInfo), ApiError> {
+) -> Result<(Vec<(String, Dataset)>, PageInfo), ApiError> {
     let db = ctx.data_unchecked::<DatabaseConnection>();
     let req = PageRequest {
         size: page_size(args.first, args.last)?,
@@ -207,23 +207,30 @@ pub async fn datasets(
         disclosure: sel.field("disclosure").exists(),
     };
     let fetched = catalog::page::fetch(db, ids, reading).await?;
-    if reading.disclosure {
-        ctx.data_unchecked::<Loaders>()
-            .feed_many(
-                fetched
-                    .disclosures
-                    .into_iter()
-                    .map(|d| (DisclosureOf(d.dataset_id), d)),
-            )
-            .await;
-    }
     let page = fetched.page;
     let models: Vec<_> = page.rows.iter().map(|(_, m)| m.clone()).collect();
-    prefetch::datasets(ctx, &sel, &models, !reading.disclosure).await?;
-    let rows: Vec<(String, dataset::Model)> = page
+    // The page's institutions (from the catalog) and disclosures (read with the rows) go on the
+    // items; the loaders prime the rest.
+    prefetch::datasets(ctx, &sel, &models, true).await?;
+    let mut disclosures: HashMap<i64, Arc<disclosure::Model>> = fetched
+        .disclosures
+        .into_iter()
+        .map(|d| (d.dataset_id, Arc::new(d)))
+        .collect();
+    let institutions = sel.field("institution").exists();
+    let rows: Vec<(String, Dataset)> = page
         .rows
         .into_iter()
-        .map(|(p, m)| (ids::encode_cursor(&p), m))
+        .map(|(p, m)| {
+            let mut d = Dataset::from(m);
+            if institutions {
+                d.attached.institution = snapshot.institution(d.institution_id).cloned();
+            }
+            if reading.disclosure {
+                d.attached.disclosure = Some(disclosures.remove(&d.row_id));
+            }
+            (ids::encode_cursor(&p), d)
+        })
         .collect();
     let page_info = PageInfo {
         has_previous_page: page.has_previous,

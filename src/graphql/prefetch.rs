@@ -70,33 +70,37 @@ fn distinct<T: std::hash::Hash + Eq + Copy>(it: impl IntoIterator<Item = T>) -> 
     it.into_iter().filter(|x| seen.insert(*x)).collect()
 }
 
-/// Primes the relations of a page of datasets that `sel` selects (the disclosures only when
-/// `disclosures`: a page of a dataset list reads them with its rows).
+/// Primes the relations of a page of datasets that `sel` selects. With `attached`, the items
+/// carry their institution and disclosure already (a dataset list page reads them with its
+/// rows): only the institutions' parents are primed of those.
 pub async fn datasets(
     ctx: &Context<'_>,
     sel: &Sel<'_>,
     page: &[dataset::Model],
-    disclosures: bool,
+    attached: bool,
 ) -> Result<(), ApiError> {
     if page.is_empty() {
         return Ok(());
     }
     let loaders = ctx.data_unchecked::<Loaders>();
     let ids: Vec<i64> = page.iter().map(|d| d.id).collect();
-    if sel.field("institution").exists() {
+    let parents = sel.field("institution").field("parent").exists();
+    if sel.field("institution").exists() && (parents || !attached) {
         let keys = distinct(page.iter().map(|d| InstitutionId(d.institution_id)));
         let found = loaders.loader().load(&keys).await?;
-        if sel.field("institution").field("parent").exists() {
+        if parents {
             let pkeys: Vec<InstitutionId> = distinct(found.values().filter_map(|i| i.parent_id))
                 .into_iter()
-                .filter(|p| !found.contains_key(&InstitutionId(*p)))
+                .filter(|p| attached || !found.contains_key(&InstitutionId(*p)))
                 .map(InstitutionId)
                 .collect();
             prime(loaders, pkeys).await?;
         }
-        loaders.feed_many(found).await;
+        if !attached {
+            loaders.feed_many(found).await;
+        }
     }
-    if disclosures && sel.field("disclosure").exists() {
+    if !attached && sel.field("disclosure").exists() {
         prime(loaders, ids.iter().copied().map(DisclosureOf).collect()).await?;
     }
     let history = sel.field("history");
@@ -190,7 +194,7 @@ pub async fn bundles(
         let found = prime(loaders, ids.into_iter().map(DatasetId).collect()).await?;
         let mut models: Vec<dataset::Model> = found.into_values().collect();
         models.sort_by_key(|d| d.id);
-        datasets(ctx, &ds, &models, true).await?;
+        datasets(ctx, &ds, &models, false).await?;
     }
     Ok(())
 }
@@ -296,5 +300,5 @@ pub async fn events(
     let found = prime(loaders, keys).await?;
     let mut models: Vec<dataset::Model> = found.into_values().collect();
     models.sort_by_key(|m| m.id);
-    datasets(ctx, &d, &models, true).await
+    datasets(ctx, &d, &models, false).await
 }

@@ -166,8 +166,7 @@ impl QueryRoot {
         let (want_nodes, want_edges) = (la.field("nodes").exists(), la.field("edges").exists());
         let mut nodes = Vec::new();
         let mut edges = Vec::new();
-        for (cursor, m) in rows {
-            let node = Dataset::from(m);
+        for (cursor, node) in rows {
             if want_nodes && want_edges {
                 nodes.push(node.clone());
             }

@@ -2,7 +2,9 @@
 
 use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::dataset;
+use std::sync::Arc;
+
+use entity::{dataset, disclosure, institution};
 
 use super::bundle::CoreDataBundle;
 use super::disclosure::{Disclosure, DisclosureEvent};
@@ -72,6 +74,18 @@ pub struct Dataset {
     pub row_id: i64,
     #[graphql(skip)]
     pub institution_id: i64,
+    /// Relations a list page read with its rows (its per-page batch load), so the fields need
+    /// no loader round trip.
+    #[graphql(skip)]
+    pub attached: Attached,
+}
+
+/// Relations read with a page's rows; `None` when not read (the loaders answer then).
+#[derive(Clone, Debug, Default)]
+pub struct Attached {
+    pub institution: Option<Arc<institution::Model>>,
+    /// `Some(None)`: read, and there is none.
+    pub disclosure: Option<Option<Arc<disclosure::Model>>>,
 }
 
 impl From<dataset::Model> for Dataset {
@@ -107,6 +121,7 @@ impl From<dataset::Model> for Dataset {
             updated_at: m.updated_at,
             row_id: m.id,
             institution_id: m.institution_id,
+            attached: Attached::default(),
         }
     }
 }
@@ -155,6 +170,9 @@ impl Dataset {
 impl Dataset {
     /// The institution that holds it (from the inventory's code column, never from the title).
     async fn institution(&self, ctx: &Context<'_>) -> Result<Option<Institution>> {
+        if let Some(i) = &self.attached.institution {
+            return Ok(Some(Institution::from(i.as_ref().clone())));
+        }
         let l = ctx.data_unchecked::<Loaders>();
         Ok(l.load_one(InstitutionId(self.institution_id))
             .await?
@@ -178,6 +196,9 @@ impl Dataset {
 
     /// The current disclosure: status, ground and its legal basis, explanation, mitigation, dates.
     async fn disclosure(&self, ctx: &Context<'_>) -> Result<Option<Disclosure>> {
+        if let Some(d) = &self.attached.disclosure {
+            return Ok(d.as_ref().map(|d| Disclosure::from(d.as_ref().clone())));
+        }
         let l = ctx.data_unchecked::<Loaders>();
         Ok(l.load_one(DisclosureOf(self.row_id))
             .await?
