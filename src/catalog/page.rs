@@ -366,14 +366,13 @@ pub async fn fetch<C: ConnectionTrait>(
     ids: IdPage,
     reading: Reading<'_>,
 ) -> Result<Fetched, Error> {
-    let all: Vec<dataset::Column> = dataset::Column::iter().collect();
-    let columns: Vec<dataset::Column> = reading
-        .columns
-        .unwrap_or(&all)
-        .iter()
-        .copied()
-        .filter(|c| !matches!(c, dataset::Column::Id | dataset::Column::InstitutionId))
-        .collect();
+    let columns: Vec<dataset::Column> = match reading.columns {
+        Some(c) => c.to_vec(),
+        None => dataset::Column::iter().collect(),
+    }
+    .into_iter()
+    .filter(|c| !matches!(c, dataset::Column::Id | dataset::Column::InstitutionId))
+    .collect();
     let mut models: HashMap<i64, dataset::Model> = HashMap::with_capacity(ids.rows.len());
     let mut disclosures = Vec::new();
     if !ids.rows.is_empty() {

@@ -208,7 +208,7 @@ pub async fn datasets(
     };
     let fetched = catalog::page::fetch(db, ids, reading).await?;
     let page = fetched.page;
-    let models: Vec<_> = page.rows.iter().map(|(_, m)| m.clone()).collect();
+    let (positions, models): (Vec<_>, Vec<_>) = page.rows.into_iter().unzip();
     // The page's institutions (from the catalog) and disclosures (read with the rows) go on the
     // items; the loaders prime the rest.
     prefetch::datasets(ctx, &sel, &models, true).await?;
@@ -218,9 +218,9 @@ pub async fn datasets(
         .map(|d| (d.dataset_id, Arc::new(d)))
         .collect();
     let institutions = sel.field("institution").exists();
-    let rows: Vec<(String, Dataset)> = page
-        .rows
+    let rows: Vec<(String, Dataset)> = positions
         .into_iter()
+        .zip(models)
         .map(|(p, m)| {
             let mut d = Dataset::from(m);
             if institutions {
