@@ -70,13 +70,13 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use clock::SharedClock;
-use graphql::AppSchema;
+use graphql::Api;
 
 /// What every request handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
-    pub schema: AppSchema,
+    pub schema: Api,
     pub clock: SharedClock,
     /// The configuration read at start.
     pub config: std::sync::Arc<config::Config>,
@@ -100,7 +100,7 @@ impl AppState {
         AppState {
             catalog: catalog::Catalog::with_limits(db.clone(), config.heavy),
             db,
-            schema: graphql::schema().finish(),
+            schema: graphql::api(),
             clock,
             deadlines: std::sync::Arc::new(config.deadlines.clone()),
             config: std::sync::Arc::new(config),

@@ -26,8 +26,10 @@ pub struct MutationRoot(mutation::WorkflowMutation, registry::RegistryMutation);
 pub use query::QueryRoot;
 pub use subscription::SubscriptionRoot;
 
-/// The schema type served at `/graphql`.
+/// The schema type.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+/// What `/graphql` and `/graphql/ws` execute: the schema, its errors coded.
+pub type Api = codes::Coded<AppSchema>;
 
 /// Largest page a list field returns.
 pub const MAX_PAGE_SIZE: usize = 100;
@@ -45,11 +47,17 @@ pub const STATS_COST: usize = 500;
 /// What a list's `facets` cost besides their fields: five counts over the whole list.
 pub const FACETS_COST: usize = 200;
 
-/// The schema with its limits (checked by [`codes::ErrorCodes`], which also codes async-graphql's
-/// own errors) and no data: enough for SDL export and tests without a database.
+/// The schema with its limits and no data: enough for SDL export and tests without a database.
+/// (Served through [`api`], which codes async-graphql's own errors.)
 pub fn schema() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(QueryRoot, MutationRoot::default(), SubscriptionRoot)
-        .extension(codes::ErrorCodes::new(MAX_DEPTH, MAX_COMPLEXITY))
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+}
+
+/// The executor served: [`schema`] with every error coded ([`codes::Coded`]).
+pub fn api() -> Api {
+    codes::Coded(schema().finish())
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

@@ -1,5 +1,6 @@
 //! `/graphql`: POST for everything, GET for queries only.
 
+use async_graphql::Executor;
 use async_graphql::parser::types::OperationType;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use std::net::SocketAddr;
