@@ -469,7 +469,7 @@ async fn an_import_killed_halfway_leaves_the_database_as_it_was() {
             .unwrap();
         let snapshot = fingerprint(&t.db).await;
 
-        // The test hook aborts the process (no unwinding, no rollback) once 3 batches of 1,000 new
+        // The test hook aborts the process (no unwinding, no rollback) once 3 batches of 10,000 new
         // datasets, with their disclosures and history, were written inside the transaction.
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_inventory"))
             .args(["import", "--quiet", real_inventory().to_str().unwrap()])

@@ -11,7 +11,7 @@ use rand::{Rng, seq::IndexedRandom};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ConnectionTrait, DbErr, EntityTrait, Iterable,
+    ConnectionTrait, DbErr, Iterable,
 };
 
 use super::bulk::max_id;
@@ -224,7 +224,7 @@ pub(super) async fn insert(
                 mitigation,
             ));
         }
-        if ds_rows.len() == 1000 {
+        if ds_rows.len() == FLUSH_ROWS {
             flush(txn, &mut ds_rows, &mut disc_rows, &mut ev_rows, summary).await?;
         }
         if is_open {
@@ -306,6 +306,9 @@ fn disclosure_row(
     }
 }
 
+/// Datasets written per batch (with their disclosures and history).
+const FLUSH_ROWS: usize = 10_000;
+
 /// Writes the batched rows and empties the batches.
 async fn flush(
     txn: &impl ConnectionTrait,
@@ -317,15 +320,9 @@ async fn flush(
     if ds.is_empty() {
         return Ok(());
     }
-    dataset::Entity::insert_many(std::mem::take(ds))
-        .exec_without_returning(txn)
-        .await?;
-    disclosure::Entity::insert_many(std::mem::take(disc))
-        .exec_without_returning(txn)
-        .await?;
+    db::bulk::insert(txn, &std::mem::take(ds)).await?;
+    db::bulk::insert(txn, &std::mem::take(disc)).await?;
     summary.disclosure_events += ev.len();
-    disclosure_event::Entity::insert_many(std::mem::take(ev))
-        .exec_without_returning(txn)
-        .await?;
+    db::bulk::insert(txn, &std::mem::take(ev)).await?;
     Ok(())
 }

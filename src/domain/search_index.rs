@@ -146,6 +146,11 @@ fn id_list(ids: &[i64]) -> String {
     out
 }
 
+/// `[1,2,3]`: ids as a JSON array.
+pub fn id_list_json(ids: &[i64]) -> String {
+    format!("[{}]", id_list(ids))
+}
+
 /// The normalized texts of the datasets with ids in `ids` (at most a few hundred).
 async fn texts_of<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<Texts>, DbErr> {
     let list = id_list(ids);
@@ -170,8 +175,10 @@ pub async fn reindex<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<(), DbEr
     sorted.dedup();
     // A large batch (an import) builds the index on `dataset_id` again afterwards, by one sort,
     // instead of inserting millions of entries into it in random order.
-    let dropped = if sorted.len() >= BULK_REINDEX {
-        db::drop_secondary_indexes(db, &["search_gram"]).await?
+    let bulk = sorted.len() >= BULK_REINDEX;
+    let started = std::time::Instant::now();
+    let dropped = if bulk {
+        drop_indexes(db).await?
     } else {
         Vec::new()
     };
@@ -181,8 +188,20 @@ pub async fn reindex<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<(), DbEr
             postings.add(&t);
         }
     }
-    postings.write(db).await?;
-    db::recreate_indexes(db, &dropped).await?;
+    let cut = started.elapsed();
+    let written = postings.write(db).await?;
+    let inserted = started.elapsed();
+    if bulk {
+        recreate_indexes(db, &dropped).await?;
+    }
+    tracing::debug!(
+        datasets = sorted.len(),
+        rows = written,
+        "search index updated: texts read and cut in {:.2} s, written in {:.2} s, indexed in {:.2} s",
+        cut.as_secs_f64(),
+        (inserted - cut).as_secs_f64(),
+        (started.elapsed() - inserted).as_secs_f64()
+    );
     Ok(())
 }
 
@@ -194,12 +213,8 @@ pub async fn reindex<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<(), DbEr
 pub async fn rebuild_all<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
     let started = std::time::Instant::now();
     let backend = db.get_database_backend();
-    let dropped = db::drop_secondary_indexes(db, &["search_gram"]).await?;
+    let dropped = drop_indexes(db).await?;
     db.execute_unprepared("DELETE FROM search_gram").await?;
-    if backend == DbBackend::Postgres {
-        db.execute_unprepared("ALTER TABLE search_gram DROP CONSTRAINT search_gram_pkey")
-            .await?;
-    }
     let mut postings = Postings::default();
     let mut after = i64::MIN;
     loop {
@@ -221,13 +236,7 @@ pub async fn rebuild_all<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
     let cut = started.elapsed();
     let written = postings.write(db).await?;
     let inserted = started.elapsed();
-    if backend == DbBackend::Postgres {
-        db.execute_unprepared(
-            "ALTER TABLE search_gram ADD CONSTRAINT search_gram_pkey PRIMARY KEY (gram, dataset_id)",
-        )
-        .await?;
-    }
-    db::recreate_indexes(db, &dropped).await?;
+    recreate_indexes(db, &dropped).await?;
     tracing::info!(
         rows = written,
         "search index rebuilt: grams cut in {:.1} s, written in {:.1} s, indexed in {:.1} s",
@@ -236,6 +245,31 @@ pub async fn rebuild_all<C: ConnectionTrait>(db: &C) -> Result<u64, DbErr> {
         (started.elapsed() - inserted).as_secs_f64()
     );
     Ok(written)
+}
+
+/// Drops the index on `dataset_id` and, on PostgreSQL, the primary key, before a bulk insert
+/// (SQLite's primary key is the table itself: rows written in key order append to it).
+async fn drop_indexes<C: ConnectionTrait>(db: &C) -> Result<Vec<db::DroppedIndex>, DbErr> {
+    let dropped = db::drop_secondary_indexes(db, &["search_gram"]).await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared("ALTER TABLE search_gram DROP CONSTRAINT search_gram_pkey")
+            .await?;
+    }
+    Ok(dropped)
+}
+
+/// Builds again what [`drop_indexes`] dropped.
+async fn recreate_indexes<C: ConnectionTrait>(
+    db: &C,
+    dropped: &[db::DroppedIndex],
+) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared(
+            "ALTER TABLE search_gram ADD CONSTRAINT search_gram_pkey PRIMARY KEY (gram, dataset_id)",
+        )
+        .await?;
+    }
+    db::recreate_indexes(db, dropped).await
 }
 
 /// Removes the grams of the given datasets (before they are deleted, or re-indexed).

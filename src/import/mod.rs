@@ -17,7 +17,8 @@ use entity::{dataset, disclosure, disclosure_event, import_run, institution, ins
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, Statement, Value,
 };
 
 use crate::domain::{institutions, search_index, text};
@@ -157,11 +158,14 @@ pub async fn import_file(
     opts: &ImportOptions,
     now: DateTime<Utc>,
 ) -> Result<ImportReport, ImportError> {
+    let started = std::time::Instant::now();
+    let mut phases = Phases::default();
     let decoded = reader::read_file(path).map_err(|source| ImportError::Io {
         path: path.display().to_string(),
         source,
     })?;
     let parsed = reader::parse(&decoded.text)?;
+    phases.mark("read", started);
     let file_name = path
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
@@ -209,6 +213,7 @@ pub async fn import_file(
     .await?;
 
     let inst_ids = upsert_institutions(&txn, &parsed.rows, &file_name, now, &mut report).await?;
+    phases.mark("institutions", started);
 
     // Existing imported datasets, by portal key.
     let existing: HashMap<String, dataset::Model> = dataset::Entity::find()
@@ -244,62 +249,79 @@ pub async fn import_file(
         }
     }
 
+    phases.mark("compare", started);
     // New datasets, in batches, each with an OPEN disclosure and its initial history event,
-    // which also goes to the change feed.
+    // which also goes to the change feed. Rows are written by `db::bulk` (one JSON parameter
+    // per statement); the ids the database gave are read back by portal key.
     let mut feed = Vec::new();
     let abort_after = abort_after_batches();
-    for (batch, chunk) in new_rows.chunks(1000).enumerate() {
+    let events_before = max_id(&txn, "disclosure_event").await?;
+    for (batch, chunk) in new_rows.chunks(INSERT_BATCH).enumerate() {
         if abort_after == Some(batch) {
             eprintln!(
                 "import: aborting after {batch} insert batches ({ABORT_AFTER_BATCHES_VAR} is set)"
             );
             std::process::abort();
         }
-        let inserted = dataset::Entity::insert_many(chunk.to_vec())
-            .exec_with_returning(&txn)
-            .await?;
-        let discs = inserted.iter().map(|d| disclosure::ActiveModel {
-            dataset_id: Set(d.id),
-            status: Set(DisclosureStatus::Open),
-            ground: Set(None),
-            legal_basis: Set(None),
-            explanation: Set(None),
-            mitigation: Set(String::new()),
-            planned_open_on: Set(None),
-            next_review_on: Set(None),
-            version: Set(1),
-            updated_at: Set(now),
-        });
-        disclosure::Entity::insert_many(discs)
-            .exec_without_returning(&txn)
-            .await?;
-        let evs = inserted.iter().map(|d| disclosure_event::ActiveModel {
-            id: NotSet,
-            dataset_id: Set(d.id),
-            from_status: Set(None),
-            to_status: Set(DisclosureStatus::Open),
-            ground: Set(None),
-            explanation: Set(None),
-            actor: Set(actor.clone()),
-            actor_account_id: Set(None),
-            occurred_at: Set(d
-                .registered_on
-                .map(|r| Utc.from_utc_datetime(&r.and_hms_opt(0, 0, 0).unwrap()))
-                .unwrap_or(now)),
-        });
-        let evs = disclosure_event::Entity::insert_many(evs)
-            .exec_with_returning(&txn)
-            .await?;
-        let by_id: HashMap<i64, &dataset::Model> = inserted.iter().map(|d| (d.id, d)).collect();
-        feed.extend(evs.iter().map(|e| {
+        db::bulk::insert(&txn, chunk).await?;
+        let keys: Vec<&str> = chunk
+            .iter()
+            .filter_map(|d| match &d.portal_key {
+                Set(Some(k)) => Some(k.as_str()),
+                _ => None,
+            })
+            .collect();
+        let inserted = inserted_datasets(&txn, run.id, &keys).await?;
+        let discs: Vec<_> = inserted
+            .iter()
+            .map(|d| disclosure::ActiveModel {
+                dataset_id: Set(d.id),
+                status: Set(DisclosureStatus::Open),
+                ground: Set(None),
+                legal_basis: Set(None),
+                explanation: Set(None),
+                mitigation: Set(String::new()),
+                planned_open_on: Set(None),
+                next_review_on: Set(None),
+                version: Set(1),
+                updated_at: Set(now),
+            })
+            .collect();
+        db::bulk::insert(&txn, &discs).await?;
+        let evs: Vec<_> = inserted
+            .iter()
+            .map(|d| disclosure_event::ActiveModel {
+                id: NotSet,
+                dataset_id: Set(d.id),
+                from_status: Set(None),
+                to_status: Set(DisclosureStatus::Open),
+                ground: Set(None),
+                explanation: Set(None),
+                actor: Set(actor.clone()),
+                actor_account_id: Set(None),
+                occurred_at: Set(d
+                    .registered_on
+                    .map(|r| Utc.from_utc_datetime(&r.and_hms_opt(0, 0, 0).unwrap()))
+                    .unwrap_or(now)),
+            })
+            .collect();
+        db::bulk::insert(&txn, &evs).await?;
+        let ids: Vec<i64> = inserted.iter().map(|d| d.id).collect();
+        let by_id: HashMap<i64, &NewDataset> = inserted.iter().map(|d| (d.id, d)).collect();
+        for e in initial_events(&txn, events_before, &ids).await? {
             let d = by_id[&e.dataset_id];
-            Event::Disclosure(DisclosureChanged::of(e, d.institution_id, d.category))
-        }));
+            feed.push(Event::Disclosure(DisclosureChanged::of(
+                &e,
+                d.institution_id,
+                d.category,
+            )));
+        }
         report.inserted += inserted.len();
-        changed_ids.extend(inserted.iter().map(|d| d.id));
+        changed_ids.extend(ids);
         progress.set((report.unchanged + report.updated + report.inserted) as u64);
     }
 
+    phases.mark("insert", started);
     // Imported datasets no longer in the file are delisted, never deleted.
     let gone: Vec<i64> = existing
         .values()
@@ -322,6 +344,7 @@ pub async fn import_file(
 
     // The search index for new and changed rows.
     search_index::reindex(&txn, &changed_ids).await?;
+    phases.mark("index", started);
 
     let mut run: import_run::ActiveModel = run.into();
     run.inserted = Set(report.inserted as i64);
@@ -340,10 +363,121 @@ pub async fn import_file(
         delisted: report.delisted,
     }));
     events::append(&txn, feed, now).await?;
+    phases.mark("events", started);
     db::bulk_load_settings(&txn, false).await?;
     txn.commit().await?;
+    phases.mark("commit", started);
     progress.finish();
+    tracing::info!(rows = report.rows, "import took {phases}");
     Ok(report)
+}
+
+/// New datasets per batch (the abort hook counts these batches).
+const INSERT_BATCH: usize = 10_000;
+
+/// What the import needs of a dataset it has just inserted.
+#[derive(Debug, FromQueryResult)]
+struct NewDataset {
+    id: i64,
+    institution_id: i64,
+    category: entity::enums::Category,
+    registered_on: Option<chrono::NaiveDate>,
+}
+
+/// The largest id in `table`, 0 when it is empty.
+async fn max_id(db: &impl ConnectionTrait, table: &str) -> Result<i64, DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+/// `values` as one JSON array parameter, and the SQL that lists its elements as rows of one
+/// column `value` (ids are compared as integers, keys as text).
+fn json_list(backend: DbBackend, values: String, integers: bool) -> (Value, String) {
+    let rows = match (backend, integers) {
+        (DbBackend::Postgres, true) => {
+            "SELECT value::bigint AS value FROM json_array_elements_text($__::json)"
+        }
+        (DbBackend::Postgres, false) => "SELECT value FROM json_array_elements_text($__::json)",
+        _ => "SELECT value FROM json_each($__)",
+    };
+    (values.into(), rows.to_string())
+}
+
+/// The datasets of this run with the given portal keys, in id order.
+async fn inserted_datasets(
+    txn: &impl ConnectionTrait,
+    run_id: i64,
+    keys: &[&str],
+) -> Result<Vec<NewDataset>, DbErr> {
+    let backend = txn.get_database_backend();
+    let keys = serde_json::to_string(keys).map_err(|e| DbErr::Json(e.to_string()))?;
+    let (param, rows) = json_list(backend, keys, false);
+    NewDataset::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT id, institution_id, category, registered_on FROM dataset \
+             WHERE import_run_id = $1 AND portal_key IN ({}) ORDER BY id",
+            rows.replace("$__", "$2")
+        ),
+        [run_id.into(), param],
+    ))
+    .all(txn)
+    .await
+}
+
+/// The initial history events (written after event `after`) of the datasets `ids`, in id order.
+async fn initial_events(
+    txn: &impl ConnectionTrait,
+    after: i64,
+    ids: &[i64],
+) -> Result<Vec<disclosure_event::Model>, DbErr> {
+    let backend = txn.get_database_backend();
+    let (param, rows) = json_list(backend, search_index::id_list_json(ids), true);
+    disclosure_event::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT * FROM disclosure_event WHERE id > $1 AND from_status IS NULL \
+                 AND dataset_id IN ({}) ORDER BY id",
+                rows.replace("$__", "$2")
+            ),
+            [after.into(), param],
+        ))
+        .all(txn)
+        .await
+}
+
+/// Elapsed time per phase of an import, for the log.
+#[derive(Default)]
+struct Phases {
+    marks: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Phases {
+    /// Ends phase `name` now (phases are measured from `start`, one after the other).
+    fn mark(&mut self, name: &'static str, start: std::time::Instant) {
+        self.marks.push((name, start.elapsed()));
+    }
+}
+
+impl std::fmt::Display for Phases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut before = std::time::Duration::ZERO;
+        for (k, (name, at)) in self.marks.iter().enumerate() {
+            let sep = if k == 0 { "" } else { ", " };
+            write!(f, "{sep}{name} {:.2} s", (*at - before).as_secs_f64())?;
+            before = *at;
+        }
+        write!(f, " ({:.2} s in all)", before.as_secs_f64())
+    }
 }
 
 /// Test hook: `INVENTORY_IMPORT_ABORT_AFTER_BATCHES=K` makes the process abort abruptly (no

@@ -4,6 +4,8 @@
 //! pooled connections; writers start `BEGIN IMMEDIATE` transactions ([`begin_write`]) so that
 //! concurrent writers queue on the write lock instead of failing with `SQLITE_BUSY` half-way.
 
+pub mod bulk;
+
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
