@@ -41,7 +41,7 @@ pub async fn recording<F: Future>(work: F) -> (F::Output, Option<i64>) {
         .await
 }
 
-/// Rows per insert statement.
+/// More events than this are written in bulk ([`crate::db::bulk`]).
 const CHUNK: usize = 1_000;
 
 /// Appends events to the outbox inside the caller's transaction; call it last before commit.
@@ -60,30 +60,37 @@ pub async fn append<C: ConnectionTrait>(
         txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({OUTBOX_LOCK})"))
             .await?;
     }
-    let chunks = events.chunks(CHUNK).count();
-    let mut last = None;
-    for (n, chunk) in events.chunks(CHUNK).enumerate() {
-        let rows = chunk
-            .iter()
-            .map(|e| {
-                Ok(outbox::ActiveModel {
-                    id: NotSet,
-                    topic: Set(e.topic().as_str().to_string()),
-                    entity_id: Set(e.entity_id()),
-                    payload: Set(e.payload().map_err(|e| DbErr::Json(e.to_string()))?),
-                    created_at: Set(now),
-                })
+    let rows = events
+        .iter()
+        .map(|e| {
+            Ok(outbox::ActiveModel {
+                id: NotSet,
+                topic: Set(e.topic().as_str().to_string()),
+                entity_id: Set(e.entity_id()),
+                payload: Set(e.payload().map_err(|e| DbErr::Json(e.to_string()))?),
+                created_at: Set(now),
             })
-            .collect::<Result<Vec<_>, DbErr>>()?;
-        let insert = outbox::Entity::insert_many(rows);
-        if n + 1 < chunks {
-            insert.exec_without_returning(txn).await?;
-        } else {
-            // The last statement reports its last id (RETURNING on PostgreSQL, the last rowid on
-            // SQLite): no extra statement.
-            last = insert.exec(txn).await?.last_insert_id;
-        }
-    }
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    let last = if rows.len() <= CHUNK {
+        // A mutation's few events: the statement reports its last id (RETURNING on
+        // PostgreSQL, the last rowid on SQLite).
+        outbox::Entity::insert_many(rows)
+            .exec(txn)
+            .await?
+            .last_insert_id
+    } else {
+        // An import's: in bulk, then the largest id, which is ours (writers of the outbox are
+        // serialized, see the module doc).
+        crate::db::bulk::insert(txn, &rows).await?;
+        outbox::Entity::find()
+            .select_only()
+            .column_as(outbox::Column::Id.max(), "id")
+            .into_tuple::<Option<i64>>()
+            .one(txn)
+            .await?
+            .flatten()
+    };
     // Outside `recording` (the import, the sweeper, tests) nobody asks.
     let _ = APPENDED.try_with(|a| a.set(last));
     if postgres {
