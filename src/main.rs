@@ -106,6 +106,11 @@ async fn main() -> anyhow::Result<()> {
                     "built the demo inventory"
                 );
             }
+            // Every WebSocket subscriber holds a file descriptor: take all the system allows.
+            match rlimit::increase_nofile_limit(u64::MAX) {
+                Ok(n) => tracing::info!(open_files = n, "open-file limit"),
+                Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
+            }
             let bind = &config.bind;
             let listener = tokio::net::TcpListener::bind(bind)
                 .await

@@ -1,7 +1,8 @@
 //! Live delivery over WebSocket (`graphql-transport-ws` at `/graphql/ws`): N subscribers to
 //! `disclosureChanged`, one writer doing `changeDisclosure` as an officer; the latency from the
 //! change's `committedAt` to its arrival at each subscriber (same machine, same clock), and the
-//! writer's throughput.
+//! writer's throughput. Optionally with many more **idle** subscribers held open meanwhile
+//! (subscribed to a dataset that never changes), and the server's memory per idle subscriber.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,6 +21,9 @@ use crate::load::{Conn, Req, quantile_ms};
 const SUBSCRIPTION: &str =
     "subscription { disclosureChanged { cursor committedAt datasetId toStatus } }";
 
+/// What an idle subscriber asks: changes of a dataset that does not exist, so none ever come.
+const IDLE_SUBSCRIPTION: &str = "subscription { disclosureChanged(filter: { datasetId: [\"RGF0YXNldDo5OTk5OTk5OTk5\"] }) { cursor } }";
+
 const CHANGE: &str = "mutation Change($input: ChangeDisclosureInput!) { \
     changeDisclosure(input: $input) { id disclosure { status version } } }";
 
@@ -28,7 +32,13 @@ const STATES: &str = "query States($ids: [ID!]!) { nodes(ids: $ids) { \
 
 /// What one live run measured.
 pub struct LiveFigures {
+    /// Whether the subscribers were on another instance than the writer.
+    pub across: bool,
     pub subscribers: usize,
+    /// Idle subscribers held open meanwhile.
+    pub idle: usize,
+    /// The server's resident memory per idle subscriber, bytes.
+    pub idle_bytes_each: Option<f64>,
     pub writes: u64,
     pub write_rps: f64,
     pub write_p50: f64,
@@ -51,13 +61,11 @@ struct Shared {
     start_us: AtomicI64,
 }
 
-/// One subscriber: connects, subscribes, then records the latency of every change committed
-/// after timing started, until `stop`.
-async fn subscriber(
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) -> anyhow::Result<Vec<u32>> {
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Connects, initialises and subscribes with `query`.
+async fn subscribe(addr: SocketAddr, query: &str) -> anyhow::Result<Socket> {
     let mut req = format!("ws://{addr}/graphql/ws").into_client_request()?;
     req.headers_mut()
         .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
@@ -79,9 +87,43 @@ async fn subscriber(
         }
     }
     ws.send(Message::text(
-        json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIPTION } }).to_string(),
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }).to_string(),
     ))
     .await?;
+    Ok(ws)
+}
+
+/// An idle subscriber: subscribes to changes that never come and reads (pings, errors) until
+/// `stop`. Anything but silence is an error.
+async fn idle_subscriber(
+    addr: SocketAddr,
+    opened: Arc<AtomicU64>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let mut ws = subscribe(addr, IDLE_SUBSCRIPTION).await?;
+    opened.fetch_add(1, Ordering::Relaxed);
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            msg = ws.next() => match msg {
+                Some(Ok(Message::Text(t))) => bail!("an idle subscriber received {t}"),
+                Some(Ok(_)) => {}
+                other => bail!("an idle subscription ended: {other:?}"),
+            },
+        }
+    }
+    let _ = ws.close(None).await;
+    Ok(())
+}
+
+/// One subscriber: connects, subscribes, then records the latency of every change committed
+/// after timing started, until `stop`.
+async fn subscriber(
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<Vec<u32>> {
+    let mut ws = subscribe(addr, SUBSCRIPTION).await?;
     let mut lat = Vec::new();
     let mut first = true;
     loop {
@@ -194,20 +236,64 @@ impl Writer {
 
 /// Runs `n` subscribers while the writer changes one dataset every `every` for `duration`
 /// (`every` zero: as fast as it can, one at a time).
+///
+/// Subscribers connect to `sub_addr`, the writer to `addr` (another instance on the same
+/// PostgreSQL, or the same server). With `idle` > 0, that many idle subscribers are opened first and held until the end; the
+/// server's resident memory (`memory`) is read before and after opening them.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     addr: SocketAddr,
+    sub_addr: SocketAddr,
     token: &str,
     ids: &[String],
     n: usize,
+    idle: usize,
+    memory: &dyn Fn() -> u64,
     every: Duration,
     duration: Duration,
 ) -> anyhow::Result<LiveFigures> {
     let shared = Arc::new(Shared::default());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut idle_subs = Vec::with_capacity(idle);
+    let mut idle_bytes_each = None;
+    if idle > 0 {
+        let before = memory();
+        let opened = Arc::new(AtomicU64::new(0));
+        for k in 0..idle {
+            idle_subs.push(tokio::spawn(idle_subscriber(
+                sub_addr,
+                opened.clone(),
+                stop_rx.clone(),
+            )));
+            if k % 100 == 99 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        let waiting = Instant::now();
+        while opened.load(Ordering::Relaxed) < idle as u64 {
+            if let Some(k) = idle_subs.iter().position(|h| h.is_finished()) {
+                let err = match idle_subs.swap_remove(k).await? {
+                    Err(e) => e,
+                    Ok(()) => anyhow::anyhow!("an idle subscriber stopped early"),
+                };
+                return Err(err.context("idle subscriber"));
+            }
+            if waiting.elapsed() > Duration::from_secs(120) {
+                bail!(
+                    "only {} of {idle} idle subscribers opened within 120 s",
+                    opened.load(Ordering::Relaxed)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // The subscribe message is answered by nothing: give the server a moment to take it.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        idle_bytes_each = Some((memory() as f64 - before as f64) / idle as f64);
+    }
     let mut subs = Vec::with_capacity(n);
     for k in 0..n {
         subs.push(tokio::spawn(subscriber(
-            addr,
+            sub_addr,
             shared.clone(),
             stop_rx.clone(),
         )));
@@ -257,15 +343,25 @@ pub async fn run(
     {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    let held = idle_subs.iter().filter(|h| !h.is_finished()).count();
     let _ = stop_tx.send(true);
     let mut lat = Vec::new();
     for s in subs {
         lat.extend(s.await??);
     }
+    for s in idle_subs {
+        s.await??;
+    }
+    if held < idle {
+        bail!("only {held} of {idle} idle subscribers were still open at the end");
+    }
     lat.sort_unstable();
     write_lat.sort_unstable();
     Ok(LiveFigures {
+        across: addr != sub_addr,
         subscribers: n,
+        idle,
+        idle_bytes_each,
         writes,
         write_rps: writes as f64 / write_time.as_secs_f64(),
         write_p50: quantile_ms(&write_lat, 0.5),

@@ -15,7 +15,8 @@
 //! SQLite), `BENCH_CONNECTIONS` (16), `BENCH_ROUNDS` (5), `BENCH_ROUND_SECS` (3),
 //! `BENCH_PAGES` (100 pages walked per paged shape), `BENCH_SHAPES` (comma list of
 //! typename, page100, withheld50, search, facets, stats, isolation, live; all by default),
-//! `BENCH_SUBSCRIBERS` (1,1000: the live test's subscriber counts),
+//! `BENCH_SUBSCRIBERS` (1,1000: the live test's subscriber counts), `BENCH_IDLE` (10,000 idle
+//! subscribers held during a last live run with 100 active ones; 0 to skip),
 //! `BENCH_TIMEOUT_SECS` (60, per request), `BENCH_BASELINE_POOL` (connections of the baseline's
 //! pool; twice the cores), `BENCH_REPORT` (where to write; `-` for nowhere).
 
@@ -67,6 +68,7 @@ struct Config {
     timeout: Duration,
     baseline_pool: u32,
     subscribers: Vec<usize>,
+    idle: usize,
     report: Option<PathBuf>,
 }
 
@@ -92,6 +94,7 @@ impl Config {
                 .split(',')
                 .filter_map(|x| x.trim().parse().ok())
                 .collect(),
+            idle: env("BENCH_IDLE", 10_000),
             report: match report.as_deref() {
                 Some("-") => None,
                 Some(p) => Some(PathBuf::from(p)),
@@ -216,6 +219,8 @@ async fn pg_statements(
 }
 
 async fn run() -> anyhow::Result<()> {
+    // Thousands of WebSocket subscribers, each a file descriptor.
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let cfg = Config::from_env(&root, cores);
@@ -409,18 +414,82 @@ async fn run() -> anyhow::Result<()> {
             // The writes below change the data: the next run builds it again.
             db.mark_changed();
             let span = cfg.round * cfg.rounds as u32;
-            for &n in &cfg.subscribers {
-                println!("live: {n} subscribers, one change every 50 ms for {span:?}");
-                let f =
-                    live::run(ours.addr, &token, ids, n, Duration::from_millis(50), span).await?;
+            // On PostgreSQL a second instance: subscribers there, the writer on the first.
+            let second = if db.postgres {
+                let addr = procs::free_addr()?;
+                let mut cmd = std::process::Command::new(&bin);
+                cmd.args(["serve", "--no-demo", "--bind", &addr.to_string()])
+                    .env("DATABASE_URL", &db.url);
+                Some(
+                    Server::start(
+                        "ours (second instance)",
+                        cmd,
+                        addr,
+                        &data_dir.join("ours-2.log"),
+                        Duration::from_secs(900),
+                    )
+                    .await?,
+                )
+            } else {
+                None
+            };
+            let memory = || ours.memory();
+            let second_memory = || second.as_ref().map_or(0, |s| s.memory());
+            let mut runs: Vec<(usize, usize, bool)> =
+                cfg.subscribers.iter().map(|&n| (n, 0, false)).collect();
+            if cfg.idle > 0 {
+                runs.push((100, cfg.idle, false));
+            }
+            if second.is_some() {
+                runs.extend(cfg.subscribers.iter().map(|&n| (n, 0, true)));
+            }
+            for (n, idle, across) in runs {
+                let (sub_addr, memory): (_, &dyn Fn() -> u64) = match &second {
+                    Some(s) if across => (s.addr, &second_memory),
+                    _ => (ours.addr, &memory),
+                };
+                let on = if across {
+                    " on a second instance"
+                } else {
+                    ""
+                };
+                println!(
+                    "live: {n} subscribers{on} ({idle} idle besides), one change every 50 ms for {span:?}"
+                );
+                let f = live::run(
+                    ours.addr,
+                    sub_addr,
+                    &token,
+                    ids,
+                    n,
+                    idle,
+                    memory,
+                    Duration::from_millis(50),
+                    span,
+                )
+                .await?;
                 println!(
                     "  delivered {}/{}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
                     f.delivered, f.expected, f.p50, f.p99, f.max
                 );
+                if let Some(b) = f.idle_bytes_each {
+                    println!("  server memory per idle subscriber: {:.1} KiB", b / 1024.0);
+                }
                 live_results.push(f);
             }
             println!("live: one writer as fast as it goes for {span:?}, no subscribers");
-            let f = live::run(ours.addr, &token, ids, 0, Duration::ZERO, span).await?;
+            let f = live::run(
+                ours.addr,
+                ours.addr,
+                &token,
+                ids,
+                0,
+                0,
+                &memory,
+                Duration::ZERO,
+                span,
+            )
+            .await?;
             println!(
                 "  {:.1} changes/s, p50 {:.2} ms, p99 {:.2} ms",
                 f.write_rps, f.write_p50, f.write_p99

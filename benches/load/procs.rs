@@ -61,6 +61,11 @@ impl Server {
         cpu_time(self.pid()).unwrap_or_default()
     }
 
+    /// Resident memory now (VmRSS), in bytes.
+    pub fn memory(&self) -> u64 {
+        status_kib(self.pid(), "VmRSS:").unwrap_or(0) * 1024
+    }
+
     /// Peak resident memory so far (VmHWM), in bytes.
     pub fn peak_memory(&self) -> u64 {
         status_kib(self.pid(), "VmHWM:").unwrap_or(0) * 1024

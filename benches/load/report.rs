@@ -187,15 +187,25 @@ impl Run<'_> {
             s.push_str(
                 "\n**Live** (ours only): `disclosureChanged` subscribers over `graphql-transport-ws`, one officer \
                  doing `changeDisclosure` in turn over datasets of its institution; delivery latency is arrival \
-                 minus the change's `committedAt` (same clock).\n\n\
-                 | subscribers | writes/s (writes) | changeDisclosure p50 ms | p99 ms | delivered / expected | delivery p50 ms | p99 ms | max ms |\n\
-                 |---:|---:|---:|---:|---:|---:|---:|---:|\n",
+                 minus the change's `committedAt` (same clock). Idle subscribers are held open meanwhile, \
+                 subscribed to a dataset that never changes; their cost is the server's resident memory \
+                 after opening them minus before, per subscriber.\n\n\
+                 | subscribers | idle | server KiB per idle | subscribed at | writes/s (writes) | changeDisclosure p50 ms | p99 ms | delivered / expected | delivery p50 ms | p99 ms | max ms |\n\
+                 |---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n",
             );
             for l in self.live {
                 let _ = writeln!(
                     s,
-                    "| {} | {} ({}) | {} | {} | {} / {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} ({}) | {} | {} | {} / {} | {} | {} | {} |",
                     l.subscribers,
+                    l.idle,
+                    l.idle_bytes_each
+                        .map_or_else(|| "–".to_string(), |b| num(b / 1024.0)),
+                    if l.across {
+                        "second instance"
+                    } else {
+                        "the writer's"
+                    },
                     num(l.write_rps),
                     l.writes,
                     num(l.write_p50),

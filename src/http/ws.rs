@@ -19,6 +19,12 @@ use crate::auth;
 use crate::error::ApiError;
 use crate::graphql::context::{self, Lifetime};
 
+/// Read and write buffer of each WebSocket, bytes.
+const WS_BUFFER: usize = 4 << 10;
+/// Most a WebSocket may have waiting to be written (a client not reading), bytes; past it
+/// writes fail and the connection ends.
+const WS_MAX_WRITE_BUFFER: usize = 1 << 20;
+
 pub async fn ws(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -30,6 +36,11 @@ pub async fn ws(
     let address = client_address(&state, &headers, peer.map(|p| p.0.0));
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        // Subscription messages are small and a server holds thousands of sockets: 4 KiB
+        // buffers, which grow for a larger message, instead of 128 KiB each.
+        .read_buffer_size(WS_BUFFER)
+        .write_buffer_size(WS_BUFFER)
+        .max_write_buffer_size(WS_MAX_WRITE_BUFFER)
         .on_upgrade(move |stream| {
             GraphQLWebSocket::new(stream, schema, protocol)
                 .on_connection_init(move |payload| async move {
