@@ -1,5 +1,11 @@
 //! The `inventory` binary: serve the API, import a portal inventory, build the demo, export the schema.
 
+/// mimalloc instead of the system allocator: a served page allocates on sqlx's SQLite threads
+/// and frees on Tokio's, which glibc's allocator answers with arena locks and consolidation
+/// (a fifth of the CPU of a 100-dataset page in a profile).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 

@@ -448,11 +448,7 @@ async fn run() -> anyhow::Result<()> {
                     Some(s) if across => (s.addr, &second_memory),
                     _ => (ours.addr, &memory),
                 };
-                let on = if across {
-                    " on a second instance"
-                } else {
-                    ""
-                };
+                let on = if across { " on a second instance" } else { "" };
                 println!(
                     "live: {n} subscribers{on} ({idle} idle besides), one change every 50 ms for {span:?}"
                 );

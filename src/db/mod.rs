@@ -39,6 +39,9 @@ pub async fn connect_background(url: &str) -> Result<DatabaseConnection, DbErr> 
     open(url, Some(BACKGROUND_POOL)).await
 }
 
+/// Rows an SQLite connection's thread may send ahead of the reader.
+const SQLITE_ROW_BUFFER: usize = 256;
+
 /// How long a request waits for a pooled connection before it is answered `503`.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -66,6 +69,10 @@ async fn open(url: &str, size: Option<u32>) -> Result<DatabaseConnection, DbErr>
                     .busy_timeout(Duration::from_secs(30))
                     .pragma("temp_store", "memory")
                     .pragma("cache_size", SQLITE_CACHE_KIB)
+                    // sqlx runs each SQLite connection on a thread of its own and sends the rows
+                    // over a channel; with its default of 50, a page of 100 rows made the thread
+                    // stop and be woken again half-way.
+                    .row_buffer_size(SQLITE_ROW_BUFFER)
             });
     }
     Database::connect(opts).await
