@@ -15,7 +15,8 @@
 //!   URL (SQLite under `./data/` unless `DATABASE_URL` says otherwise), the address, the demo,
 //!   the outbox poll, the workflow's deadlines.
 //! - [`db`]: connecting, SQLite pragmas (WAL, `synchronous=FULL`, foreign keys), pools,
-//!   migrations on start, `BEGIN IMMEDIATE` write transactions.
+//!   migrations on start, `BEGIN IMMEDIATE` write transactions; [`db::bulk`]: many rows per
+//!   statement as one JSON parameter (imports, the demo).
 //! - [`clock`]: the one injectable source of time.
 //! - [`error`]: the API's error (`ApiError`) and its `extensions.code`; the domain's one error
 //!   ([`domain::Error`]) maps into it in one place.
@@ -40,8 +41,8 @@
 //!   query (`query.rs`, objects by id in `node.rs`), mutation and subscription; every list's
 //!   paging in `pagination.rs` (page sizes, cursors checked for their list, keyset pages, the
 //!   per-page prefetch of `prefetch.rs`); batching `loaders.rs` (their SQL is the domain's);
-//!   view types one per file under `graphql/types/`; `codes.rs`: codes for async-graphql's own
-//!   errors; the GraphiQL examples.
+//!   view types one per file under `graphql/types/`; `codes.rs`: an executor around the schema
+//!   that codes async-graphql's own errors; the GraphiQL examples.
 //! - [`export`]: CSV and DCAT-AP renderings of a dataset list, read in keyset pages.
 //! - [`http`]: the axum router: `/graphql` (and `/graphql/ws`), GraphiQL on `/`, `/healthz`,
 //!   `/export/…`.

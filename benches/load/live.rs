@@ -234,6 +234,23 @@ impl Writer {
     }
 }
 
+/// Spawns `n` tasks made by `task`, 100 at a time 20 ms apart (so the server is not flooded
+/// with handshakes).
+async fn spawn_paced<F, T>(n: usize, mut task: impl FnMut() -> F) -> Vec<tokio::task::JoinHandle<T>>
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let mut handles = Vec::with_capacity(n);
+    for k in 0..n {
+        handles.push(tokio::spawn(task()));
+        if k % 100 == 99 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    handles
+}
+
 /// Runs `n` subscribers while the writer changes one dataset every `every` for `duration`
 /// (`every` zero: as fast as it can, one at a time).
 ///
@@ -254,21 +271,15 @@ pub async fn run(
 ) -> anyhow::Result<LiveFigures> {
     let shared = Arc::new(Shared::default());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut idle_subs = Vec::with_capacity(idle);
+    let mut idle_subs = Vec::new();
     let mut idle_bytes_each = None;
     if idle > 0 {
         let before = memory();
         let opened = Arc::new(AtomicU64::new(0));
-        for k in 0..idle {
-            idle_subs.push(tokio::spawn(idle_subscriber(
-                sub_addr,
-                opened.clone(),
-                stop_rx.clone(),
-            )));
-            if k % 100 == 99 {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
+        idle_subs = spawn_paced(idle, || {
+            idle_subscriber(sub_addr, opened.clone(), stop_rx.clone())
+        })
+        .await;
         let waiting = Instant::now();
         while opened.load(Ordering::Relaxed) < idle as u64 {
             if let Some(k) = idle_subs.iter().position(|h| h.is_finished()) {
@@ -290,17 +301,7 @@ pub async fn run(
         tokio::time::sleep(Duration::from_secs(1)).await;
         idle_bytes_each = Some((memory() as f64 - before as f64) / idle as f64);
     }
-    let mut subs = Vec::with_capacity(n);
-    for k in 0..n {
-        subs.push(tokio::spawn(subscriber(
-            sub_addr,
-            shared.clone(),
-            stop_rx.clone(),
-        )));
-        if k % 100 == 99 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
+    let mut subs = spawn_paced(n, || subscriber(sub_addr, shared.clone(), stop_rx.clone())).await;
     let mut writer = Writer::new(addr, token, ids).await?;
     // Warm-up: changes until every subscriber has received one (subscribing has no answer).
     let ready = Instant::now();
