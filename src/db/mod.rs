@@ -17,8 +17,14 @@ use sea_orm::{
 
 use crate::config;
 
-/// Pool size for SQLite: readers run in parallel under WAL, writers queue on the lock.
-const SQLITE_POOL: u32 = 8;
+/// Pool size for SQLite: readers run in parallel under WAL, writers queue on the lock. Each
+/// connection is a thread of its own (sqlx), so more connections than the cores can run only
+/// add hand-offs: twice the cores, at least 4. (On 2 cores, 4 instead of 8 took the 100-dataset
+/// page's p99 under 16 connections from 19.5 to 16 ms at the same throughput.)
+fn sqlite_pool() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+    (2 * cores).max(4)
+}
 /// Pool size for PostgreSQL, per server instance.
 const POSTGRES_POOL: u32 = 16;
 
@@ -59,7 +65,7 @@ async fn open(url: &str, size: Option<u32>) -> Result<DatabaseConnection, DbErr>
             std::fs::create_dir_all(dir)
                 .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
         }
-        opts.max_connections(size.unwrap_or(SQLITE_POOL))
+        opts.max_connections(size.unwrap_or_else(sqlite_pool))
             .min_connections(1)
             .map_sqlx_sqlite_opts(|o| {
                 o.create_if_missing(true)
