@@ -41,8 +41,14 @@ pub const TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
 pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
 
 /// Message prefixes of async-graphql's validation rules about input: `ArgumentsOfCorrectType`
-/// and the variable rules (undefined, unused, non-input type, wrong position).
-pub const INPUT_RULE_PREFIXES: [&str; 2] = ["Invalid value for argument", "Variable \""];
+/// (which also reports the input type's own error: `InputValueError::expected_type` and
+/// `custom`) and the variable rules (undefined, unused, non-input type, wrong position).
+pub const INPUT_RULE_PREFIXES: [&str; 4] = [
+    "Invalid value for argument",
+    "Expected input type",
+    "Failed to parse \"",
+    "Variable \"",
+];
 
 /// The messages of async-graphql's complexity and depth limits
 /// (`SchemaBuilder::limit_complexity`, `limit_depth`).
@@ -228,6 +234,15 @@ mod tests {
 
         let r = run("{ datasets(first: \"x\") { totalCount } }").await;
         assert_eq!(code(&r), BAD_USER_INPUT);
+        // Every error of it: the rule's, and the input type's own.
+        assert!(r.errors.len() > 1, "{:?}", r.errors);
+        for e in &r.errors {
+            assert_eq!(
+                code_of(e),
+                Some(&async_graphql::Value::from(BAD_USER_INPUT)),
+                "{e:?}"
+            );
+        }
         let r = run("query { datasets(first: $n) { totalCount } }").await;
         assert_eq!(code(&r), BAD_USER_INPUT, "undefined variable");
         let r = run_with(
