@@ -60,6 +60,20 @@ where
     Ok(written)
 }
 
+/// The largest id in `table`, 0 when it is empty (explicit ids of a bulk load start after it).
+pub async fn max_id(db: &impl ConnectionTrait, table: &str) -> Result<i64, DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0))
+}
+
 /// The `INSERT … SELECT` unpacking one JSON parameter into `table`'s `columns`.
 fn statement(backend: DbBackend, table: &str, columns: &[&str]) -> String {
     let list = columns

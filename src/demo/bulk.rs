@@ -5,18 +5,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBacken
 
 use crate::db;
 
-/// The largest id in `table`, 0 when it is empty.
-pub(super) async fn max_id(db: &impl ConnectionTrait, table: &str) -> Result<i64, DbErr> {
-    Ok(db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
-        ))
-        .await?
-        .map(|r| r.try_get_by_index::<i64>(0))
-        .transpose()?
-        .unwrap_or(0))
-}
+pub(super) use crate::db::bulk::max_id;
 
 /// On PostgreSQL, moves the sequences of the tables written with explicit ids past those rows
 /// (explicit ids do not advance them).

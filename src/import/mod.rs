@@ -18,7 +18,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, Statement, Value,
+    FromQueryResult, QueryFilter, Statement,
 };
 
 use crate::domain::{institutions, search_index, text};
@@ -255,7 +255,7 @@ pub async fn import_file(
     // per statement); the ids the database gave are read back by portal key.
     let mut feed = Vec::new();
     let abort_after = abort_after_batches();
-    let events_before = max_id(&txn, "disclosure_event").await?;
+    let events_before = db::bulk::max_id(&txn, "disclosure_event").await?;
     for (batch, chunk) in new_rows.chunks(INSERT_BATCH).enumerate() {
         if abort_after == Some(batch) {
             eprintln!(
@@ -384,31 +384,18 @@ struct NewDataset {
     registered_on: Option<chrono::NaiveDate>,
 }
 
-/// The largest id in `table`, 0 when it is empty.
-async fn max_id(db: &impl ConnectionTrait, table: &str) -> Result<i64, DbErr> {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
-        ))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get_by_index::<i64>(0))
-        .transpose()?
-        .unwrap_or(0))
-}
-
-/// `values` as one JSON array parameter, and the SQL that lists its elements as rows of one
-/// column `value` (ids are compared as integers, keys as text).
-fn json_list(backend: DbBackend, values: String, integers: bool) -> (Value, String) {
-    let rows = match (backend, integers) {
+/// SQL listing the elements of the JSON array parameter `param` as rows of one column `value`
+/// (ids compared as integers, keys as text).
+fn json_rows(backend: DbBackend, param: &str, integers: bool) -> String {
+    match (backend, integers) {
         (DbBackend::Postgres, true) => {
-            "SELECT value::bigint AS value FROM json_array_elements_text($__::json)"
+            format!("SELECT value::bigint AS value FROM json_array_elements_text({param}::json)")
         }
-        (DbBackend::Postgres, false) => "SELECT value FROM json_array_elements_text($__::json)",
-        _ => "SELECT value FROM json_each($__)",
-    };
-    (values.into(), rows.to_string())
+        (DbBackend::Postgres, false) => {
+            format!("SELECT value FROM json_array_elements_text({param}::json)")
+        }
+        _ => format!("SELECT value FROM json_each({param})"),
+    }
 }
 
 /// The datasets of this run with the given portal keys, in id order.
@@ -419,15 +406,14 @@ async fn inserted_datasets(
 ) -> Result<Vec<NewDataset>, DbErr> {
     let backend = txn.get_database_backend();
     let keys = serde_json::to_string(keys).map_err(|e| DbErr::Json(e.to_string()))?;
-    let (param, rows) = json_list(backend, keys, false);
     NewDataset::find_by_statement(Statement::from_sql_and_values(
         backend,
         format!(
             "SELECT id, institution_id, category, registered_on FROM dataset \
              WHERE import_run_id = $1 AND portal_key IN ({}) ORDER BY id",
-            rows.replace("$__", "$2")
+            json_rows(backend, "$2", false)
         ),
-        [run_id.into(), param],
+        [run_id.into(), keys.into()],
     ))
     .all(txn)
     .await
@@ -440,16 +426,15 @@ async fn initial_events(
     ids: &[i64],
 ) -> Result<Vec<disclosure_event::Model>, DbErr> {
     let backend = txn.get_database_backend();
-    let (param, rows) = json_list(backend, search_index::id_list_json(ids), true);
     disclosure_event::Entity::find()
         .from_raw_sql(Statement::from_sql_and_values(
             backend,
             format!(
                 "SELECT * FROM disclosure_event WHERE id > $1 AND from_status IS NULL \
                  AND dataset_id IN ({}) ORDER BY id",
-                rows.replace("$__", "$2")
+                json_rows(backend, "$2", true)
             ),
-            [after.into(), param],
+            [after.into(), search_index::id_list_json(ids).into()],
         ))
         .all(txn)
         .await
