@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::runtime::{TokioSpawner, TokioTimer};
 use chrono::NaiveDate;
 use entity::enums::RequestState;
 use entity::{account, data_request, institution_name, request_event};
@@ -40,7 +41,8 @@ pub fn loaders(db: DatabaseConnection, catalog: Catalog, today: NaiveDate) -> Lo
     // default 1 ms wait only added a timer and a thread hand-off to every single lookup.
     DataLoader::with_cache(
         DbLoader { db, catalog, today },
-        tokio::spawn,
+        TokioSpawner::current(),
+        TokioTimer::default(),
         HashMapCache::default(),
     )
     .delay(std::time::Duration::ZERO)
