@@ -72,10 +72,9 @@ async fn main() {
         .await
         .unwrap();
         println!(
-            "demo built in {:.1} s (datasets {:.1} s, search index {:.1} s, statistics and commit {:.1} s): {} datasets",
+            "demo built in {:.1} s (datasets {:.1} s, statistics and commit {:.1} s): {} datasets",
             t.elapsed().as_secs_f64(),
             s.datasets_elapsed.as_secs_f64(),
-            s.index_elapsed.as_secs_f64(),
             s.finish_elapsed.as_secs_f64(),
             s.open_datasets + s.not_open_datasets
         );

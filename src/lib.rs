@@ -23,7 +23,7 @@
 //! - [`domain`]: plain functions over a connection, no GraphQL types:
 //!   - [`domain::datasets`]: dataset lists: filter, search (parsing, resolving, conditions,
 //!     relevance), `FROM … WHERE`, keyset pages, facets; [`domain::sql`] is the SQL builder
-//!     every hand-written query uses; [`domain::search_index`] writes the search index;
+//!     every hand-written query uses;
 //!   - [`domain::workflow`]: the request workflow as one transition table (state × step → who,
 //!     next state) read by the actions and by `allowedSteps`, one function per action, filing,
 //!     lapsed proposals; [`domain::requests`]: open states, "overdue", request lists;

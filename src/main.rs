@@ -108,7 +108,6 @@ async fn main() -> anyhow::Result<()> {
                     open = s.open_datasets,
                     not_open = s.not_open_datasets,
                     seconds = s.elapsed.as_secs_f64(),
-                    index_seconds = s.index_elapsed.as_secs_f64(),
                     "built the demo inventory"
                 );
             }
@@ -199,11 +198,9 @@ async fn main() -> anyhow::Result<()> {
             let db = inventory::db::connect_and_migrate(&url).await?;
             let s = demo::build(&db, &demo::DemoOptions { scale, seed }).await?;
             println!(
-                "demo built in {:.1} s (datasets {:.1} s, search index {:.1} s with {} grams, statistics and commit {:.1} s): {} institutions, {} open and {} not open datasets, {} disclosure events, {} requests, {} bundles",
+                "demo built in {:.1} s (datasets {:.1} s, statistics and commit {:.1} s): {} institutions, {} open and {} not open datasets, {} disclosure events, {} requests, {} bundles",
                 s.elapsed.as_secs_f64(),
                 s.datasets_elapsed.as_secs_f64(),
-                s.index_elapsed.as_secs_f64(),
-                s.search_grams,
                 s.finish_elapsed.as_secs_f64(),
                 s.institutions,
                 s.open_datasets,

@@ -25,7 +25,6 @@ const TABLES: &[&str] = &[
     "request_follower",
     "outbox",
     "import_run",
-    "search_gram",
     "signup_attempt",
 ];
 

@@ -14,6 +14,7 @@ mod m20261122_000004_outbox;
 mod m20261122_000005_search;
 mod m20261122_000006_signup;
 mod m20261123_000007_search_positions_dropped;
+mod m20261127_000008_search_index_dropped;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_search::Migration),
             Box::new(m20261122_000006_signup::Migration),
             Box::new(m20261123_000007_search_positions_dropped::Migration),
+            Box::new(m20261127_000008_search_index_dropped::Migration),
         ]
     }
 }

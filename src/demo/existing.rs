@@ -95,7 +95,6 @@ pub async fn drop_demo(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
         "DELETE FROM account WHERE synthetic = TRUE",
         "DELETE FROM core_bundle_dataset WHERE dataset_id IN (SELECT id FROM dataset WHERE provenance = 'SYNTHETIC')",
         "DELETE FROM core_bundle WHERE synthetic = TRUE",
-        "DELETE FROM search_gram WHERE dataset_id IN (SELECT id FROM dataset WHERE provenance = 'SYNTHETIC')",
         "DELETE FROM disclosure_event WHERE dataset_id IN (SELECT id FROM dataset WHERE provenance = 'SYNTHETIC')",
         "DELETE FROM disclosure WHERE dataset_id IN (SELECT id FROM dataset WHERE provenance = 'SYNTHETIC')",
         "DELETE FROM dataset WHERE provenance = 'SYNTHETIC'",

@@ -32,7 +32,6 @@ use rand_chacha::ChaCha8Rng;
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PaginatorTrait};
 
 use crate::db;
-use crate::domain::search_index;
 
 pub use existing::{demo_dependents, drop_demo, ground_shares, is_empty, synthetic_datasets};
 
@@ -62,14 +61,10 @@ pub struct DemoSummary {
     pub disclosure_events: usize,
     pub requests: usize,
     pub bundles: usize,
-    /// Rows in the search index.
-    pub search_grams: u64,
     /// The whole build, from the first insert to the last write reaching the database file.
     pub elapsed: Duration,
     /// Datasets, disclosures and history written, with their indexes.
     pub datasets_elapsed: Duration,
-    /// The search index.
-    pub index_elapsed: Duration,
     /// Planner statistics, commit and (SQLite) the WAL folded into the database file.
     pub finish_elapsed: Duration,
 }
@@ -153,9 +148,6 @@ pub async fn build(db: &DatabaseConnection, opts: &DemoOptions) -> Result<DemoSu
     .await?;
     bulk::advance_sequences(&txn).await?;
 
-    let index_started = Instant::now();
-    summary.search_grams = search_index::rebuild_all(&txn).await?;
-    summary.index_elapsed = index_started.elapsed();
     let finish_started = Instant::now();
     bulk::finish(db, txn).await?;
     summary.finish_elapsed = finish_started.elapsed();

@@ -10,7 +10,6 @@ pub mod labels;
 pub mod plans;
 pub mod registry;
 pub mod requests;
-pub mod search_index;
 pub mod signup;
 pub mod sql;
 pub mod stats;

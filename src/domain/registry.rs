@@ -15,7 +15,7 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::domain::disclosure::{self as disclosure_change, Change};
-use crate::domain::{Error, institutions, search_index, text};
+use crate::domain::{Error, institutions, text};
 use crate::events::{self, DisclosureChanged, Event, MilestoneChanged};
 
 fn text_field(name: &str, v: &str, max: usize) -> Result<String, Error> {
@@ -126,7 +126,6 @@ pub async fn register_dataset<C: ConnectionTrait>(
     }
     .insert(txn)
     .await?;
-    search_index::reindex(txn, &[ds.id]).await?;
     events::append(
         txn,
         vec![Event::Disclosure(DisclosureChanged::of(
@@ -204,7 +203,6 @@ pub async fn update_dataset<C: ConnectionTrait>(
     m.modified_on = Set(Some(crate::clock::seoul_date(now)));
     m.updated_at = Set(now);
     let ds = m.update(txn).await?;
-    search_index::reindex(txn, &[id]).await?;
     events::audit(txn, actor, "updateDataset", "dataset", id, now).await?;
     Ok(ds)
 }

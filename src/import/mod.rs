@@ -21,7 +21,7 @@ use sea_orm::{
     FromQueryResult, QueryFilter, Statement,
 };
 
-use crate::domain::{institutions, search_index, text};
+use crate::domain::{institutions, text};
 use crate::events::{DisclosureChanged, Event, Imported};
 use crate::{db, demo, events};
 pub use reader::{Rejection, Row, Warning};
@@ -342,9 +342,6 @@ pub async fn import_file(
     }
     report.delisted = gone.len();
 
-    // The search index for new and changed rows.
-    search_index::reindex(&txn, &changed_ids).await?;
-    phases.mark("index", started);
 
     let mut run: import_run::ActiveModel = run.into();
     run.inserted = Set(report.inserted as i64);
@@ -434,7 +431,7 @@ async fn initial_events(
                  AND dataset_id IN ({}) ORDER BY id",
                 json_rows(backend, "$2", true)
             ),
-            [after.into(), search_index::id_list_json(ids).into()],
+            [after.into(), serde_json::json!(ids).to_string().into()],
         ))
         .all(txn)
         .await

@@ -394,9 +394,4 @@ pub async fn load(db: &DatabaseConnection) {
             }
         }
     }
-    let txn = sea_orm::TransactionTrait::begin(db).await.unwrap();
-    inventory::domain::search_index::rebuild_all(&txn)
-        .await
-        .unwrap();
-    txn.commit().await.unwrap();
 }

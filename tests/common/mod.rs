@@ -228,50 +228,6 @@ pub async fn count(db: &impl ConnectionTrait, sql: &str) -> i64 {
     row.try_get_by_index::<i64>(0).unwrap()
 }
 
-/// Rows by which `search_gram` differs from the bigrams of every dataset's stored normalized text
-/// computed independently, in SQL (`substr` at every position, pairs across the field separator
-/// left out): (expected rows missing from the index, index rows that are not expected).
-pub async fn search_index_mismatches(db: &impl ConnectionTrait) -> (i64, i64) {
-    let (has_separator, c, longest) = match db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => (
-            "strpos(gram, chr(31)) > 0",
-            " COLLATE \"C\"",
-            "GREATEST(length(search_title), length(search_body))",
-        ),
-        _ => (
-            "instr(gram, char(31)) > 0",
-            "",
-            "MAX(length(search_title), length(search_body))",
-        ),
-    };
-    let expected = format!(
-        "WITH RECURSIVE pos(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM pos WHERE i < \
-           (SELECT MAX({longest}) FROM dataset)), \
-         cut AS (SELECT substr(d.search_title, p.i, 2){c} AS gram, d.id AS dataset_id \
-                   FROM dataset d JOIN pos p ON p.i < length(d.search_title) \
-                 UNION SELECT substr(d.search_body, p.i, 2){c}, d.id \
-                   FROM dataset d JOIN pos p ON p.i < length(d.search_body)), \
-         expected AS (SELECT gram, dataset_id FROM cut WHERE NOT ({has_separator}))"
-    );
-    let missing = count(
-        db,
-        &format!(
-            "{expected} SELECT COUNT(*) FROM expected e WHERE NOT EXISTS \
-             (SELECT 1 FROM search_gram g WHERE g.gram = e.gram AND g.dataset_id = e.dataset_id)"
-        ),
-    )
-    .await;
-    let extra = count(
-        db,
-        &format!(
-            "{expected} SELECT COUNT(*) FROM search_gram g WHERE NOT EXISTS \
-             (SELECT 1 FROM expected e WHERE e.gram = g.gram AND e.dataset_id = g.dataset_id)"
-        ),
-    )
-    .await;
-    (missing, extra)
-}
-
 /// A dataset to register: withheld as a business secret, with `title` under `institution_id`.
 pub fn withheld_dataset(
     institution_id: i64,

@@ -1,6 +1,6 @@
-//! The search, written by hand over the same index: terms normalized like the server's
-//! (NFC, lower case, no whitespace), candidates from the bigram table verified by a substring
-//! test, institution names and vocabulary labels as alternatives, ranked by title hits.
+//! The search, written by hand over the same tables: terms normalized like the server's (NFC,
+//! lower case, no whitespace), matched as substrings of the stored normalized text, institution
+//! names and vocabulary labels as alternatives, ranked by title hits.
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -26,19 +26,6 @@ pub fn terms(q: &str) -> Vec<String> {
         .collect();
     t.dedup();
     t
-}
-
-/// The distinct bigrams of a term, sorted.
-fn grams(term: &str) -> Vec<String> {
-    let chars: Vec<char> = term.chars().collect();
-    let mut g: Vec<String> = chars
-        .windows(2)
-        .filter(|w| !w.contains(&'\0') && !w.contains(&FIELD_SEPARATOR))
-        .map(|w| w.iter().collect())
-        .collect();
-    g.sort();
-    g.dedup();
-    g
 }
 
 /// Stored values of a vocabulary whose Korean or English label contains the term, as an SQL list
@@ -69,61 +56,38 @@ impl Sql {
 /// The WHERE condition of a search (all terms), and the rank expression (0: every term in the
 /// title or keywords, 1: some, 2: none), both over `dataset d`.
 ///
-/// Every term's condition is an OR of alternatives (text through the bigram index, institution
-/// name, vocabulary labels). Left alone, a planner cannot tell how many rows an alternative
-/// such as "institutions whose name contains the term" yields and scans the whole table; so the
-/// condition starts with the candidates of the most selective term, a union of index lookups,
-/// which drives the plan, and the alternatives then verify each candidate.
+/// Every term's condition is an OR of alternatives (a substring of the normalized text,
+/// institution name, vocabulary labels). The database holds no search index (the server's is in
+/// its memory), so the text alternative is a scan, as any SQL over these tables must do.
 pub fn condition_and_rank(pool: &Pool, sql: &mut Sql, terms: &[String]) -> (String, String) {
     let mut conds = Vec::new();
     let mut title_hits = Vec::new();
-    let mut candidates: Option<(usize, String)> = None;
     for t in terms {
         let tp = sql.param(Param::Text(t.clone()));
-        let text = format!(
+        let mut alts = vec![format!(
             "({} OR {})",
             pool.contains("d.search_title", &tp),
             pool.contains("d.search_body", &tp)
-        );
-        let g = grams(t);
-        let k = g.len();
-        let mut alts = Vec::new();
-        let mut sets = Vec::new();
-        if g.is_empty() {
-            alts.push(text);
-        } else {
-            let list: Vec<String> = g.into_iter().map(|x| sql.param(Param::Text(x))).collect();
-            let set = format!(
-                "SELECT dataset_id FROM search_gram WHERE gram IN ({}) \
-                 GROUP BY dataset_id HAVING COUNT(*) = {k}",
-                list.join(", ")
-            );
-            alts.push(format!("(d.id IN ({set}) AND {text})"));
-            sets.push(set);
-        }
+        )];
         let names = format!(
             "SELECT id FROM institution WHERE {} OR {}",
             pool.contains("lower(replace(name, ' ', ''))", &tp),
             pool.contains("lower(replace(COALESCE(name_en, ''), ' ', ''))", &tp)
         );
         alts.push(format!("d.institution_id IN ({names})"));
-        sets.push(format!(
-            "SELECT id FROM dataset WHERE institution_id IN ({names})"
-        ));
         for (table, col) in [
             (labels::CATEGORIES, "category"),
             (labels::TYPES, "dataset_type"),
         ] {
             if let Some(l) = labelled(table, t) {
                 alts.push(format!("d.{col} IN ({l})"));
-                sets.push(format!("SELECT id FROM dataset WHERE {col} IN ({l})"));
             }
         }
         for (table, col) in [(labels::STATUSES, "status"), (labels::GROUNDS, "ground")] {
             if let Some(l) = labelled(table, t) {
-                let set = format!("SELECT dataset_id FROM disclosure WHERE {col} IN ({l})");
-                alts.push(format!("d.id IN ({set})"));
-                sets.push(set);
+                alts.push(format!(
+                    "d.id IN (SELECT dataset_id FROM disclosure WHERE {col} IN ({l}))"
+                ));
             }
         }
         conds.push(format!("({})", alts.join(" OR ")));
@@ -131,13 +95,6 @@ pub fn condition_and_rank(pool: &Pool, sql: &mut Sql, terms: &[String]) -> (Stri
             "(CASE WHEN {} THEN 1 ELSE 0 END)",
             pool.contains("d.search_title", &tp)
         ));
-        // A one-character term has no index entry: it never drives.
-        if k > 0 && candidates.as_ref().is_none_or(|(best, _)| k > *best) {
-            candidates = Some((k, sets.join(" UNION ")));
-        }
-    }
-    if let Some((_, union)) = candidates {
-        conds.insert(0, format!("d.id IN ({union})"));
     }
     let n = terms.len();
     let rank = format!(

@@ -7,7 +7,7 @@
 //!
 //! - `filter.rs`: [`Filter`], the facet dimensions, the filter's SQL conditions;
 //! - `search.rs`: [`Search`] (parsing), [`resolve`], the search conditions and the relevance
-//!   rank (the search *index* is written by [`crate::domain::search_index`]);
+//!   rank (the search *index* is the catalog's, [`crate::catalog`]);
 //! - `query.rs`: [`DatasetQuery`] and [`Order`], `FROM … WHERE …`, [`count`];
 //! - `paging.rs`: keyset [`page`]s and their [`Position`]s;
 //! - `facets.rs`: [`facet_groups`] and the counts derived from them.

@@ -8,9 +8,10 @@
 //! whitespace) per whitespace-separated term; every term must match (AND). A term matches a
 //! dataset when it is a substring of its title or keywords, its description, its institution's
 //! Korean or English name, or the Korean or English label of its category, type, status or ground.
-//! Text candidates come from the bigram index (`search_gram`): the datasets holding every bigram of
-//! the term, verified with a substring test, so a search never scans the table. A one-character
-//! term is only allowed beside a longer one.
+//! Here, in SQL, the text match is a plain substring test over the stored normalized text: this
+//! is the straightforward reference that tests hold the catalog's bigram index
+//! ([`crate::catalog`]) to, not a path that serves searches. A one-character term is only allowed
+//! beside a longer one.
 //!
 //! # Ranking (`RELEVANCE`)
 //!
@@ -219,22 +220,11 @@ pub fn conditions(sql: &mut Sql, search: &ResolvedSearch) -> Vec<String> {
     for t in &search.terms {
         let mut alts = Vec::new();
         let tp = sql.param(t.term.clone());
-        let text_match = format!(
+        alts.push(format!(
             "({} OR {})",
             sql.contains("d.search_title", &tp),
             sql.contains("d.search_body", &tp)
-        );
-        if t.grams.is_empty() {
-            // A one-character term beside longer ones: verified on the candidates of the others.
-            alts.push(text_match);
-        } else {
-            let k = t.grams.len();
-            let grams = sql.params(t.grams.iter().cloned());
-            alts.push(format!(
-                "(d.id IN (SELECT dataset_id FROM search_gram WHERE gram IN ({grams}) \
-                 GROUP BY dataset_id HAVING COUNT(*) = {k}) AND {text_match})"
-            ));
-        }
+        ));
         if !t.institutions.is_empty() {
             let list = sql.params(t.institutions.iter().copied());
             alts.push(format!("d.institution_id IN ({list})"));
