@@ -343,3 +343,154 @@ async fn nested_page_sizes_count_toward_complexity() {
     );
     t.cleanup().await;
 }
+
+/// A JSON value that keeps its keys in the order they were written.
+#[derive(Debug)]
+enum Ordered {
+    Object(Vec<(String, Ordered)>),
+    Array(Vec<Ordered>),
+    Scalar,
+}
+
+impl<'de> serde::Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = m.next_entry::<String, Ordered>()? {
+                    out.push((k, v));
+                }
+                Ok(Ordered::Object(out))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut s: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = s.next_element::<Ordered>()? {
+                    out.push(v);
+                }
+                Ok(Ordered::Array(out))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Ordered, E> {
+                Ok(Ordered::Scalar)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Ordered, E> {
+                Ok(Ordered::Scalar)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Ordered, E> {
+                Ok(Ordered::Scalar)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Ordered, E> {
+                Ok(Ordered::Scalar)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Ordered, E> {
+                Ok(Ordered::Scalar)
+            }
+            fn visit_unit<E>(self) -> Result<Ordered, E> {
+                Ok(Ordered::Scalar)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Ordered {
+    /// Every object's keys, by path (array items share their array's path), in written order.
+    fn keys(&self, path: &str, out: &mut Vec<(String, Vec<String>)>) {
+        match self {
+            Ordered::Object(fields) => {
+                out.push((path.into(), fields.iter().map(|(k, _)| k.clone()).collect()));
+                for (k, v) in fields {
+                    v.keys(&format!("{path}.{k}"), out);
+                }
+            }
+            Ordered::Array(items) => items.iter().for_each(|v| v.keys(&format!("{path}[]"), out)),
+            Ordered::Scalar => {}
+        }
+    }
+}
+
+/// Answers follow the selection set, every time: aliases, nested objects, connections, lists
+/// and the root fields that resolve in parallel (GraphQL's serialized map ordering).
+#[tokio::test]
+async fn answers_follow_the_selection_order_every_time() {
+    use tower::ServiceExt;
+    let query = "{ plans(first: 1) { totalCount } targets { id } milestones(first: 1) { totalCount } \
+        second: datasets(first: 3) { totalCount nodes { title id institution { name code } \
+          disclosure { status } history(first: 2) { toStatus id } } pageInfo { hasNextPage } } \
+        first: stats { total byStatus { count value } } __typename }";
+    let expected: Vec<(&str, Vec<&str>)> = vec![
+        ("", vec!["data"]),
+        (
+            ".data",
+            vec![
+                "plans",
+                "targets",
+                "milestones",
+                "second",
+                "first",
+                "__typename",
+            ],
+        ),
+        (".data.plans", vec!["totalCount"]),
+        (".data.targets[]", vec!["id"]),
+        (".data.milestones", vec!["totalCount"]),
+        (".data.second", vec!["totalCount", "nodes", "pageInfo"]),
+        (
+            ".data.second.nodes[]",
+            vec!["title", "id", "institution", "disclosure", "history"],
+        ),
+        (".data.second.nodes[].institution", vec!["name", "code"]),
+        (".data.second.nodes[].disclosure", vec!["status"]),
+        (".data.second.nodes[].history[]", vec!["toStatus", "id"]),
+        (".data.second.pageInfo", vec!["hasNextPage"]),
+        (".data.first", vec!["total", "byStatus"]),
+        (".data.first.byStatus[]", vec!["count", "value"]),
+    ];
+    for b in backends().await {
+        let t = with_demo(b, 0.002).await;
+        let app = inventory::app(state(&t.db));
+        for round in 0..20 {
+            let req = axum::http::Request::post("/graphql")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(
+                    json!({ "query": query }).to_string(),
+                ))
+                .unwrap();
+            let resp = app.clone().oneshot(req).await.unwrap();
+            let bytes = http_body_util::BodyExt::collect(resp.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            let body: Ordered = serde_json::from_slice(&bytes).unwrap();
+            let mut seen = Vec::new();
+            body.keys("", &mut seen);
+            let text = String::from_utf8_lossy(&bytes);
+            for (path, keys) in &seen {
+                let want = expected.iter().find(|(p, _)| p == path).unwrap_or_else(|| {
+                    panic!("{b:?} round {round}: unexpected object {path}: {text}")
+                });
+                assert_eq!(keys, &want.1, "{b:?} round {round} at {path:?}: {text}");
+            }
+            // Every expected object was there (lists were not empty).
+            assert_eq!(
+                seen.iter()
+                    .map(|(p, _)| p.as_str())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len(),
+                expected.len(),
+                "{b:?}: {text}"
+            );
+        }
+        t.cleanup().await;
+    }
+}
