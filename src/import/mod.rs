@@ -226,7 +226,6 @@ pub async fn import_file(
     let actor = format!("import:{file_name}");
     let mut in_file = HashSet::with_capacity(parsed.rows.len());
     let mut new_rows = Vec::new();
-    let mut changed_ids = Vec::new();
     for (k, row) in parsed.rows.iter().enumerate() {
         in_file.insert(row.key.as_str());
         let inst = inst_ids[&row.institution_code];
@@ -239,7 +238,6 @@ pub async fn import_file(
                     updated_model(old, row, inst, &file_name, run.id, now)
                         .update(&txn)
                         .await?;
-                    changed_ids.push(old.id);
                     report.updated += 1;
                 }
             }
@@ -317,7 +315,6 @@ pub async fn import_file(
             )));
         }
         report.inserted += inserted.len();
-        changed_ids.extend(ids);
         progress.set((report.unchanged + report.updated + report.inserted) as u64);
     }
 
@@ -341,7 +338,6 @@ pub async fn import_file(
             .await?;
     }
     report.delisted = gone.len();
-
 
     let mut run: import_run::ActiveModel = run.into();
     run.inserted = Set(report.inserted as i64);
