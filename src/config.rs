@@ -53,6 +53,31 @@ pub struct Config {
     pub deadlines: Deadlines,
     /// The bound on heavy work (figures over large selections).
     pub heavy: crate::catalog::Limits,
+    /// Origins whose pages may call the API from a browser (CORS); None: any origin.
+    pub cors_origins: Option<Vec<String>>,
+    /// How `graphql-transport-ws` connections behave.
+    pub ws: WsSettings,
+}
+
+/// How a `graphql-transport-ws` connection behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WsSettings {
+    /// How long the server waits for `connection_init` before closing with 4408.
+    pub init_wait: Duration,
+    /// How often the server pings the client.
+    pub keep_alive: Duration,
+    /// Operations one connection may run at once.
+    pub max_operations: usize,
+}
+
+impl Default for WsSettings {
+    fn default() -> Self {
+        WsSettings {
+            init_wait: Duration::from_secs(10),
+            keep_alive: Duration::from_secs(15),
+            max_operations: 100,
+        }
+    }
 }
 
 impl Default for Config {
@@ -65,6 +90,8 @@ impl Default for Config {
             outbox_poll: None,
             deadlines: Deadlines::default(),
             heavy: Default::default(),
+            cors_origins: None,
+            ws: WsSettings::default(),
         }
     }
 }
@@ -119,6 +146,20 @@ pub struct ServeArgs {
     /// Heavy requests that may wait for a worker; more are answered 503 at once (default 64).
     #[arg(long, env = "INVENTORY_HEAVY_QUEUE")]
     pub heavy_queue: Option<usize>,
+    /// Origins whose web pages may call the API (CORS), comma-separated, e.g.
+    /// `https://dashboard.example.org,http://localhost:5173`; default: any origin (`*`). Tokens
+    /// travel in the `Authorization` header, never in cookies, so a page cannot borrow a
+    /// visitor's rights.
+    #[arg(long, env = "INVENTORY_CORS_ORIGINS")]
+    pub cors_origins: Option<String>,
+    /// Seconds a WebSocket client has to send `connection_init` before the server closes the
+    /// connection with 4408 (default 10).
+    #[arg(long, env = "INVENTORY_WS_INIT_WAIT_SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub ws_init_wait_secs: Option<u64>,
+    /// Subscriptions (and other operations) one WebSocket connection may run at once; one more
+    /// is refused with an `error` message coded TOO_MANY_REQUESTS (default 100).
+    #[arg(long, env = "INVENTORY_WS_MAX_OPERATIONS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub ws_max_operations: Option<u64>,
 }
 
 impl Config {
@@ -151,8 +192,31 @@ impl Config {
                     wait: d.wait,
                 }
             },
+            cors_origins: args.cors_origins.as_deref().and_then(cors_origins),
+            ws: {
+                let d = WsSettings::default();
+                WsSettings {
+                    init_wait: args
+                        .ws_init_wait_secs
+                        .map_or(d.init_wait, Duration::from_secs),
+                    keep_alive: d.keep_alive,
+                    max_operations: args
+                        .ws_max_operations
+                        .map_or(d.max_operations, |n| n as usize),
+                }
+            },
         }
     }
+}
+
+/// The listed origins of `--cors-origins`; None for any origin (`*` or nothing listed).
+fn cors_origins(list: &str) -> Option<Vec<String>> {
+    let origins: Vec<String> = list
+        .split(',')
+        .map(|o| o.trim().trim_end_matches('/').to_string())
+        .filter(|o| !o.is_empty())
+        .collect();
+    (!origins.is_empty() && !origins.iter().any(|o| o == "*")).then_some(origins)
 }
 
 #[cfg(test)]
@@ -201,6 +265,23 @@ mod tests {
         // TRUST_FORWARDED_FOR=1 as documented.
         assert!(config(&["--trust-forwarded-for", "1"]).trust_forwarded_for);
         assert!(!config(&["--trust-forwarded-for", "0"]).trust_forwarded_for);
+    }
+
+    #[test]
+    fn cors_origins_are_listed_or_any() {
+        assert_eq!(config(&[]).cors_origins, None);
+        assert_eq!(config(&["--cors-origins", "*"]).cors_origins, None);
+        assert_eq!(
+            config(&[
+                "--cors-origins",
+                " https://a.example.org/, http://localhost:5173 ,"
+            ])
+            .cors_origins,
+            Some(vec![
+                "https://a.example.org".to_string(),
+                "http://localhost:5173".to_string()
+            ])
+        );
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //!
 //! - **request level** (no path: syntax, async-graphql's recursion guard, validation, limits, an
 //!   unknown operation name): `GRAPHQL_VALIDATION_FAILED`, except
+//!   - a document that does not parse: `GRAPHQL_PARSE_FAILED`, its parser diagram turned into
+//!     one sentence with the line and column;
 //!   - the schema's depth and complexity limits ([`super::MAX_DEPTH`], [`super::MAX_COMPLEXITY`],
 //!     set on the builder): `QUERY_TOO_COMPLEX`;
 //!   - the rules about the caller's input (argument values, variables): `BAD_USER_INPUT`.
@@ -31,8 +33,12 @@ use async_graphql::{Data, Executor, Pos, Request, Response, ServerError};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
-/// The code of syntax and validation errors.
+/// The code of validation errors.
 pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+/// The code of documents that do not parse.
+pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+/// How the parser's messages begin (a diagram: ` --> line:column`, the line, a caret, `= what`).
+const PARSER_DIAGRAM: &str = " --> ";
 /// The code of errors in the caller's input.
 pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
 /// The code of queries over the depth or complexity limit.
@@ -79,7 +85,9 @@ impl<E: Executor> Executor for Coded<E> {
 
 /// The code of an error raised before execution (it has no path).
 fn request_error_code(e: &ServerError) -> &'static str {
-    if LIMIT_MESSAGES.contains(&e.message.as_str()) {
+    if e.message.starts_with(PARSER_DIAGRAM) {
+        PARSE_FAILED
+    } else if LIMIT_MESSAGES.contains(&e.message.as_str()) {
         TOO_COMPLEX
     } else if INPUT_RULE_PREFIXES.iter().any(|p| e.message.starts_with(p)) {
         BAD_USER_INPUT
@@ -122,9 +130,31 @@ fn finish(mut resp: Response, query: &str) -> Response {
             tracing::error!(message = %e.message, path = ?e.path, "resolver error without a code");
             e.message = "internal error; it has been logged".into();
         }
+        if code == PARSE_FAILED {
+            e.message = parse_sentence(e);
+        }
         set_code(e, code);
     }
     resp
+}
+
+/// A parser diagram as one sentence: "the query does not parse at line 1, column 12: expected
+/// name".
+fn parse_sentence(e: &ServerError) -> String {
+    let what = e
+        .message
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("= "))
+        .unwrap_or("unexpected text")
+        .trim();
+    match e.locations.first() {
+        Some(p) => format!(
+            "the query does not parse at line {}, column {}: {what}",
+            p.line, p.column
+        ),
+        None => format!("the query does not parse: {what}"),
+    }
 }
 
 /// The code of an error raised while resolving a field: the caller's when it points at an
@@ -228,7 +258,11 @@ mod tests {
         let r = run("{ datasets(first: 1) { nope } }").await;
         assert_eq!(code(&r), VALIDATION_FAILED);
         let r = run("{ datasets(first: 1) { ").await;
-        assert_eq!(code(&r), VALIDATION_FAILED);
+        assert_eq!(code(&r), PARSE_FAILED);
+        assert_eq!(
+            r.errors[0].message,
+            "the query does not parse at line 1, column 24: expected selection"
+        );
         let r = run("query A { __typename } query B { __typename }").await;
         assert_eq!(code(&r), VALIDATION_FAILED, "no operation chosen");
 

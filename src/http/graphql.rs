@@ -1,120 +1,322 @@
-//! `/graphql`: POST for everything, GET for queries only.
+//! `/graphql` over HTTP, as the GraphQL-over-HTTP specification asks: POST for everything
+//! (`Content-Type: application/json`), GET for queries only; the answer's media type negotiated
+//! from `Accept` (`application/graphql-response+json` or `application/json`, the latter when
+//! `Accept` is absent or `*/*`); every error, the transport's included, a JSON GraphQL error
+//! with `extensions.code`.
+//!
+//! Statuses: a request that cannot be executed at all (a body that is not JSON, a document that
+//! does not parse or validate, variables that do not fit) answers `400` under
+//! `application/graphql-response+json` and `200` under `application/json` (the specification's
+//! rule for legacy clients), and in both without a `data` entry; an overload `503` with
+//! `Retry-After`; a bad token `401`; anything executed `200`, partial results included.
+
+use std::net::SocketAddr;
 
 use async_graphql::Executor;
 use async_graphql::parser::types::OperationType;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use std::net::SocketAddr;
-
 use axum::Extension;
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use serde_json::json;
 
 use super::client_address;
 use crate::AppState;
 use crate::auth::{self, Viewer};
 use crate::graphql::context::{self, Lifetime};
 
-/// The caller from the `Authorization` header, or the error response to send instead.
-async fn viewer_of(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Response> {
-    let header = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok());
-    auth::authenticate(&state.db, header).await.map_err(|e| {
-        let mut resp = async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
-            e.message(),
-            None,
-        )]);
-        resp.errors[0]
-            .extensions
-            .get_or_insert_with(Default::default)
-            .set("code", e.code());
-        (StatusCode::UNAUTHORIZED, GraphQLResponse::from(resp)).into_response()
-    })
-}
-
-pub async fn post(
-    State(state): State<AppState>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    headers: HeaderMap,
-    req: GraphQLRequest,
-) -> Response {
-    let viewer = match viewer_of(&state, &headers).await {
-        Ok(v) => v,
-        Err(resp) => return resp,
-    };
-    let address = client_address(&state, &headers, peer.map(|p| p.0.0));
-    let mut req = req.into_inner();
-    context::fill(
-        &mut req.data,
-        &state,
-        viewer,
-        Some(address),
-        Lifetime::Request,
-    );
-    answer(state.schema.execute(req).await)
-}
+/// The largest request body accepted, in bytes (`413` beyond).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Seconds a client is asked to wait after an overload (`Retry-After`).
 const RETRY_AFTER_SECS: &str = "1";
 
-/// The HTTP answer of a GraphQL response: `503` with `Retry-After` when the server was too busy
-/// to answer (an error coded [`crate::error::UNAVAILABLE`]), `200` otherwise.
-fn answer(resp: async_graphql::Response) -> Response {
+/// The media type of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Media {
+    /// `application/graphql-response+json`: request errors are `400`.
+    GraphqlResponse,
+    /// `application/json`: every GraphQL answer is `200`.
+    Json,
+}
+
+impl Media {
+    const GRAPHQL_RESPONSE: &'static str = "application/graphql-response+json";
+    const JSON: &'static str = "application/json";
+
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            Media::Json => "application/json; charset=utf-8",
+        })
+    }
+
+    /// The media type `Accept` asks for, by preference (`q`), `application/json` when it is
+    /// absent or accepts anything; None when it accepts neither.
+    pub fn negotiate(headers: &HeaderMap) -> Option<Media> {
+        let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+            return Some(Media::Json);
+        };
+        if accept.trim().is_empty() {
+            return Some(Media::Json);
+        }
+        let mut best: Option<(f32, Media)> = None;
+        for item in accept.split(',') {
+            let mut parts = item.split(';');
+            let range = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let media = match range.as_str() {
+                Self::GRAPHQL_RESPONSE => Media::GraphqlResponse,
+                Self::JSON | "application/*" | "*/*" => Media::Json,
+                _ => continue,
+            };
+            // On a tie the specification's own type wins over plain JSON.
+            let better = match best {
+                None => true,
+                Some((bq, bm)) => {
+                    q > bq || (q == bq && media == Media::GraphqlResponse && bm != media)
+                }
+            };
+            if q > 0.0 && better {
+                best = Some((q, media));
+            }
+        }
+        best.map(|(_, m)| m)
+    }
+}
+
+/// An error answered before any GraphQL runs: a JSON GraphQL error with a code.
+fn transport_error(status: StatusCode, media: Media, code: &str, message: String) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
+    r
+}
+
+/// Whether the request failed before execution (nothing ran, so there is no `data`): every
+/// error is a request error, none belongs to a field.
+fn is_request_error(resp: &async_graphql::Response) -> bool {
+    !resp.errors.is_empty()
+        && resp.data == async_graphql::Value::Null
+        && resp.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// The HTTP answer of a GraphQL response (see the module's statuses).
+fn answer(resp: async_graphql::Response, media: Media) -> Response {
     let overloaded = resp.errors.iter().any(|e| {
         e.extensions
             .as_ref()
             .and_then(|x| x.get("code"))
             .is_some_and(|c| *c == async_graphql::Value::from(crate::error::UNAVAILABLE))
     });
-    let body = GraphQLResponse::from(resp).into_response();
-    if overloaded {
-        let mut r = (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
-        r.headers_mut().insert(
-            header::RETRY_AFTER,
-            header::HeaderValue::from_static(RETRY_AFTER_SECS),
-        );
-        r
+    let request_error = is_request_error(&resp);
+    let body = if request_error {
+        let mut v = json!({ "errors": resp.errors });
+        if !resp.extensions.is_empty() {
+            v["extensions"] = json!(resp.extensions);
+        }
+        v.to_string()
     } else {
-        body
+        serde_json::to_string(&resp).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot serialize a GraphQL response");
+            r#"{"errors":[{"message":"internal error; it has been logged","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#.into()
+        })
+    };
+    let status = if overloaded {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if request_error && media == Media::GraphqlResponse {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut r = (status, body).into_response();
+    let headers = r.headers_mut();
+    headers.insert(header::CONTENT_TYPE, media.content_type());
+    if overloaded {
+        headers.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECS),
+        );
+    }
+    headers.extend(resp.http_headers);
+    r
+}
+
+/// The caller from the `Authorization` header, or the error response to send instead.
+async fn viewer_of(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: Media,
+) -> Result<Viewer, Response> {
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok());
+    auth::authenticate(&state.db, header)
+        .await
+        .map_err(|e| transport_error(StatusCode::UNAUTHORIZED, media, e.code(), e.message()))
+}
+
+/// Whether `Content-Type` is JSON (`application/json`, any parameters).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Why a request is refused before any GraphQL runs: status, code, message.
+struct Refused(StatusCode, &'static str, String);
+
+impl Refused {
+    fn answer(self, media: Media) -> Response {
+        transport_error(self.0, media, self.1, self.2)
     }
 }
 
-/// GET runs queries only: a mutation over GET is refused, so links and caches cannot write.
-pub async fn get(
+/// The GraphQL request of a POST body, or why not.
+fn request_of_body(headers: &HeaderMap, body: &Bytes) -> Result<async_graphql::Request, Refused> {
+    if !is_json(headers) {
+        let given = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("none");
+        return Err(Refused(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            format!("send the request as JSON with Content-Type: application/json (got {given})"),
+        ));
+    }
+    let p = serde_json::from_slice::<Params>(body).map_err(|e| {
+        Refused(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            format!(
+                "the body is not a GraphQL request: {e} (expected JSON such as {{\"query\": \"{{ __typename }}\", \"variables\": {{}}}})"
+            ),
+        )
+    })?;
+    let mut req = async_graphql::Request::new(p.query);
+    if let Some(vars) = p.variables {
+        req = req.variables(async_graphql::Variables::from_json(
+            serde_json::Value::Object(vars),
+        ));
+    }
+    if let Some(name) = p.operation_name {
+        req = req.operation_name(name);
+    }
+    Ok(req)
+}
+
+/// A POST body's GraphQL request: `query` is required, `variables` an object or null.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Params {
+    query: String,
+    #[serde(default)]
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// The GraphQL request of a GET's query string, or why not.
+fn request_of_query(uri: &Uri) -> Result<async_graphql::Request, Refused> {
+    async_graphql::http::parse_query_string(uri.query().unwrap_or_default()).map_err(|e| {
+        Refused(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            format!(
+                "the query string is not a GraphQL request: {e} (expected ?query=…&variables=…)"
+            ),
+        )
+    })
+}
+
+/// Whether the operation a GET would run is a mutation or a subscription.
+fn writes(req: &async_graphql::Request) -> bool {
+    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
+        return false;
+    };
+    doc.operations.iter().any(|(name, op)| {
+        let selected = match (&req.operation_name, name) {
+            (Some(want), Some(n)) => want == n.as_str(),
+            _ => true,
+        };
+        selected && op.node.ty != OperationType::Query
+    })
+}
+
+/// `/graphql`, GET or POST.
+pub async fn serve(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
-    req: GraphQLRequest,
+    body: Body,
 ) -> Response {
-    let mut req = req.into_inner();
-    if let Ok(doc) = async_graphql::parser::parse_query(&req.query) {
-        let mutating = doc.operations.iter().any(|(name, op)| {
-            let selected = match (&req.operation_name, name) {
-                (Some(want), Some(n)) => want == n.as_str(),
-                _ => true,
-            };
-            selected && op.node.ty != OperationType::Query
-        });
-        if mutating {
-            let err = async_graphql::ServerError::new(
-                "mutations and subscriptions are not allowed over GET; use POST",
-                None,
-            );
-            let mut resp = async_graphql::Response::from_errors(vec![err]);
-            resp.errors[0].extensions = Some({
-                let mut e = async_graphql::ErrorExtensionValues::default();
-                e.set("code", "METHOD_NOT_ALLOWED");
-                e
-            });
-            return (StatusCode::METHOD_NOT_ALLOWED, GraphQLResponse::from(resp)).into_response();
+    let Some(media) = Media::negotiate(&headers) else {
+        return transport_error(
+            StatusCode::NOT_ACCEPTABLE,
+            Media::Json,
+            "NOT_ACCEPTABLE",
+            "answers are application/graphql-response+json or application/json; accept one of them"
+                .into(),
+        );
+    };
+    let req = if method == Method::GET {
+        match request_of_query(&uri) {
+            Ok(r) => r,
+            Err(refused) => return refused.answer(media),
         }
+    } else {
+        let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+            Ok(b) => b,
+            Err(_) => {
+                return transport_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    media,
+                    "PAYLOAD_TOO_LARGE",
+                    format!("the request body is over the limit of {MAX_BODY_BYTES} bytes"),
+                );
+            }
+        };
+        match request_of_body(&headers, &body) {
+            Ok(r) => r,
+            Err(refused) => return refused.answer(media),
+        }
+    };
+    if req.query.trim().is_empty() {
+        return transport_error(
+            StatusCode::BAD_REQUEST,
+            media,
+            "BAD_REQUEST",
+            "the request has no query (send {\"query\": \"…\"}, or ?query=… with GET)".into(),
+        );
     }
-    let viewer = match viewer_of(&state, &headers).await {
+    // GET runs queries only, so links and caches cannot write.
+    if method == Method::GET && writes(&req) {
+        let mut r = transport_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            "METHOD_NOT_ALLOWED",
+            "mutations and subscriptions are not allowed over GET; use POST".into(),
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return r;
+    }
+    let viewer = match viewer_of(&state, &headers, media).await {
         Ok(v) => v,
         Err(resp) => return resp,
     };
     let address = client_address(&state, &headers, peer.map(|p| p.0.0));
+    let mut req = req;
     context::fill(
         &mut req.data,
         &state,
@@ -122,12 +324,52 @@ pub async fn get(
         Some(address),
         Lifetime::Request,
     );
-    answer(state.schema.execute(req).await)
+    answer(state.schema.execute(req).await, media)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn accept(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT, HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn accept_chooses_the_media_type() {
+        assert_eq!(Media::negotiate(&HeaderMap::new()), Some(Media::Json));
+        assert_eq!(Media::negotiate(&accept("*/*")), Some(Media::Json));
+        assert_eq!(
+            Media::negotiate(&accept("application/json")),
+            Some(Media::Json)
+        );
+        assert_eq!(
+            Media::negotiate(&accept("application/graphql-response+json")),
+            Some(Media::GraphqlResponse)
+        );
+        assert_eq!(
+            Media::negotiate(&accept(
+                "application/graphql-response+json, application/json;q=0.9"
+            )),
+            Some(Media::GraphqlResponse)
+        );
+        assert_eq!(
+            Media::negotiate(&accept(
+                "application/graphql-response+json;q=0.5, application/json"
+            )),
+            Some(Media::Json)
+        );
+        assert_eq!(
+            Media::negotiate(&accept(
+                "application/json, application/graphql-response+json"
+            )),
+            Some(Media::GraphqlResponse)
+        );
+        assert_eq!(Media::negotiate(&accept("text/html")), None);
+        assert_eq!(Media::negotiate(&accept("application/json;q=0")), None);
+    }
 
     #[test]
     fn an_overload_is_503_with_retry_after_and_anything_else_200() {
@@ -138,10 +380,13 @@ mod tests {
         let resp = async_graphql::Response::from_errors(vec![
             busy.into_server_error(async_graphql::Pos::default()),
         ]);
-        let r = answer(resp);
+        let r = answer(resp, Media::Json);
         assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(r.headers()[header::RETRY_AFTER], RETRY_AFTER_SECS);
-        let r = answer(async_graphql::Response::new(async_graphql::Value::Null));
+        let r = answer(
+            async_graphql::Response::new(async_graphql::Value::Null),
+            Media::Json,
+        );
         assert_eq!(r.status(), StatusCode::OK);
         assert!(r.headers().get(header::RETRY_AFTER).is_none());
     }

@@ -1,32 +1,73 @@
-//! The HTTP surface: GraphQL (POST and GET), GraphiQL, its assets, and health.
+//! The HTTP surface: GraphQL (POST and GET), GraphiQL, its assets, exports and health; CORS
+//! for pages on other origins, and compressed answers for clients that accept them.
 
 mod export;
 mod graphiql;
 mod graphql;
+
+pub use graphql::MAX_BODY_BYTES;
 mod health;
+mod transport_ws;
 mod ws;
 
 use std::net::SocketAddr;
 
+use std::time::Duration;
+
 use axum::Router;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::routing::get;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::AppState;
 
 /// The router of the whole service.
 pub fn router(state: AppState) -> Router {
+    let cors = cors(state.config.cors_origins.as_deref());
     Router::new()
         .route("/", get(graphiql::page))
         .route("/assets/graphiql/{file}", get(graphiql::asset))
-        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql", get(graphql::serve).post(graphql::serve))
         .route("/graphql/ws", get(ws::ws))
         .route("/healthz", get(health::healthz))
         .route("/export/datasets.csv", get(export::csv))
         .route("/export/catalog.jsonld", get(export::catalog))
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
+        .layer(cors)
         .with_state(state)
+}
+
+/// Browsers may call the API from pages on other origins: any origin by default, or only the
+/// listed ones. Credentials (cookies) are never allowed: a caller's rights travel in the
+/// `Authorization` header, which a page only sends when it holds the token itself. Preflights
+/// are cached for a day.
+fn cors(origins: Option<&[String]>) -> CorsLayer {
+    let allow = match origins {
+        None => AllowOrigin::any(),
+        Some(list) => AllowOrigin::list(list.iter().filter_map(|o| {
+            HeaderValue::from_str(o)
+                .inspect_err(|_| tracing::warn!(origin = %o, "ignoring an unusable CORS origin"))
+                .ok()
+        })),
+    };
+    CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_NONE_MATCH,
+        ])
+        .expose_headers([
+            header::RETRY_AFTER,
+            header::ETAG,
+            header::CONTENT_DISPOSITION,
+        ])
+        .max_age(Duration::from_secs(24 * 60 * 60))
 }
 
 /// The client address for rate limits: the socket peer, or the first `X-Forwarded-For` hop when

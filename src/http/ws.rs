@@ -1,19 +1,22 @@
-//! `/graphql/ws`: subscriptions over WebSocket, `graphql-transport-ws` and the legacy `graphql-ws`.
-//! The token goes in the connection-init payload (`{"Authorization": "Bearer …"}` or
-//! `{"token": "…"}`); without one the connection is anonymous, with a bad one it is refused.
+//! `/graphql/ws`: subscriptions over WebSocket: `graphql-transport-ws` (served by
+//! [`super::transport_ws`], with the protocol's close codes) and the legacy `graphql-ws`
+//! (served by async-graphql). The token goes in the connection-init payload
+//! (`{"Authorization": "Bearer …"}` or `{"token": "…"}`); without one the connection is
+//! anonymous, with a bad one it is refused (close 4403).
 
 use std::net::SocketAddr;
 
 use async_graphql::Data;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql::http::WebSocketProtocols;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Extension;
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::client_address;
+use super::{client_address, transport_ws};
 use crate::AppState;
 use crate::auth;
 use crate::error::ApiError;
@@ -29,9 +32,14 @@ pub async fn ws(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    protocol: GraphQLProtocol,
+    legacy: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    // `GraphQLProtocol` has refused a request without a GraphQL subprotocol (400); this says
+    // which one it is.
+    let Some(protocol) = protocol_of(&headers) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
     let schema = state.schema.clone();
     let address = client_address(&state, &headers, peer.map(|p| p.0.0));
     upgrade
@@ -41,14 +49,80 @@ pub async fn ws(
         .read_buffer_size(WS_BUFFER)
         .write_buffer_size(WS_BUFFER)
         .max_write_buffer_size(WS_MAX_WRITE_BUFFER)
-        .on_upgrade(move |stream| {
-            GraphQLWebSocket::new(stream, schema, protocol)
-                .on_connection_init(move |payload| async move {
-                    connection_data(&state, payload, address).await
-                })
-                .serve()
+        .on_upgrade(move |stream| async move {
+            match protocol {
+                WebSocketProtocols::GraphQLWS => {
+                    let settings = state.config.ws;
+                    let init_state = state.clone();
+                    let init: transport_ws::Init = Box::new(move |payload| {
+                        Box::pin(async move {
+                            connection_data(&init_state, payload, address)
+                                .await
+                                .map_err(|r| (r.close_code(), r.to_string()))
+                        })
+                    });
+                    transport_ws::serve(stream, state, settings, init).await
+                }
+                _ => {
+                    GraphQLWebSocket::new(stream, schema, legacy)
+                        .on_connection_init(move |payload| async move {
+                            connection_data(&state, payload, address)
+                                .await
+                                .map_err(Refusal::into_graphql)
+                        })
+                        .serve()
+                        .await
+                }
+            }
         })
         .into_response()
+}
+
+/// The first GraphQL subprotocol the client offers.
+fn protocol_of(headers: &HeaderMap) -> Option<WebSocketProtocols> {
+    headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)?
+        .to_str()
+        .ok()?
+        .split(',')
+        .find_map(|p| p.trim().parse().ok())
+}
+
+/// Why a connection is refused at `connection_init`.
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    /// The payload is not understood.
+    #[error("{0}")]
+    BadPayload(String),
+    /// The token is unknown or revoked (or it could not be checked).
+    #[error("{}", .0.message())]
+    Token(ApiError),
+    /// This server runs no subscriptions.
+    #[error("subscriptions are not running on this server")]
+    NoHub,
+}
+
+impl Refusal {
+    /// The `graphql-transport-ws` close code.
+    fn close_code(&self) -> u16 {
+        match self {
+            Refusal::BadPayload(_) => 4400,
+            Refusal::Token(e) if matches!(e.code(), "UNAUTHENTICATED" | "FORBIDDEN") => 4403,
+            Refusal::Token(_) => 1011,
+            Refusal::NoHub => 1011,
+        }
+    }
+}
+
+impl Refusal {
+    /// The error the legacy protocol sends (with its code).
+    fn into_graphql(self) -> async_graphql::Error {
+        match self {
+            Refusal::Token(e) => e.into(),
+            Refusal::BadPayload(m) => ApiError::bad_input(m).into(),
+            Refusal::NoHub => async_graphql::Error::new(Refusal::NoHub.to_string()),
+        }
+    }
 }
 
 /// The `connection_init` payload: the token as an `Authorization` header value (either
@@ -63,15 +137,14 @@ struct InitPayload {
 }
 
 impl InitPayload {
-    fn parse(payload: serde_json::Value) -> async_graphql::Result<Self> {
+    fn parse(payload: serde_json::Value) -> Result<Self, Refusal> {
         if payload.is_null() {
             return Ok(InitPayload::default());
         }
         serde_json::from_value(payload).map_err(|e| {
-            ApiError::bad_input(format!(
+            Refusal::BadPayload(format!(
                 "the connection_init payload is not understood: {e}"
             ))
-            .into()
         })
     }
 
@@ -87,15 +160,13 @@ async fn connection_data(
     state: &AppState,
     payload: serde_json::Value,
     address: String,
-) -> async_graphql::Result<Data> {
+) -> Result<Data, Refusal> {
     let token = InitPayload::parse(payload)?.header();
     let viewer = auth::authenticate(&state.db, token.as_deref())
         .await
-        .map_err(async_graphql::Error::from)?;
+        .map_err(Refusal::Token)?;
     if state.hub.is_none() {
-        return Err(async_graphql::Error::new(
-            "subscriptions are not running on this server",
-        ));
+        return Err(Refusal::NoHub);
     }
     let mut data = Data::default();
     context::fill(
