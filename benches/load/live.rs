@@ -93,8 +93,8 @@ async fn subscribe(addr: SocketAddr, query: &str) -> anyhow::Result<Socket> {
     Ok(ws)
 }
 
-/// An idle subscriber: subscribes to changes that never come and reads (pings, errors) until
-/// `stop`. Anything but silence is an error.
+/// An idle subscriber: subscribes to changes that never come and reads until `stop`, answering
+/// the server's pings. Anything else is an error.
 async fn idle_subscriber(
     addr: SocketAddr,
     opened: Arc<AtomicU64>,
@@ -106,6 +106,10 @@ async fn idle_subscriber(
         tokio::select! {
             _ = stop.changed() => break,
             msg = ws.next() => match msg {
+                // The protocol's keep-alive pings are answered, as a client library does.
+                Some(Ok(Message::Text(t))) if t.contains(r#""type":"ping""#) => {
+                    ws.send(Message::text(r#"{"type":"pong"}"#)).await?;
+                }
                 Some(Ok(Message::Text(t))) => bail!("an idle subscriber received {t}"),
                 Some(Ok(_)) => {}
                 other => bail!("an idle subscription ended: {other:?}"),
