@@ -68,6 +68,24 @@ async fn csv_opens_in_excel_and_neutralizes_formulas() {
         assert_eq!(status, StatusCode::BAD_REQUEST);
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+
+        // An unknown parameter is refused by name, never ignored into an unfiltered export.
+        for uri in [
+            "/export/datasets.csv?institutionCode=3010000",
+            "/export/catalog.jsonld?first=10&institutionCode=3010000",
+        ] {
+            let (status, ctype, body) = get(&app, uri).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+            assert!(ctype.starts_with("application/json"), "{ctype}");
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(
+                v["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+                "{v}"
+            );
+            let message = v["errors"][0]["message"].as_str().unwrap();
+            assert!(message.contains("institutionCode"), "{message}");
+            assert!(message.contains("filter="), "{message}");
+        }
         t.cleanup().await;
     }
 }

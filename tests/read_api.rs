@@ -795,3 +795,61 @@ async fn history_pages_walk_every_change_once() {
         t.cleanup().await;
     }
 }
+
+/// A filter naming an institution code that does not exist is refused by name, in lists,
+/// figures and exports alike, instead of answering as an empty list.
+#[tokio::test]
+async fn an_unknown_institution_code_is_refused_by_name() {
+    for b in backends().await {
+        let t = with_fixture(b).await;
+        let app = inventory::app(state(&t.db));
+        let q = "query($f: DatasetFilter) { datasets(filter: $f, first: 1) { totalCount } }";
+        let v = gql(&app, q, json!({ "f": { "institutionCode": ["3010000"] } })).await;
+        assert!(v["errors"].is_null(), "{b:?}: {v}");
+        assert!(
+            v["data"]["datasets"]["totalCount"].as_u64().unwrap() > 0,
+            "{v}"
+        );
+
+        let v = gql(
+            &app,
+            q,
+            json!({ "f": { "institutionCode": ["3010000", "9999999", "ABC"] } }),
+        )
+        .await;
+        assert_eq!(
+            v["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{b:?}: {v}"
+        );
+        let message = v["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("\"9999999\", \"ABC\""), "{message}");
+        assert!(!message.contains("3010000"), "{message}");
+
+        let v = gql(
+            &app,
+            "query($f: DatasetFilter) { stats(filter: $f) { total } }",
+            json!({ "f": { "institutionCode": ["9999999"] } }),
+        )
+        .await;
+        assert_eq!(
+            v["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{b:?}: {v}"
+        );
+
+        let (status, _, body) = common::api::get(
+            &app,
+            "/export/datasets.csv?filter=%7B%22institutionCode%22%3A%5B%229999999%22%5D%7D",
+        )
+        .await;
+        assert_eq!(status, axum::http::StatusCode::BAD_REQUEST);
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert!(
+            v["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("9999999"),
+            "{v}"
+        );
+        t.cleanup().await;
+    }
+}

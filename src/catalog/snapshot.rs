@@ -336,6 +336,17 @@ impl Snapshot {
         self.grams[shard_of(gram)].get(&gram).map(|b| b.as_ref())
     }
 
+    /// The institution codes of a filter that no institution has (trimmed, as matched).
+    pub fn unknown_institution_codes(&self, f: &crate::domain::datasets::Filter) -> Vec<String> {
+        f.institution_codes
+            .iter()
+            .flatten()
+            .map(|c| c.trim())
+            .filter(|c| !self.inst_by_code.contains_key(*c))
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Distinct grams indexed (for reports).
     pub fn gram_count(&self) -> usize {
         self.grams.iter().map(|s| s.len()).sum()

@@ -7,6 +7,7 @@
 
 use async_graphql::InputType;
 use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -19,14 +20,17 @@ use crate::domain::datasets::{DatasetQuery, Position};
 use crate::error::ApiError;
 use crate::export::{self, PAGE_ROWS};
 use crate::graphql::ids;
-use crate::graphql::types::dataset_list::{DatasetFilter, DatasetOrder, parse_search};
+use crate::graphql::types::dataset_list::{
+    DatasetFilter, DatasetOrder, check_institution_codes, parse_search,
+};
 
 /// Most datasets in one catalog page.
 pub const MAX_CATALOG_PAGE: usize = 10_000;
 
-/// Query parameters of both exports.
+/// Query parameters of both exports. Any other parameter is refused (a misspelt or GraphQL-style
+/// `institutionCode=…` would otherwise export the whole inventory unfiltered).
 #[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExportParams {
     /// `DatasetFilter` as JSON, e.g. `{"status":["WITHHELD"]}`.
     filter: Option<String>,
@@ -55,6 +59,20 @@ fn error_response(e: ApiError) -> Response {
         ),
     )
         .into_response()
+}
+
+/// The parameters, or a `BAD_USER_INPUT` naming what was wrong.
+fn params(q: Result<Query<ExportParams>, QueryRejection>) -> Result<ExportParams, ApiError> {
+    q.map(|Query(p)| p).map_err(|rejection| {
+        let detail = rejection.body_text();
+        let detail = detail
+            .strip_prefix("Failed to deserialize query string: ")
+            .unwrap_or(&detail);
+        ApiError::bad_input(format!(
+            "{detail} (filters go in `filter` as a DatasetFilter in JSON, e.g. \
+             filter={{\"institutionCode\":[\"3010000\"]}})"
+        ))
+    })
 }
 
 fn parse_query(p: &ExportParams) -> Result<DatasetQuery, ApiError> {
@@ -91,12 +109,24 @@ fn parse_query(p: &ExportParams) -> Result<DatasetQuery, ApiError> {
     })
 }
 
+/// Refuses a filter naming institution codes that do not exist (as the GraphQL lists do).
+async fn known_codes(state: &AppState, q: &DatasetQuery) -> Result<(), ApiError> {
+    let snap = state.catalog.read().await?;
+    check_institution_codes(&snap, &q.filter)
+}
+
 /// `GET /export/datasets.csv`.
-pub async fn csv(State(state): State<AppState>, Query(p): Query<ExportParams>) -> Response {
-    let q = match parse_query(&p) {
+pub async fn csv(
+    State(state): State<AppState>,
+    p: Result<Query<ExportParams>, QueryRejection>,
+) -> Response {
+    let q = match params(p).and_then(|p| parse_query(&p)) {
         Ok(q) => q,
         Err(e) => return error_response(e),
     };
+    if let Err(e) = known_codes(&state, &q).await {
+        return error_response(e);
+    }
     let db = state.db.clone();
     let catalog = state.catalog.clone();
     let stream: futures::stream::BoxStream<'static, Result<Bytes, std::io::Error>> =
@@ -154,8 +184,12 @@ fn encode_param(s: &str) -> String {
 pub async fn catalog(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(p): Query<ExportParams>,
+    p: Result<Query<ExportParams>, QueryRejection>,
 ) -> Response {
+    let p = match params(p) {
+        Ok(p) => p,
+        Err(e) => return error_response(e),
+    };
     match catalog_inner(&state, &headers, &p).await {
         Ok(r) => r,
         Err(e) => error_response(e),
@@ -168,6 +202,7 @@ async fn catalog_inner(
     p: &ExportParams,
 ) -> Result<Response, ApiError> {
     let q = parse_query(p)?;
+    known_codes(state, &q).await?;
     let size = p.first.unwrap_or(PAGE_ROWS);
     if size == 0 || size > MAX_CATALOG_PAGE {
         return Err(ApiError::bad_input(format!(

@@ -9,7 +9,7 @@ use super::enums::{Category, DatasetType, DisclosureStatus, InstitutionKind, Wit
 use super::facet::FacetCount;
 use super::page::PageInfo;
 use crate::catalog::{Catalog, Selection, Snapshot};
-use crate::domain::datasets::{self as list, DatasetQuery, Facet};
+use crate::domain::datasets::{self as list, DatasetQuery, Facet, Filter};
 use crate::error::ApiError;
 
 /// Which datasets to list. Every field narrows the list; lists inside a field mean "any of".
@@ -198,6 +198,7 @@ pub async fn select(
     let catalog = ctx.data_unchecked::<Catalog>();
     let snapshot = catalog.read().await?;
     let f = &query.filter;
+    check_institution_codes(&snapshot, f)?;
     let dated = f.registered_from.is_some()
         || f.registered_to.is_some()
         || f.modified_from.is_some()
@@ -214,6 +215,24 @@ pub async fn select(
         })
         .await?;
     Ok((snapshot, Arc::new(selection)))
+}
+
+/// A filter's institution codes must exist: an unknown one is a mistake (a typo, a code of
+/// another scheme) that would otherwise answer as an empty list.
+pub fn check_institution_codes(snap: &Snapshot, f: &Filter) -> Result<(), ApiError> {
+    let unknown = snap.unknown_institution_codes(f);
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::bad_input(format!(
+        "institutionCode: no institution has the code{} {} (codes are the 7-digit administrative codes, as in Institution.code)",
+        if unknown.len() > 1 { "s" } else { "" },
+        unknown
+            .iter()
+            .map(|c| format!("\"{c}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
 }
 
 /// Counts per stored value as GraphQL facet counts.
