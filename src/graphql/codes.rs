@@ -26,6 +26,7 @@
 //! `BENCHMARKS.md`). Wrapping the executor costs nothing per field and serves HTTP and
 //! WebSocket alike.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
@@ -62,12 +63,27 @@ pub const LIMIT_MESSAGES: [&str; 2] = ["Query is too complex.", "Query is nested
 
 /// An executor (the schema) whose responses have every error coded (see the module doc).
 #[derive(Clone)]
-pub struct Coded<E>(pub E);
+pub struct Coded<E> {
+    inner: E,
+    /// The values of every enum type, by type name: an error about a value that is not one of
+    /// them lists them.
+    enums: Arc<HashMap<String, Vec<String>>>,
+}
+
+impl<E> Coded<E> {
+    /// Wraps `inner`, whose SDL is `sdl` (read once, for the enums' values).
+    pub fn new(inner: E, sdl: &str) -> Self {
+        Coded {
+            inner,
+            enums: Arc::new(enum_values(sdl)),
+        }
+    }
+}
 
 impl<E: Executor> Executor for Coded<E> {
     async fn execute(&self, request: Request) -> Response {
         let query = request.query.clone();
-        finish(self.0.execute(request).await, &query)
+        finish(self.inner.execute(request).await, &query, &self.enums)
     }
 
     fn execute_stream(
@@ -76,9 +92,10 @@ impl<E: Executor> Executor for Coded<E> {
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
         let query = request.query.clone();
-        self.0
+        let enums = self.enums.clone();
+        self.inner
             .execute_stream(request, session_data)
-            .map(move |resp| finish(resp, &query))
+            .map(move |resp| finish(resp, &query, &enums))
             .boxed()
     }
 }
@@ -110,7 +127,7 @@ fn code_of(e: &ServerError) -> Option<&async_graphql::Value> {
 }
 
 /// Codes the errors still without one (see the module doc).
-fn finish(mut resp: Response, query: &str) -> Response {
+fn finish(mut resp: Response, query: &str, enums: &HashMap<String, Vec<String>>) -> Response {
     let mut arguments: Option<Vec<Pos>> = None;
     for e in &mut resp.errors {
         if code_of(e).is_some() {
@@ -133,9 +150,61 @@ fn finish(mut resp: Response, query: &str) -> Response {
         if code == PARSE_FAILED {
             e.message = parse_sentence(e);
         }
+        if code == BAD_USER_INPUT
+            && let Some(values) = not_a_value_of(&e.message).and_then(|name| enums.get(name))
+        {
+            e.message = format!("{}; its values are {}", e.message, values.join(", "));
+        }
         set_code(e, code);
     }
     resp
+}
+
+/// The enum type an error says a value is not one of (async-graphql's fixed wording).
+fn not_a_value_of(message: &str) -> Option<&str> {
+    let rest = message.split_once("enumeration type \"")?.1;
+    let (name, rest) = rest.split_once('"')?;
+    rest.starts_with(" does not contain the value")
+        .then_some(name)
+}
+
+/// The values of every `enum` block of an SDL, by type name (descriptions and directives left
+/// out).
+fn enum_values(sdl: &str) -> HashMap<String, Vec<String>> {
+    const DOC: &str = "\"\"\"";
+    let mut out = HashMap::new();
+    let mut lines = sdl.lines();
+    while let Some(line) = lines.next() {
+        let Some(name) = line
+            .strip_prefix("enum ")
+            .and_then(|r| r.split_whitespace().next())
+        else {
+            continue;
+        };
+        let (mut values, mut in_doc) = (Vec::new(), false);
+        for l in lines.by_ref() {
+            let t = l.trim();
+            if in_doc {
+                in_doc = !t.ends_with(DOC);
+                continue;
+            }
+            if t == "}" {
+                break;
+            }
+            if let Some(rest) = t.strip_prefix(DOC) {
+                in_doc = rest.is_empty() || !rest.ends_with(DOC);
+                continue;
+            }
+            if t.is_empty() || t.starts_with('"') {
+                continue;
+            }
+            if let Some(v) = t.split(|c: char| c.is_whitespace() || c == '@').next() {
+                values.push(v.to_string());
+            }
+        }
+        out.insert(name.to_string(), values);
+    }
+    out
 }
 
 /// A parser diagram as one sentence: "the query does not parse at line 1, column 12: expected
@@ -208,14 +277,42 @@ mod tests {
     }
 
     async fn run(query: &str) -> Response {
-        Coded(crate::graphql::schema().finish())
-            .execute(Request::new(query))
-            .await
+        crate::graphql::api().execute(Request::new(query)).await
     }
 
     async fn run_with(query: &str, vars: serde_json::Value) -> Response {
         let req = Request::new(query).variables(async_graphql::Variables::from_json(vars));
-        Coded(crate::graphql::schema().finish()).execute(req).await
+        crate::graphql::api().execute(req).await
+    }
+
+    #[tokio::test]
+    async fn a_value_that_is_not_of_an_enum_lists_the_values() {
+        for r in [
+            run("{ datasets(filter: { status: [WITHHLD] }, first: 1) { totalCount } }").await,
+            run_with(
+                "query($s: [DisclosureStatus!]) { datasets(filter: { status: $s }, first: 1) { totalCount } }",
+                serde_json::json!({ "s": ["WITHHLD"] }),
+            )
+            .await,
+        ] {
+            assert_eq!(code(&r), BAD_USER_INPUT);
+            let m = &r.errors[0].message;
+            assert!(m.contains("WITHHLD"), "{m}");
+            assert!(
+                m.ends_with(
+                    "its values are OPEN, PARTIALLY_OPEN, WITHHELD, UNDER_REVIEW, SCHEDULED_TO_OPEN"
+                ),
+                "{m}"
+            );
+        }
+    }
+
+    #[test]
+    fn enum_values_skip_descriptions_and_directives() {
+        let sdl = "type A {\n\tx: Int\n}\nenum E {\n\t\"\"\"\n\tdoc with ONE word\n\t\"\"\"\n\tONE\n\t\"\"\"one-line\"\"\"\n\tTWO @deprecated(reason: \"x\")\n\tTHREE\n}\n";
+        let e = enum_values(sdl);
+        assert_eq!(e["E"], ["ONE", "TWO", "THREE"]);
+        assert_eq!(e.len(), 1);
     }
 
     #[test]

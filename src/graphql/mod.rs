@@ -57,7 +57,9 @@ pub fn schema() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
 
 /// The executor served: [`schema`] with every error coded ([`codes::Coded`]).
 pub fn api() -> Api {
-    codes::Coded(schema().finish())
+    let schema = schema().finish();
+    let sdl = schema.sdl();
+    codes::Coded::new(schema, &sdl)
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.
