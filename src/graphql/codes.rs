@@ -82,6 +82,9 @@ impl<E> Coded<E> {
 
 impl<E: Executor> Executor for Coded<E> {
     async fn execute(&self, request: Request) -> Response {
+        if let Some(refusal) = document_limits(&request.query) {
+            return refusal;
+        }
         let query = request.query.clone();
         finish(self.inner.execute(request).await, &query, &self.enums)
     }
@@ -91,6 +94,9 @@ impl<E: Executor> Executor for Coded<E> {
         request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
+        if let Some(refusal) = document_limits(&request.query) {
+            return futures::stream::once(async { refusal }).boxed();
+        }
         let query = request.query.clone();
         let enums = self.enums.clone();
         self.inner
@@ -98,6 +104,73 @@ impl<E: Executor> Executor for Coded<E> {
             .map(move |resp| finish(resp, &query, &enums))
             .boxed()
     }
+}
+
+/// Largest query document accepted, in bytes.
+pub const MAX_DOCUMENT_BYTES: usize = 32 * 1024;
+/// Most field selections in one document, `__typename` and introspection included (the
+/// complexity limit does not count those).
+pub const MAX_FIELDS: usize = 1_000;
+/// Most aliased fields in one document.
+pub const MAX_ALIASES: usize = 100;
+
+/// The document's size, fields and aliases against their limits: a refusal naming the limit and
+/// the document's figure, or None to go on. A document that does not parse goes on (the schema
+/// reports it), and so does one too short to hold more aliases than allowed, unparsed.
+fn document_limits(query: &str) -> Option<Response> {
+    let refuse = |message: String| {
+        let mut e = ServerError::new(message, None);
+        set_code(&mut e, TOO_COMPLEX);
+        Some(Response::from_errors(vec![e]))
+    };
+    if query.len() > MAX_DOCUMENT_BYTES {
+        return refuse(format!(
+            "the query document is {} bytes; at most {MAX_DOCUMENT_BYTES} are allowed",
+            query.len()
+        ));
+    }
+    // An alias takes at least four bytes ("a:b "), a field two: shorter documents are within.
+    if query.len() <= 4 * MAX_ALIASES.min(MAX_FIELDS / 2) {
+        return None;
+    }
+    let doc = async_graphql::parser::parse_query(query).ok()?;
+    let (fields, aliases) = fields_and_aliases(&doc);
+    if aliases > MAX_ALIASES {
+        return refuse(format!(
+            "the query has {aliases} aliased fields; at most {MAX_ALIASES} are allowed"
+        ));
+    }
+    if fields > MAX_FIELDS {
+        return refuse(format!(
+            "the query selects {fields} fields (__typename included); at most {MAX_FIELDS} are allowed"
+        ));
+    }
+    None
+}
+
+/// Field selections and aliased ones in a document's operations and fragments.
+fn fields_and_aliases(doc: &ExecutableDocument) -> (usize, usize) {
+    let (mut fields, mut aliases) = (0, 0);
+    let mut sets: Vec<&SelectionSet> = doc
+        .operations
+        .iter()
+        .map(|(_, op)| &op.node.selection_set.node)
+        .collect();
+    sets.extend(doc.fragments.values().map(|f| &f.node.selection_set.node));
+    while let Some(set) = sets.pop() {
+        for sel in &set.items {
+            match &sel.node {
+                Selection::Field(f) => {
+                    fields += 1;
+                    aliases += usize::from(f.node.alias.is_some());
+                    sets.push(&f.node.selection_set.node);
+                }
+                Selection::InlineFragment(i) => sets.push(&i.node.selection_set.node),
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
+    (fields, aliases)
 }
 
 /// The code of an error raised before execution (it has no path).
@@ -149,6 +222,21 @@ fn finish(mut resp: Response, query: &str, enums: &HashMap<String, Vec<String>>)
         }
         if code == PARSE_FAILED {
             e.message = parse_sentence(e);
+        }
+        if e.message == LIMIT_MESSAGES[0] {
+            e.message = format!(
+                "Query is too complex: its cost is over the limit of {} (a list costs its page size \
+                 times the cost of one item, `stats` {} and `facets` {} besides their fields); ask \
+                 for smaller pages or fewer lists",
+                super::MAX_COMPLEXITY,
+                super::STATS_COST,
+                super::FACETS_COST
+            );
+        } else if e.message == LIMIT_MESSAGES[1] {
+            e.message = format!(
+                "Query is nested too deep: over the limit of {} levels",
+                super::MAX_DEPTH
+            );
         }
         if code == BAD_USER_INPUT
             && let Some(values) = not_a_value_of(&e.message).and_then(|name| enums.get(name))
@@ -307,6 +395,48 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn documents_over_their_limits_are_refused_with_the_figures() {
+        let aliases: String = (0..101).map(|k| format!("a{k}: __typename ")).collect();
+        let r = run(&format!("{{ {aliases} }}")).await;
+        assert_eq!(code(&r), TOO_COMPLEX);
+        assert_eq!(
+            r.errors[0].message,
+            "the query has 101 aliased fields; at most 100 are allowed"
+        );
+        let r = run(&format!(
+            "{{ {} }}",
+            (0..100)
+                .map(|k| format!("a{k}: __typename "))
+                .collect::<String>()
+        ))
+        .await;
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+
+        let fields = "__typename ".repeat(1_001);
+        let r = run(&format!("{{ {fields} }}")).await;
+        assert_eq!(code(&r), TOO_COMPLEX);
+        assert!(
+            r.errors[0]
+                .message
+                .starts_with("the query selects 1001 fields"),
+            "{}",
+            r.errors[0].message
+        );
+
+        let r = run(&format!(
+            "{{ __typename }} # {}",
+            "x".repeat(MAX_DOCUMENT_BYTES)
+        ))
+        .await;
+        assert_eq!(code(&r), TOO_COMPLEX);
+        assert!(
+            r.errors[0].message.contains("at most 32768"),
+            "{}",
+            r.errors[0].message
+        );
+    }
+
     #[test]
     fn enum_values_skip_descriptions_and_directives() {
         let sdl = "type A {\n\tx: Int\n}\nenum E {\n\t\"\"\"\n\tdoc with ONE word\n\t\"\"\"\n\tONE\n\t\"\"\"one-line\"\"\"\n\tTWO @deprecated(reason: \"x\")\n\tTHREE\n}\n";
@@ -343,14 +473,23 @@ mod tests {
         }
         let r = run(&format!("{{ institution(code: \"x\") {{ {deep} }} }}")).await;
         assert_eq!(code(&r), TOO_COMPLEX);
-        assert_eq!(r.errors[0].message, "Query is nested too deep.");
+        assert_eq!(
+            r.errors[0].message,
+            "Query is nested too deep: over the limit of 15 levels"
+        );
 
         let fields: String = (0..60)
             .map(|k| format!("a{k}: datasets(first: 100) {{ nodes {{ title }} }} "))
             .collect();
         let r = run(&format!("{{ {fields} }}")).await;
         assert_eq!(code(&r), TOO_COMPLEX);
-        assert_eq!(r.errors[0].message, "Query is too complex.");
+        assert!(
+            r.errors[0].message.starts_with(
+                "Query is too complex: its cost is over the limit of 10000 (a list costs"
+            ),
+            "{}",
+            r.errors[0].message
+        );
 
         let r = run("{ datasets(first: 1) { nope } }").await;
         assert_eq!(code(&r), VALIDATION_FAILED);
