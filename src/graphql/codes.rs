@@ -437,6 +437,22 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_malformed_date_says_how_to_write_one() {
+        let r = run(
+            "{ datasets(filter: { registeredFrom: \"2021-13-01\" }, first: 1) { totalCount } }",
+        )
+        .await;
+        assert_eq!(code(&r), BAD_USER_INPUT);
+        assert!(
+            r.errors[0]
+                .message
+                .contains("\"2021-13-01\" is not a date; write it as YYYY-MM-DD"),
+            "{}",
+            r.errors[0].message
+        );
+    }
+
     #[test]
     fn enum_values_skip_descriptions_and_directives() {
         let sdl = "type A {\n\tx: Int\n}\nenum E {\n\t\"\"\"\n\tdoc with ONE word\n\t\"\"\"\n\tONE\n\t\"\"\"one-line\"\"\"\n\tTWO @deprecated(reason: \"x\")\n\tTHREE\n}\n";

@@ -2,8 +2,8 @@
 //! [`context::write`] (one transaction, errors mapped, subscribers woken). Every mutation writes
 //! all or nothing.
 
+use super::types::date::{Date, day};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 use entity::enums::Role as DbRole;
 use entity::{dataset, institution};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -82,9 +82,9 @@ pub struct ChangeDisclosureInput {
     #[graphql(default)]
     pub mitigation: Vec<super::types::disclosure::Mitigation>,
     /// For SCHEDULED_TO_OPEN: when.
-    pub planned_open_on: Option<NaiveDate>,
+    pub planned_open_on: Option<Date>,
     /// When the decision will be reviewed.
-    pub next_review_on: Option<NaiveDate>,
+    pub next_review_on: Option<Date>,
 }
 
 /// Input of `fileRequest`: a listed dataset, or unlisted data of an institution.
@@ -293,8 +293,8 @@ impl WorkflowMutation {
                 .iter()
                 .map(|m| m.as_str().to_string())
                 .collect(),
-            planned_open_on: input.planned_open_on,
-            next_review_on: input.next_review_on,
+            planned_open_on: day(input.planned_open_on),
+            next_review_on: day(input.next_review_on),
         };
         disclosure::validate(&change).map_err(ApiError::from)?;
         let now = context::now(ctx);

@@ -1,8 +1,8 @@
 //! Registry mutations: officers register and update their datasets; admins keep institutions,
 //! core-data bundles, plans, commitments, milestones and targets.
 
+use super::types::date::{Date, day};
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use chrono::NaiveDate;
 use entity::enums::Role as DbRole;
 use entity::institution;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -66,9 +66,9 @@ pub struct RegisterDatasetInput {
     #[graphql(default)]
     pub mitigation: Vec<Mitigation>,
     /// For SCHEDULED_TO_OPEN: when.
-    pub planned_open_on: Option<NaiveDate>,
+    pub planned_open_on: Option<Date>,
     /// Next review of a withholding decision.
-    pub next_review_on: Option<NaiveDate>,
+    pub next_review_on: Option<Date>,
 }
 
 /// Input of `updateDataset`: only the fields given change.
@@ -163,8 +163,8 @@ impl RegistryMutation {
                     .iter()
                     .map(|m| m.as_str().to_string())
                     .collect(),
-                planned_open_on: input.planned_open_on,
-                next_review_on: input.next_review_on,
+                planned_open_on: day(input.planned_open_on),
+                next_review_on: day(input.next_review_on),
             },
         };
         let ds = write(ctx, async move |txn| {
@@ -299,8 +299,8 @@ impl RegistryMutation {
         #[graphql(desc = "Kind of plan.")] kind: PlanKind,
         #[graphql(desc = "Name.")] name: String,
         #[graphql(desc = "English name.")] name_en: Option<String>,
-        #[graphql(desc = "First day.")] starts_on: NaiveDate,
-        #[graphql(desc = "Last day.")] ends_on: NaiveDate,
+        #[graphql(desc = "First day.")] starts_on: Date,
+        #[graphql(desc = "Last day.")] ends_on: Date,
         #[graphql(desc = "Description.", default)] description: String,
     ) -> Result<Plan> {
         let v = viewer(ctx);
@@ -312,8 +312,8 @@ impl RegistryMutation {
                 kind.into(),
                 &name,
                 name_en,
-                starts_on,
-                ends_on,
+                starts_on.0,
+                ends_on.0,
                 &description,
                 &v.actor_label(),
                 now,
@@ -371,8 +371,8 @@ impl RegistryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The commitment.")] commitment_id: ID,
         #[graphql(desc = "Title.")] title: String,
-        #[graphql(desc = "Start.")] starts_on: NaiveDate,
-        #[graphql(desc = "End; omit when it continues yearly.")] ends_on: Option<NaiveDate>,
+        #[graphql(desc = "Start.")] starts_on: Date,
+        #[graphql(desc = "End; omit when it continues yearly.")] ends_on: Option<Date>,
         #[graphql(desc = "True when it continues yearly.", default)] continues_yearly: bool,
     ) -> Result<Milestone> {
         let v = viewer(ctx);
@@ -384,8 +384,8 @@ impl RegistryMutation {
                 txn,
                 c,
                 &title,
-                starts_on,
-                ends_on,
+                starts_on.0,
+                day(ends_on),
                 continues_yearly,
                 &v.actor_label(),
                 now,
@@ -403,10 +403,10 @@ impl RegistryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Title.")] title: String,
         #[graphql(desc = "What is counted.")] metric: TargetMetric,
-        #[graphql(desc = "Counting starts after this day.")] baseline_on: NaiveDate,
+        #[graphql(desc = "Counting starts after this day.")] baseline_on: Date,
         #[graphql(desc = "The figure at the baseline (e.g. 263342 withheld).")] baseline_value: i64,
         #[graphql(desc = "The figure to reach (e.g. 106930 opened).")] target_value: i64,
-        #[graphql(desc = "Deadline.")] due_on: NaiveDate,
+        #[graphql(desc = "Deadline.")] due_on: Date,
         #[graphql(desc = "The commitment it measures.")] commitment_id: Option<ID>,
     ) -> Result<Target> {
         let v = viewer(ctx);
@@ -421,10 +421,10 @@ impl RegistryMutation {
                 txn,
                 &title,
                 metric.into(),
-                baseline_on,
+                baseline_on.0,
                 baseline_value,
                 target_value,
-                due_on,
+                due_on.0,
                 c,
                 &v.actor_label(),
                 now,

@@ -1,7 +1,8 @@
 //! `Dataset`: one entry of the inventory, open or not, with its disclosure and history.
 
+use super::date::Date;
 use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 use entity::{dataset, disclosure, institution};
@@ -51,9 +52,9 @@ pub struct Dataset {
     /// How often it is updated.
     pub update_frequency: Option<String>,
     /// Registered on the inventory.
-    pub registered_on: Option<NaiveDate>,
+    pub registered_on: Option<Date>,
     /// Last modified.
-    pub modified_on: Option<NaiveDate>,
+    pub modified_on: Option<Date>,
     /// View count, if known (the portal reports some as unknown).
     pub views: Option<i64>,
     /// Downloads or API applications, if known.
@@ -109,8 +110,8 @@ impl From<dataset::Model> for Dataset {
             standard: m.standard,
             licence: m.licence,
             update_frequency: m.update_frequency,
-            registered_on: m.registered_on,
-            modified_on: m.modified_on,
+            registered_on: m.registered_on.map(Date),
+            modified_on: m.modified_on.map(Date),
             views: m.views,
             downloads: m.downloads,
             portal_url: m.portal_url,

@@ -1,7 +1,7 @@
 //! `datasets(...)`: its filter, ordering, connection with `totalCount` and facets.
 
+use super::date::{Date, day};
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Result, SimpleObject};
-use chrono::NaiveDate;
 use std::sync::Arc;
 
 use super::dataset::Dataset;
@@ -40,13 +40,13 @@ pub struct DatasetFilter {
     /// Only listed (true) or delisted (false) datasets.
     pub listed: Option<bool>,
     /// Registered on or after this date.
-    pub registered_from: Option<NaiveDate>,
+    pub registered_from: Option<Date>,
     /// Registered on or before this date.
-    pub registered_to: Option<NaiveDate>,
+    pub registered_to: Option<Date>,
     /// Modified on or after this date.
-    pub modified_from: Option<NaiveDate>,
+    pub modified_from: Option<Date>,
     /// Modified on or before this date.
-    pub modified_to: Option<NaiveDate>,
+    pub modified_to: Option<Date>,
     /// With (true) or without (false) requests still awaiting an answer.
     pub has_open_requests: Option<bool>,
 }
@@ -89,10 +89,10 @@ impl DatasetFilter {
             standard: self.standard,
             synthetic: self.synthetic,
             listed: self.listed,
-            registered_from: self.registered_from,
-            registered_to: self.registered_to,
-            modified_from: self.modified_from,
-            modified_to: self.modified_to,
+            registered_from: day(self.registered_from),
+            registered_to: day(self.registered_to),
+            modified_from: day(self.modified_from),
+            modified_to: day(self.modified_to),
             has_open_requests: self.has_open_requests,
         })
     }

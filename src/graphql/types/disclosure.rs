@@ -1,7 +1,8 @@
 //! `Disclosure` (the current state of a dataset) and `DisclosureEvent` (its history).
 
+use super::date::Date;
 use async_graphql::{ComplexObject, Enum, ID, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entity::{disclosure, disclosure_event};
 
 use super::enums::{DisclosureStatus, WithholdingGround};
@@ -96,9 +97,9 @@ pub struct Disclosure {
     /// Mitigations offered.
     pub mitigation: Vec<Mitigation>,
     /// When it is planned to open.
-    pub planned_open_on: Option<NaiveDate>,
+    pub planned_open_on: Option<Date>,
     /// When the decision to withhold is next reviewed.
-    pub next_review_on: Option<NaiveDate>,
+    pub next_review_on: Option<Date>,
     /// Version for optimistic concurrency: pass it back when changing the disclosure.
     pub version: i32,
     /// Last change.
@@ -113,8 +114,8 @@ impl From<disclosure::Model> for Disclosure {
             legal_basis: m.legal_basis,
             explanation: m.explanation,
             mitigation: Mitigation::parse_list(&m.mitigation),
-            planned_open_on: m.planned_open_on,
-            next_review_on: m.next_review_on,
+            planned_open_on: m.planned_open_on.map(Date),
+            next_review_on: m.next_review_on.map(Date),
             version: m.version,
             updated_at: m.updated_at,
         }

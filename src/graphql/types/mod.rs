@@ -4,6 +4,7 @@
 pub mod bundle;
 pub mod dataset;
 pub mod dataset_list;
+pub mod date;
 pub mod disclosure;
 pub mod enums;
 pub mod facet;

@@ -1,7 +1,7 @@
 //! `Plan`, `Commitment`, `Milestone` and `Target`.
 
+use super::date::Date;
 use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject};
-use chrono::NaiveDate;
 use entity::{commitment, milestone, plan, target};
 
 use super::enums::{Completion, PlanKind, TargetMetric};
@@ -26,9 +26,9 @@ pub struct Plan {
     /// English name.
     pub name_en: Option<String>,
     /// First day.
-    pub starts_on: NaiveDate,
+    pub starts_on: Date,
     /// Last day.
-    pub ends_on: NaiveDate,
+    pub ends_on: Date,
     /// Description.
     pub description: String,
     #[graphql(skip)]
@@ -42,8 +42,8 @@ impl From<plan::Model> for Plan {
             kind: m.kind.into(),
             name: m.name,
             name_en: m.name_en,
-            starts_on: m.starts_on,
-            ends_on: m.ends_on,
+            starts_on: Date(m.starts_on),
+            ends_on: Date(m.ends_on),
             description: m.description,
             row_id: m.id,
         }
@@ -208,9 +208,9 @@ pub struct Milestone {
     /// Title.
     pub title: String,
     /// Start.
-    pub starts_on: NaiveDate,
+    pub starts_on: Date,
     /// End; null when it continues yearly.
-    pub ends_on: Option<NaiveDate>,
+    pub ends_on: Option<Date>,
     /// True for a milestone that recurs every year.
     pub continues_yearly: bool,
     /// IRM completion rating.
@@ -226,8 +226,8 @@ impl From<milestone::Model> for Milestone {
         Milestone {
             id: encode(NodeKind::Milestone, m.id),
             title: m.title,
-            starts_on: m.starts_on,
-            ends_on: m.ends_on,
+            starts_on: Date(m.starts_on),
+            ends_on: m.ends_on.map(Date),
             continues_yearly: m.continues_yearly,
             completion: m.completion.into(),
             evidence_url: m.evidence_url,
@@ -264,13 +264,13 @@ pub struct Target {
     /// What it counts.
     pub metric: TargetMetric,
     /// Baseline date.
-    pub baseline_on: NaiveDate,
+    pub baseline_on: Date,
     /// Size of the population at the baseline (e.g. 263,342 withheld entries).
     pub baseline_value: i64,
     /// How many must be reached (e.g. 106,930 opened).
     pub target_value: i64,
     /// Deadline.
-    pub due_on: NaiveDate,
+    pub due_on: Date,
     #[graphql(skip)]
     pub model: target::Model,
 }
@@ -281,10 +281,10 @@ impl From<target::Model> for Target {
             id: encode(NodeKind::Target, m.id),
             title: m.title.clone(),
             metric: m.metric.into(),
-            baseline_on: m.baseline_on,
+            baseline_on: Date(m.baseline_on),
             baseline_value: m.baseline_value,
             target_value: m.target_value,
-            due_on: m.due_on,
+            due_on: Date(m.due_on),
             model: m,
         }
     }

@@ -1,5 +1,6 @@
 //! `DataRequest`: the public, anonymized view of a request for data.
 
+use super::date::Date;
 use async_graphql::{ComplexObject, Context, ID, InputObject, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::data_request;
@@ -28,9 +29,9 @@ pub struct DataRequest {
     pub filed_at: DateTime<Utc>,
     /// Deadline of the current step (decision, answer to reconsideration, mediation proposal,
     /// answers to a proposal, provision after mediation); null when nobody is awaited.
-    pub due_on: Option<NaiveDate>,
+    pub due_on: Option<Date>,
     /// Decision deadline (after any extension).
-    pub decision_due_on: NaiveDate,
+    pub decision_due_on: Date,
     /// True once the decision period was extended.
     pub extended: bool,
     /// When the institution decided.
@@ -66,8 +67,8 @@ impl From<data_request::Model> for DataRequest {
             id: encode(NodeKind::DataRequest, m.id),
             unlisted_description: m.unlisted_description.clone(),
             filed_at: m.filed_at,
-            due_on: m.due_on,
-            decision_due_on: m.decision_due_on,
+            due_on: m.due_on.map(Date),
+            decision_due_on: Date(m.decision_due_on),
             extended: m.extended,
             decided_at: m.decided_at,
             decision: m.decision.map(Into::into),

@@ -1,7 +1,7 @@
 //! `Stats`: dashboard figures over a dataset list, each computed in the database when asked for.
 
+use super::date::{Date, day};
 use async_graphql::{Context, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
 
 use super::dataset::Dataset;
@@ -194,10 +194,11 @@ impl Stats {
     async fn openings_per_month(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "From this day (inclusive).")] from: Option<NaiveDate>,
-        #[graphql(desc = "To this day (inclusive).")] to: Option<NaiveDate>,
+        #[graphql(desc = "From this day (inclusive).")] from: Option<Date>,
+        #[graphql(desc = "To this day (inclusive).")] to: Option<Date>,
     ) -> Result<Vec<MonthCount>> {
         let (snap, sel) = (self.snapshot.clone(), self.selection.clone());
+        let (from, to) = (day(from), day(to));
         let months = ctx
             .data_unchecked::<catalog::Catalog>()
             .compute(move || catalog::stats::openings_per_month(&snap, &sel.all, from, to))
