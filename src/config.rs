@@ -68,6 +68,10 @@ pub struct WsSettings {
     pub keep_alive: Duration,
     /// Operations one connection may run at once.
     pub max_operations: usize,
+    /// Connections open at once from one client address (over it, the upgrade is `429`).
+    pub max_per_address: usize,
+    /// Connections open at once with one account's token (over it, close 1013).
+    pub max_per_token: usize,
 }
 
 impl Default for WsSettings {
@@ -76,6 +80,8 @@ impl Default for WsSettings {
             init_wait: Duration::from_secs(10),
             keep_alive: Duration::from_secs(15),
             max_operations: 100,
+            max_per_address: 1_000,
+            max_per_token: 100,
         }
     }
 }
@@ -160,6 +166,14 @@ pub struct ServeArgs {
     /// is refused with an `error` message coded TOO_MANY_REQUESTS (default 100).
     #[arg(long, env = "INVENTORY_WS_MAX_OPERATIONS", value_parser = clap::value_parser!(u64).range(1..))]
     pub ws_max_operations: Option<u64>,
+    /// WebSocket connections open at once from one client address; one more is refused with
+    /// 429 and Retry-After (default 1000).
+    #[arg(long, env = "INVENTORY_WS_MAX_PER_ADDRESS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub ws_max_per_address: Option<u64>,
+    /// WebSocket connections open at once with one account's token; one more is closed with
+    /// 1013, try again later (default 100).
+    #[arg(long, env = "INVENTORY_WS_MAX_PER_TOKEN", value_parser = clap::value_parser!(u64).range(1..))]
+    pub ws_max_per_token: Option<u64>,
 }
 
 impl Config {
@@ -203,6 +217,12 @@ impl Config {
                     max_operations: args
                         .ws_max_operations
                         .map_or(d.max_operations, |n| n as usize),
+                    max_per_address: args
+                        .ws_max_per_address
+                        .map_or(d.max_per_address, |n| n as usize),
+                    max_per_token: args
+                        .ws_max_per_token
+                        .map_or(d.max_per_token, |n| n as usize),
                 }
             },
         }

@@ -88,6 +88,8 @@ pub struct AppState {
     pub hub: Option<hub::Hub>,
     /// The in-memory dataset list (loaded on first use, or at start by [`run`]).
     pub catalog: catalog::Catalog,
+    /// Live WebSocket connections per client address and per account (their caps).
+    pub live: std::sync::Arc<http::Live>,
 }
 
 impl AppState {
@@ -99,6 +101,7 @@ impl AppState {
     /// State with a configuration.
     pub fn with_config(db: DatabaseConnection, clock: SharedClock, config: config::Config) -> Self {
         AppState {
+            live: Default::default(),
             catalog: catalog::Catalog::with_limits(db.clone(), config.heavy),
             db,
             schema: graphql::api(),

@@ -17,18 +17,32 @@ type Ws =
 
 const LONG_RUNNING: &str = "subscription { disclosureChanged { dataset { id } } }";
 
+/// The settings the tests run with: a short init wait, two operations per connection.
+fn settings() -> inventory::config::WsSettings {
+    inventory::config::WsSettings {
+        init_wait: Duration::from_millis(400),
+        keep_alive: Duration::from_secs(15),
+        max_operations: 2,
+        max_per_address: 1_000,
+        max_per_token: 100,
+    }
+}
+
 async fn start(
     db: &sea_orm::DatabaseConnection,
+) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    start_with(db, settings()).await
+}
+
+async fn start_with(
+    db: &sea_orm::DatabaseConnection,
+    ws: inventory::config::WsSettings,
 ) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let config = inventory::config::Config {
-        ws: inventory::config::WsSettings {
-            init_wait: Duration::from_millis(400),
-            keep_alive: Duration::from_secs(15),
-            max_operations: 2,
-        },
+        ws,
         ..Default::default()
     };
     let state = inventory::AppState::with_config(
@@ -284,6 +298,75 @@ async fn operations_run_complete_and_are_capped_per_connection() {
             (Some("error"), Some("s1")),
             "{v}"
         );
+
+        let _ = stop.send(());
+        t.cleanup().await;
+    }
+}
+
+async fn officer_token(db: &sea_orm::DatabaseConnection) -> String {
+    let inst = common::count(db, "SELECT MIN(id) FROM institution").await;
+    inventory::auth::create_account(
+        db,
+        "officer",
+        None,
+        entity::enums::Role::Officer,
+        Some(inst),
+        "t",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap()
+    .1
+}
+
+#[tokio::test]
+async fn connections_are_capped_per_address_and_per_token() {
+    for b in backends().await {
+        let t = with_demo(b, 0.001).await;
+        let caps = inventory::config::WsSettings {
+            max_per_address: 3,
+            max_per_token: 1,
+            ..settings()
+        };
+        let (addr, stop) = start_with(&t.db, caps).await;
+        let token = officer_token(&t.db).await;
+
+        // One connection per token: a second with the same token is closed with 1013.
+        let mut first = open(addr).await;
+        init(&mut first, json!({ "token": token })).await;
+        match next(&mut first, Duration::from_secs(5)).await {
+            Got::Json(v) => assert_eq!(v["type"], "connection_ack", "{v}"),
+            other => panic!("{b:?}: {other:?}"),
+        }
+        let mut second = open(addr).await;
+        init(&mut second, json!({ "token": token })).await;
+        let (code, reason) = closed_with(&mut second).await;
+        assert_eq!(code, 1013, "{b:?}: {reason}");
+        drop(second);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+
+        // Three per address: the fourth upgrade is refused with 429 and Retry-After.
+        let _two = acked(addr).await;
+        let third = acked(addr).await;
+        let mut req = format!("ws://{addr}/graphql/ws")
+            .into_client_request()
+            .unwrap();
+        req.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        match tokio_tungstenite::connect_async(req).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+                assert_eq!(resp.status(), 429, "{b:?}");
+                assert!(resp.headers().get("retry-after").is_some());
+            }
+            other => panic!("{b:?}: expected 429, got {other:?}"),
+        }
+        // A closed connection gives its place back.
+        drop(third);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let _again = acked(addr).await;
 
         let _ = stop.send(());
         t.cleanup().await;

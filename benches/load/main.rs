@@ -110,6 +110,13 @@ impl Config {
     }
 }
 
+/// The server's per-client caps raised: every benchmark connection comes from one address and
+/// the live test's subscribers share one token.
+fn raise_caps(cmd: &mut std::process::Command) {
+    cmd.env("INVENTORY_WS_MAX_PER_ADDRESS", "1000000")
+        .env("INVENTORY_WS_MAX_PER_TOKEN", "1000000");
+}
+
 fn git(root: &Path, args: &[&str]) -> String {
     std::process::Command::new("git")
         .args(args)
@@ -232,6 +239,7 @@ async fn run() -> anyhow::Result<()> {
     let mut cmd = std::process::Command::new(&bin);
     cmd.args(["serve", "--no-demo", "--bind", &ours_addr.to_string()])
         .env("DATABASE_URL", &db.url);
+    raise_caps(&mut cmd);
     let ours = Server::start(
         "ours",
         cmd,
@@ -420,6 +428,7 @@ async fn run() -> anyhow::Result<()> {
                 let mut cmd = std::process::Command::new(&bin);
                 cmd.args(["serve", "--no-demo", "--bind", &addr.to_string()])
                     .env("DATABASE_URL", &db.url);
+                raise_caps(&mut cmd);
                 Some(
                     Server::start(
                         "ours (second instance)",

@@ -6,7 +6,9 @@ mod graphiql;
 mod graphql;
 
 pub use graphql::MAX_BODY_BYTES;
+pub use live::{Live, Slot};
 mod health;
+mod live;
 mod transport_ws;
 mod ws;
 

@@ -42,6 +42,13 @@ pub async fn ws(
     };
     let schema = state.schema.clone();
     let address = client_address(&state, &headers, peer.map(|p| p.0.0));
+    // One client address holds at most so many connections; the place is kept while it lives.
+    let max = state.config.ws.max_per_address;
+    let Some(place) = state.live.take(format!("addr:{address}"), max) else {
+        return too_many(format!(
+            "this address has {max} WebSocket connections open, the most allowed; close one or retry later"
+        ));
+    };
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         // Subscription messages are small and a server holds thousands of sockets: 4 KiB
@@ -50,15 +57,34 @@ pub async fn ws(
         .write_buffer_size(WS_BUFFER)
         .max_write_buffer_size(WS_MAX_WRITE_BUFFER)
         .on_upgrade(move |stream| async move {
+            let _place = place;
             match protocol {
                 WebSocketProtocols::GraphQLWS => {
                     let settings = state.config.ws;
                     let init_state = state.clone();
                     let init: transport_ws::Init = Box::new(move |payload| {
                         Box::pin(async move {
-                            connection_data(&init_state, payload, address)
+                            let mut data = connection_data(&init_state, payload, address)
                                 .await
-                                .map_err(|r| (r.close_code(), r.to_string()))
+                                .map_err(|r| (r.close_code(), r.to_string()))?;
+                            // One account holds at most so many connections (1013: try again
+                            // later, which client libraries retry with a back-off).
+                            let account = data
+                                .get(&std::any::TypeId::of::<auth::Viewer>())
+                                .and_then(|v| v.downcast_ref::<auth::Viewer>())
+                                .and_then(|v| v.actor().map(|a| a.account_id));
+                            if let Some(id) = account {
+                                let max = init_state.config.ws.max_per_token;
+                                let slot =
+                                    init_state.live.take(format!("account:{id}"), max).ok_or((
+                                        1013,
+                                        format!(
+                                            "Too many connections for this token (at most {max})"
+                                        ),
+                                    ))?;
+                                data.insert(slot);
+                            }
+                            Ok(data)
                         })
                     });
                     transport_ws::serve(stream, state, settings, init).await
@@ -76,6 +102,17 @@ pub async fn ws(
             }
         })
         .into_response()
+}
+
+/// `429` with `Retry-After` and a coded JSON error.
+fn too_many(message: String) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": "TOO_MANY_REQUESTS" } }]
+    });
+    let mut r = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+    r
 }
 
 /// The first GraphQL subprotocol the client offers.
