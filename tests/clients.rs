@@ -1,7 +1,9 @@
 //! Real clients against a real server on a free port, from Node.js: the GraphQL-over-HTTP audit
 //! (`graphql-http`'s `auditServer`: every MUST and SHOULD), and a page on another origin in a
 //! real browser (Debian's `chromium`, headless, through `playwright-core`) that queries,
-//! subscribes and mutates with a token. The Node packages come from
+//! subscribes and mutates with a token, and the client libraries a civic-tech developer would
+//! pick (`graphql-request`, `graphql-ws`): a paged read, a mutation with a token, a subscription
+//! resumed from its cursor, a refused token seen as the protocol's close code. The Node packages come from
 //! `tests/clients/package-lock.json` through the npm registry (`npm ci`, run here on first use);
 //! the browser test needs `/usr/bin/chromium` (or `CHROMIUM`), which `.ci/run` installs.
 
@@ -23,9 +25,15 @@ fn installed() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = clients_dir();
-        let missing = ["graphql-http", "playwright-core"]
-            .iter()
-            .any(|p| !dir.join("node_modules").join(p).exists());
+        let missing = [
+            "graphql-http",
+            "graphql-request",
+            "graphql-ws",
+            "playwright-core",
+            "ws",
+        ]
+        .iter()
+        .any(|p| !dir.join("node_modules").join(p).exists());
         if missing {
             let status = Command::new("npm")
                 .args(["ci", "--no-audit", "--no-fund"])
@@ -186,6 +194,48 @@ async fn a_page_on_another_origin_queries_subscribes_and_mutates_in_a_real_brows
             dataset.as_str()
         );
         assert_eq!(got["consoleErrors"], serde_json::json!([]), "{got}");
+        let _ = stop.send(());
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn real_client_libraries_page_mutate_subscribe_and_resume() {
+    let dir = installed();
+    for b in backends().await {
+        let t = with_fixture(b).await;
+        let (addr, stop) = start(&t.db).await;
+        let token = officer_token(&t.db, "3010000").await;
+        let dataset = gid("Dataset", 4);
+        let out = tokio::process::Command::new("node")
+            .arg("libraries.mjs")
+            .arg(format!("http://{addr}/graphql"))
+            .arg(format!("ws://{addr}/graphql/ws"))
+            .arg(&token)
+            .arg(&dataset)
+            .current_dir(dir)
+            .output()
+            .await
+            .expect("node");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{b:?}: the client run failed:\n{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+        let total = got["totalCount"].as_u64().unwrap();
+        assert!(total > 7, "{got}");
+        assert_eq!(got["paged"], total, "{b:?}: every dataset once: {got}");
+        assert_eq!(got["distinct"], total, "{got}");
+        assert_eq!(got["mutation"], "UNDER_REVIEW", "{got}");
+        assert_eq!(got["first"], "UNDER_REVIEW", "{got}");
+        assert_eq!(got["mutation2"], "OPEN", "{got}");
+        assert_eq!(
+            got["resumed"], "OPEN",
+            "{b:?}: the change made while away: {got}"
+        );
+        assert_eq!(got["badToken"], 4403, "{got}");
         let _ = stop.send(());
         t.cleanup().await;
     }
