@@ -46,28 +46,12 @@ fn installed() -> &'static PathBuf {
     })
 }
 
-async fn start(
-    db: &sea_orm::DatabaseConnection,
-) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = inventory::AppState::new(
-        db.clone(),
-        std::sync::Arc::new(inventory::clock::SystemClock),
-    );
-    tokio::spawn(inventory::run(listener, state, async {
-        let _ = rx.await;
-    }));
-    (addr, tx)
-}
-
 #[tokio::test]
 async fn the_graphql_over_http_audit_passes_every_must_and_should() {
     let dir = installed();
     for b in backends().await {
         let t = with_demo(b, 0.001).await;
-        let (addr, stop) = start(&t.db).await;
+        let (addr, stop) = common::serve_db(&t.db).await;
         let out = tokio::process::Command::new("node")
             .arg("audit.mjs")
             .arg(format!("http://{addr}/graphql"))
@@ -85,26 +69,6 @@ async fn the_graphql_over_http_audit_passes_every_must_and_should() {
         let _ = stop.send(());
         t.cleanup().await;
     }
-}
-
-async fn officer_token(db: &sea_orm::DatabaseConnection, code: &str) -> String {
-    let inst = common::count(
-        db,
-        &format!("SELECT id FROM institution WHERE code = '{code}'"),
-    )
-    .await;
-    inventory::auth::create_account(
-        db,
-        "officer",
-        None,
-        entity::enums::Role::Officer,
-        Some(inst),
-        "t",
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap()
-    .1
 }
 
 /// A page served from another port: another origin for the browser.
@@ -136,10 +100,10 @@ async fn a_page_on_another_origin_queries_subscribes_and_mutates_in_a_real_brows
     let dir = installed();
     for b in backends().await {
         let t = with_fixture(b).await;
-        let (addr, stop) = start(&t.db).await;
+        let (addr, stop) = common::serve_db(&t.db).await;
         let page = page_server().await;
         // Dataset 4 belongs to 종로구 (3010000), whose officer holds the token.
-        let token = officer_token(&t.db, "3010000").await;
+        let token = common::officer_token(&t.db, "3010000").await;
         let dataset = gid("Dataset", 4);
         let out = tokio::process::Command::new("node")
             .arg("browser.mjs")
@@ -204,8 +168,8 @@ async fn real_client_libraries_page_mutate_subscribe_and_resume() {
     let dir = installed();
     for b in backends().await {
         let t = with_fixture(b).await;
-        let (addr, stop) = start(&t.db).await;
-        let token = officer_token(&t.db, "3010000").await;
+        let (addr, stop) = common::serve_db(&t.db).await;
+        let token = common::officer_token(&t.db, "3010000").await;
         let dataset = gid("Dataset", 4);
         let out = tokio::process::Command::new("node")
             .arg("libraries.mjs")

@@ -71,22 +71,6 @@ async fn next_json(ws: &mut Ws, wait: Duration) -> Option<Value> {
     }
 }
 
-async fn start_server(
-    db: &sea_orm::DatabaseConnection,
-) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = inventory::AppState::new(
-        db.clone(),
-        std::sync::Arc::new(inventory::clock::SystemClock),
-    );
-    tokio::spawn(inventory::run(listener, state, async {
-        let _ = rx.await;
-    }));
-    (addr, tx)
-}
-
 /// A minimal HTTP/1.1 POST to /graphql (a real client over TCP).
 async fn http_post(addr: std::net::SocketAddr, token: &str, query: &str, vars: Value) -> Value {
     let body = json!({ "query": query, "variables": vars }).to_string();
@@ -102,26 +86,6 @@ async fn http_post(addr: std::net::SocketAddr, token: &str, query: &str, vars: V
     serde_json::from_str(body).unwrap_or_else(|_| panic!("bad response: {out}"))
 }
 
-async fn officer_token(db: &sea_orm::DatabaseConnection, code: &str) -> String {
-    let inst = common::count(
-        db,
-        &format!("SELECT id FROM institution WHERE code = '{code}'"),
-    )
-    .await;
-    inventory::auth::create_account(
-        db,
-        "officer",
-        None,
-        entity::enums::Role::Officer,
-        Some(inst),
-        "t",
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap()
-    .1
-}
-
 /// The cursor before the first outbox event: subscribing "after" it replays everything committed
 /// so far, so a test does not depend on how soon the server registers the subscription.
 const START: &str = "eyJmIjowfQ"; // base64url of {"f":0}
@@ -133,9 +97,9 @@ const SUB: &str = "subscription($codes: [String!], $after: String) { disclosureC
 async fn filters_commit_only_delivery_and_resume() {
     for b in backends().await {
         let t = with_fixture(b).await;
-        let (addr, stop) = start_server(&t.db).await;
-        let jongno = officer_token(&t.db, "3010000").await;
-        let seoul = officer_token(&t.db, "6110000").await;
+        let (addr, stop) = common::serve_db(&t.db).await;
+        let jongno = common::officer_token(&t.db, "3010000").await;
+        let seoul = common::officer_token(&t.db, "6110000").await;
         let mut ws = connect(addr, "graphql-transport-ws", None).await;
         subscribe(
             &mut ws,
@@ -268,8 +232,8 @@ async fn filters_commit_only_delivery_and_resume() {
 #[tokio::test]
 async fn legacy_protocol_request_updates_and_revoked_tokens() {
     let t = with_fixture(Backend::Sqlite).await;
-    let (addr, stop) = start_server(&t.db).await;
-    let officer = officer_token(&t.db, "3010000").await;
+    let (addr, stop) = common::serve_db(&t.db).await;
+    let officer = common::officer_token(&t.db, "3010000").await;
     let (_, citizen) = inventory::auth::create_account(
         &t.db,
         "watcher",
@@ -377,7 +341,7 @@ async fn cross_instance_delivery_on_postgres() {
         return;
     }
     let t = with_fixture(Backend::Postgres).await;
-    let officer = officer_token(&t.db, "3010000").await;
+    let officer = common::officer_token(&t.db, "3010000").await;
     let mut children = Vec::new();
     let mut addrs = Vec::new();
     for _ in 0..2 {
@@ -495,7 +459,7 @@ async fn local_delivery_latency_on_sqlite() {
     tokio::spawn(inventory::run(listener, state, async {
         let _ = stopped.await;
     }));
-    let officer = officer_token(&t.db, "3010000").await;
+    let officer = common::officer_token(&t.db, "3010000").await;
     let mut ws = connect(addr, "graphql-transport-ws", None).await;
     subscribe(
         &mut ws,

@@ -38,22 +38,16 @@ async fn start_with(
     db: &sea_orm::DatabaseConnection,
     ws: inventory::config::WsSettings,
 ) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let config = inventory::config::Config {
         ws,
         ..Default::default()
     };
-    let state = inventory::AppState::with_config(
+    common::serve(inventory::AppState::with_config(
         db.clone(),
         std::sync::Arc::new(inventory::clock::SystemClock),
         config,
-    );
-    tokio::spawn(inventory::run(listener, state, async {
-        let _ = rx.await;
-    }));
-    (addr, tx)
+    ))
+    .await
 }
 
 async fn open(addr: std::net::SocketAddr) -> Ws {
@@ -304,22 +298,6 @@ async fn operations_run_complete_and_are_capped_per_connection() {
     }
 }
 
-async fn officer_token(db: &sea_orm::DatabaseConnection) -> String {
-    let inst = common::count(db, "SELECT MIN(id) FROM institution").await;
-    inventory::auth::create_account(
-        db,
-        "officer",
-        None,
-        entity::enums::Role::Officer,
-        Some(inst),
-        "t",
-        chrono::Utc::now(),
-    )
-    .await
-    .unwrap()
-    .1
-}
-
 #[tokio::test]
 async fn connections_are_capped_per_address_and_per_token() {
     for b in backends().await {
@@ -330,7 +308,8 @@ async fn connections_are_capped_per_address_and_per_token() {
             ..settings()
         };
         let (addr, stop) = start_with(&t.db, caps).await;
-        let token = officer_token(&t.db).await;
+        let inst = common::count(&t.db, "SELECT MIN(id) FROM institution").await;
+        let token = common::officer_token_of(&t.db, inst).await;
 
         // One connection per token: a second with the same token is closed with 1013.
         let mut first = open(addr).await;

@@ -151,6 +151,17 @@ fn document_limits(query: &str) -> Option<Response> {
 /// Field selections and aliased ones in a document's operations and fragments.
 fn fields_and_aliases(doc: &ExecutableDocument) -> (usize, usize) {
     let (mut fields, mut aliases) = (0, 0);
+    each_selection(doc, |sel| {
+        if let Selection::Field(f) = sel {
+            fields += 1;
+            aliases += usize::from(f.node.alias.is_some());
+        }
+    });
+    (fields, aliases)
+}
+
+/// Calls `f` on every selection of a document's operations and fragments, nested ones included.
+fn each_selection<'a>(doc: &'a ExecutableDocument, mut f: impl FnMut(&'a Selection)) {
     let mut sets: Vec<&SelectionSet> = doc
         .operations
         .iter()
@@ -159,18 +170,14 @@ fn fields_and_aliases(doc: &ExecutableDocument) -> (usize, usize) {
     sets.extend(doc.fragments.values().map(|f| &f.node.selection_set.node));
     while let Some(set) = sets.pop() {
         for sel in &set.items {
+            f(&sel.node);
             match &sel.node {
-                Selection::Field(f) => {
-                    fields += 1;
-                    aliases += usize::from(f.node.alias.is_some());
-                    sets.push(&f.node.selection_set.node);
-                }
+                Selection::Field(field) => sets.push(&field.node.selection_set.node),
                 Selection::InlineFragment(i) => sets.push(&i.node.selection_set.node),
                 Selection::FragmentSpread(_) => {}
             }
         }
     }
-    (fields, aliases)
 }
 
 /// The code of an error raised before execution (it has no path).
@@ -329,27 +336,14 @@ fn field_error_code(e: &ServerError, arguments: &[Pos]) -> &'static str {
 /// fragments).
 fn argument_positions(doc: &ExecutableDocument) -> Vec<Pos> {
     let mut out = Vec::new();
-    let mut sets: Vec<&SelectionSet> = doc
-        .operations
-        .iter()
-        .map(|(_, op)| &op.node.selection_set.node)
-        .collect();
-    sets.extend(doc.fragments.values().map(|f| &f.node.selection_set.node));
-    while let Some(set) = sets.pop() {
-        for sel in &set.items {
-            for d in sel.node.directives() {
-                out.extend(d.node.arguments.iter().map(|(_, v)| v.pos));
-            }
-            match &sel.node {
-                Selection::Field(f) => {
-                    out.extend(f.node.arguments.iter().map(|(_, v)| v.pos));
-                    sets.push(&f.node.selection_set.node);
-                }
-                Selection::InlineFragment(i) => sets.push(&i.node.selection_set.node),
-                Selection::FragmentSpread(_) => {}
-            }
+    each_selection(doc, |sel| {
+        for d in sel.directives() {
+            out.extend(d.node.arguments.iter().map(|(_, v)| v.pos));
         }
-    }
+        if let Selection::Field(f) = sel {
+            out.extend(f.node.arguments.iter().map(|(_, v)| v.pos));
+        }
+    });
     out
 }
 

@@ -214,6 +214,57 @@ pub async fn gql(
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
 }
 
+/// A real server on a free loopback port over `state` (with its outbox hub and catalog, as
+/// `serve` runs them), until the returned sender is used or dropped.
+pub async fn serve(
+    state: inventory::AppState,
+) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(inventory::run(listener, state, async {
+        let _ = rx.await;
+    }));
+    (addr, tx)
+}
+
+/// A real server with the default configuration and the system clock over `db`.
+pub async fn serve_db(
+    db: &DatabaseConnection,
+) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    serve(inventory::AppState::new(
+        db.clone(),
+        Arc::new(inventory::clock::SystemClock),
+    ))
+    .await
+}
+
+/// A token of a new officer of the institution with id `institution_id`.
+pub async fn officer_token_of(db: &DatabaseConnection, institution_id: i64) -> String {
+    inventory::auth::create_account(
+        db,
+        "officer",
+        None,
+        entity::enums::Role::Officer,
+        Some(institution_id),
+        "t",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap()
+    .1
+}
+
+/// A token of a new officer of the institution with this code.
+pub async fn officer_token(db: &DatabaseConnection, code: &str) -> String {
+    let id = count(
+        db,
+        &format!("SELECT id FROM institution WHERE code = '{code}'"),
+    )
+    .await;
+    officer_token_of(db, id).await
+}
+
 /// Counts of one table.
 pub async fn count(db: &impl ConnectionTrait, sql: &str) -> i64 {
     use sea_orm::Statement;
