@@ -423,7 +423,6 @@ impl Ordered {
 /// and the root fields that resolve in parallel (GraphQL's serialized map ordering).
 #[tokio::test]
 async fn answers_follow_the_selection_order_every_time() {
-    use tower::ServiceExt;
     let query = "{ plans(first: 1) { totalCount } targets { id } milestones(first: 1) { totalCount } \
         second: datasets(first: 3) { totalCount nodes { title id institution { name code } \
           disclosure { status } history(first: 2) { toStatus id } } pageInfo { hasNextPage } } \
@@ -460,17 +459,7 @@ async fn answers_follow_the_selection_order_every_time() {
         let t = with_demo(b, 0.002).await;
         let app = inventory::app(state(&t.db));
         for round in 0..20 {
-            let req = axum::http::Request::post("/graphql")
-                .header("content-type", "application/json")
-                .body(axum::body::Body::from(
-                    json!({ "query": query }).to_string(),
-                ))
-                .unwrap();
-            let resp = app.clone().oneshot(req).await.unwrap();
-            let bytes = http_body_util::BodyExt::collect(resp.into_body())
-                .await
-                .unwrap()
-                .to_bytes();
+            let bytes = common::gql_bytes(&app, query, json!({})).await;
             let body: Ordered = serde_json::from_slice(&bytes).unwrap();
             let mut seen = Vec::new();
             body.keys("", &mut seen);

@@ -64,27 +64,9 @@ pub async fn ws(
                     let init_state = state.clone();
                     let init: transport_ws::Init = Box::new(move |payload| {
                         Box::pin(async move {
-                            let mut data = connection_data(&init_state, payload, address)
+                            connection_data(&init_state, payload, address)
                                 .await
-                                .map_err(|r| (r.close_code(), r.to_string()))?;
-                            // One account holds at most so many connections (1013: try again
-                            // later, which client libraries retry with a back-off).
-                            let account = data
-                                .get(&std::any::TypeId::of::<auth::Viewer>())
-                                .and_then(|v| v.downcast_ref::<auth::Viewer>())
-                                .and_then(|v| v.actor().map(|a| a.account_id));
-                            if let Some(id) = account {
-                                let max = init_state.config.ws.max_per_token;
-                                let slot =
-                                    init_state.live.take(format!("account:{id}"), max).ok_or((
-                                        1013,
-                                        format!(
-                                            "Too many connections for this token (at most {max})"
-                                        ),
-                                    ))?;
-                                data.insert(slot);
-                            }
-                            Ok(data)
+                                .map_err(|r| (r.close_code(), r.to_string()))
                         })
                     });
                     transport_ws::serve(stream, state, settings, init).await
@@ -137,6 +119,9 @@ enum Refusal {
     /// This server runs no subscriptions.
     #[error("subscriptions are not running on this server")]
     NoHub,
+    /// The token's account holds the most connections allowed.
+    #[error("Too many connections for this token (at most {0})")]
+    TooManyForToken(usize),
 }
 
 impl Refusal {
@@ -147,6 +132,8 @@ impl Refusal {
             Refusal::Token(e) if matches!(e.code(), "UNAUTHENTICATED" | "FORBIDDEN") => 4403,
             Refusal::Token(_) => 1011,
             Refusal::NoHub => 1011,
+            // Try again later: client libraries retry with a back-off.
+            Refusal::TooManyForToken(_) => 1013,
         }
     }
 }
@@ -158,6 +145,9 @@ impl Refusal {
             Refusal::Token(e) => e.into(),
             Refusal::BadPayload(m) => ApiError::bad_input(m).into(),
             Refusal::NoHub => async_graphql::Error::new(Refusal::NoHub.to_string()),
+            Refusal::TooManyForToken(max) => {
+                ApiError::TooManyRequests(Refusal::TooManyForToken(max).to_string()).into()
+            }
         }
     }
 }
@@ -206,6 +196,15 @@ async fn connection_data(
         return Err(Refusal::NoHub);
     }
     let mut data = Data::default();
+    // One account holds at most so many connections; the place is kept in the session.
+    if let Some(actor) = viewer.actor() {
+        let max = state.config.ws.max_per_token;
+        let place = state
+            .live
+            .take(format!("account:{}", actor.account_id), max)
+            .ok_or(Refusal::TooManyForToken(max))?;
+        data.insert(place);
+    }
     context::fill(
         &mut data,
         state,

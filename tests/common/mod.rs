@@ -199,6 +199,17 @@ pub async fn gql(
     query: &str,
     variables: serde_json::Value,
 ) -> serde_json::Value {
+    let bytes = gql_bytes(app, query, variables).await;
+    serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
+}
+
+/// Sends a GraphQL POST through the router and returns the response body as sent.
+pub async fn gql_bytes(
+    app: &axum::Router,
+    query: &str,
+    variables: serde_json::Value,
+) -> axum::body::Bytes {
     use tower::ServiceExt;
     let body = serde_json::json!({ "query": query, "variables": variables });
     let req = axum::http::Request::post("/graphql")
@@ -206,12 +217,10 @@ pub async fn gql(
         .body(axum::body::Body::from(body.to_string()))
         .unwrap();
     let resp = app.clone().oneshot(req).await.unwrap();
-    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+    http_body_util::BodyExt::collect(resp.into_body())
         .await
         .unwrap()
-        .to_bytes();
-    serde_json::from_slice(&bytes)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
+        .to_bytes()
 }
 
 /// A real server on a free loopback port over `state` (with its outbox hub and catalog, as
