@@ -102,3 +102,26 @@ async fn sqlite_runs_in_wal_with_full_sync_and_foreign_keys() {
     }
     t.cleanup().await;
 }
+
+/// The SQLite engine is built without its global allocation mutex (`.cargo/config.toml`): with
+/// it, every row value sqlx copies took one lock shared by all connections' threads.
+#[tokio::test]
+async fn sqlite_is_built_without_the_allocation_statistics_mutex() {
+    let t = common::fresh(common::Backend::Sqlite).await;
+    let rows =
+        t.db.query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "PRAGMA compile_options",
+        ))
+        .await
+        .unwrap();
+    let options: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0).unwrap())
+        .collect();
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "SQLite was built without SQLITE_DEFAULT_MEMSTATUS=0 (LIBSQLITE3_FLAGS in .cargo/config.toml): {options:?}"
+    );
+    t.cleanup().await;
+}

@@ -9,6 +9,7 @@ pub mod bulk;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::PgSslMode;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
@@ -57,6 +58,9 @@ async fn open(url: &str, size: Option<u32>) -> Result<DatabaseConnection, DbErr>
     if config::is_postgres(url) {
         opts.max_connections(size.unwrap_or(POSTGRES_POOL))
             .min_connections(1);
+        if tls_pointless(url) {
+            opts.map_sqlx_postgres_opts(|o| o.ssl_mode(PgSslMode::Disable));
+        }
     } else {
         if let Some(path) = sqlite_path(url)
             && let Some(dir) = std::path::Path::new(&path).parent()
@@ -82,6 +86,34 @@ async fn open(url: &str, size: Option<u32>) -> Result<DatabaseConnection, DbErr>
             });
     }
     Database::connect(opts).await
+}
+
+/// Whether a PostgreSQL URL names a server on this machine (a loopback address or a Unix
+/// socket) without saying `sslmode`: then the connection goes unencrypted. The drivers' default
+/// (`prefer`) would encrypt whenever the server offers TLS, as Debian's does out of the box,
+/// which protects nothing on one machine and cost a sixth of the server's CPU on a page of 50
+/// datasets. Any `sslmode` in the URL is obeyed as given.
+pub fn tls_pointless(url: &str) -> bool {
+    if url.contains("sslmode=") {
+        return false;
+    }
+    let Some(rest) = url.split_once("://").map(|(_, r)| r) else {
+        return false;
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    let socket_param = rest.contains("host=/");
+    socket_param
+        || host.is_empty()
+        || host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Connects and applies pending migrations (under the [`SetupLock`] on PostgreSQL).
@@ -275,4 +307,30 @@ pub async fn bulk_load_settings<C: ConnectionTrait>(txn: &C, on: bool) -> Result
 pub async fn analyze<C: ConnectionTrait>(txn: &C) -> Result<(), DbErr> {
     txn.execute_unprepared("ANALYZE").await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tls_pointless;
+
+    #[test]
+    fn tls_is_left_out_only_on_this_machine_and_only_when_unasked() {
+        for local in [
+            "postgres://postgres@127.0.0.1:5432/test",
+            "postgres://u:p@localhost/db",
+            "postgresql://[::1]:5433/db",
+            "postgres:///db",
+            "postgres://u@%2Fvar%2Frun%2Fpostgresql/db?host=/var/run/postgresql",
+        ] {
+            assert!(tls_pointless(local), "{local}");
+        }
+        for remote_or_explicit in [
+            "postgres://u@db.example.org/db",
+            "postgres://u@10.0.0.5:5432/db",
+            "postgres://u@127.0.0.1/db?sslmode=require",
+            "postgres://u@localhost/db?sslmode=prefer",
+        ] {
+            assert!(!tls_pointless(remote_or_explicit), "{remote_or_explicit}");
+        }
+    }
 }
