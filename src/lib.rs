@@ -90,6 +90,8 @@ pub struct AppState {
     pub catalog: catalog::Catalog,
     /// Live WebSocket connections per client address and per account (their caps).
     pub live: std::sync::Arc<http::Live>,
+    /// Documents of automatic persisted queries, by hash (this instance's, bounded).
+    pub persisted: http::Persisted,
 }
 
 impl AppState {
@@ -102,6 +104,7 @@ impl AppState {
     pub fn with_config(db: DatabaseConnection, clock: SharedClock, config: config::Config) -> Self {
         AppState {
             live: Default::default(),
+            persisted: Default::default(),
             catalog: catalog::Catalog::with_limits(db.clone(), config.heavy),
             db,
             schema: graphql::api(),
