@@ -595,3 +595,81 @@ async fn automatic_persisted_queries_miss_register_hit_and_revalidate() {
         w.t.cleanup().await;
     }
 }
+
+/// One HTTP/1.1 exchange with a real server over TCP: status, headers (names in lower case),
+/// body.
+async fn http(addr: std::net::SocketAddr, head: &str, body: &str) -> (u16, HeaderMap, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "{head}\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut headers = HeaderMap::new();
+    for l in lines {
+        let (k, v) = l.split_once(':').unwrap();
+        headers.append(
+            header::HeaderName::from_bytes(k.trim().to_ascii_lowercase().as_bytes()).unwrap(),
+            v.trim().parse().unwrap(),
+        );
+    }
+    (status, headers, body.to_string())
+}
+
+#[tokio::test]
+async fn a_real_server_revalidates_until_a_mutation_lands() {
+    for b in backends().await {
+        let t = common::with_fixture(b).await;
+        let clock = std::sync::Arc::new(inventory::clock::ManualClock::new(at(2026, 11, 2)));
+        let (addr, stop) = common::serve(inventory::AppState::new(t.db.clone(), clock)).await;
+        let token = common::officer_token(&t.db, "3010000").await;
+        let ds = gid("Dataset", 4);
+        let q = "query($id: ID!) { node(id: $id) { ... on Dataset { disclosure { status version } } } }";
+        let get = format!("GET {} HTTP/1.1", query_uri(q, Some(&json!({ "id": ds }))));
+        let (s, h, body) = http(addr, &get, "").await;
+        assert_eq!(s, 200, "{b:?}: {body}");
+        let tag = etag(&h);
+        let version = json_of(body.as_bytes())["data"]["node"]["disclosure"]["version"]
+            .as_i64()
+            .unwrap();
+        let revalidate = format!("{get}\r\nIf-None-Match: {tag}");
+        let (s, h, body) = http(addr, &revalidate, "").await;
+        assert_eq!((s, body.as_str()), (304, ""), "{b:?}");
+        assert_eq!(etag(&h), tag);
+
+        let mutation = json!({ "query": CHANGE, "variables": { "id": ds, "v": version } });
+        let (s, h, body) = http(
+            addr,
+            &format!(
+                "POST /graphql HTTP/1.1\r\nContent-Type: application/json\r\nAuthorization: Bearer {token}"
+            ),
+            &mutation.to_string(),
+        )
+        .await;
+        assert_eq!(s, 200, "{body}");
+        assert_eq!(cache_control(&h), "no-store");
+        // The mutation answered once this instance's catalog applied it: the old tag is stale.
+        let (s, h, body) = http(addr, &revalidate, "").await;
+        assert_eq!(s, 200, "{b:?}: {body}");
+        assert_ne!(etag(&h), tag);
+        assert_eq!(
+            json_of(body.as_bytes())["data"]["node"]["disclosure"]["status"],
+            "OPEN"
+        );
+        let _ = stop.send(());
+        t.cleanup().await;
+    }
+}
