@@ -45,7 +45,8 @@
 //!   that codes async-graphql's own errors; the GraphiQL examples.
 //! - [`export`]: CSV and DCAT-AP renderings of a dataset list, read in keyset pages.
 //! - [`http`]: the axum router: `/graphql` (and `/graphql/ws`), GraphiQL on `/`, `/healthz`,
-//!   `/export/…`.
+//!   `/export/…`; validators and `304`s on GET queries and exports, and automatic persisted
+//!   queries, in the HTTP handler (no schema extension).
 //!
 //! The binary (`src/main.rs`) has the subcommands `serve`, `import`, `demo`, `token` and
 //! `export-schema`.
