@@ -1,7 +1,8 @@
 //! Real clients against a real server on a free port, from Node.js: the GraphQL-over-HTTP audit
 //! (`graphql-http`'s `auditServer`: every MUST and SHOULD), and a page on another origin in a
 //! real browser (Debian's `chromium`, headless, through `playwright-core`) that queries,
-//! subscribes and mutates with a token, and the client libraries a civic-tech developer would
+//! revalidates a GET query to a `304` from its own cache, subscribes and mutates with a token,
+//! and the client libraries a civic-tech developer would
 //! pick (`graphql-request`, `graphql-ws`): a paged read, a mutation with a token, a subscription
 //! resumed from its cursor, a refused token seen as the protocol's close code. The Node packages come from
 //! `tests/clients/package-lock.json` through the npm registry (`npm ci`, run here on first use);
