@@ -45,7 +45,8 @@
 //!   that codes async-graphql's own errors; the GraphiQL examples.
 //! - [`export`]: CSV and DCAT-AP renderings of a dataset list, read in keyset pages.
 //! - [`http`]: the axum router: `/graphql` (and `/graphql/ws`), GraphiQL on `/`, `/healthz`,
-//!   `/export/…`.
+//!   `/export/…`; validators and `304`s on GET queries and exports, and automatic persisted
+//!   queries, in the HTTP handler (no schema extension).
 //!
 //! The binary (`src/main.rs`) has the subcommands `serve`, `import`, `demo`, `token` and
 //! `export-schema`.
@@ -90,6 +91,8 @@ pub struct AppState {
     pub catalog: catalog::Catalog,
     /// Live WebSocket connections per client address and per account (their caps).
     pub live: std::sync::Arc<http::Live>,
+    /// Documents of automatic persisted queries, by hash (this instance's, bounded).
+    pub persisted: http::Persisted,
 }
 
 impl AppState {
@@ -102,6 +105,7 @@ impl AppState {
     pub fn with_config(db: DatabaseConnection, clock: SharedClock, config: config::Config) -> Self {
         AppState {
             live: Default::default(),
+            persisted: Default::default(),
             catalog: catalog::Catalog::with_limits(db.clone(), config.heavy),
             db,
             schema: graphql::api(),

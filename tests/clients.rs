@@ -1,7 +1,8 @@
 //! Real clients against a real server on a free port, from Node.js: the GraphQL-over-HTTP audit
 //! (`graphql-http`'s `auditServer`: every MUST and SHOULD), and a page on another origin in a
 //! real browser (Debian's `chromium`, headless, through `playwright-core`) that queries,
-//! subscribes and mutates with a token, and the client libraries a civic-tech developer would
+//! revalidates a GET query to a `304` from its own cache, subscribes and mutates with a token,
+//! and the client libraries a civic-tech developer would
 //! pick (`graphql-request`, `graphql-ws`): a paged read, a mutation with a token, a subscription
 //! resumed from its cursor, a refused token seen as the protocol's close code. The Node packages come from
 //! `tests/clients/package-lock.json` through the npm registry (`npm ci`, run here on first use);
@@ -197,6 +198,17 @@ async fn a_page_on_another_origin_queries_subscribes_and_mutates_in_a_real_brows
                 > 0,
             "{got}"
         );
+        // A GET query asked twice with `cache: 'no-cache'`: the browser revalidates with the
+        // ETag it kept, the server answers 304, and the page gets the same JSON.
+        assert_eq!(got["cached"][0]["status"], 200, "{got}");
+        assert_eq!(got["cached"][1]["status"], 200, "{got}");
+        assert_eq!(got["cached"][0]["body"], got["cached"][1]["body"], "{got}");
+        let wire = got["wire"].as_array().unwrap();
+        assert_eq!(wire.len(), 2, "{b:?}: {got}");
+        assert_eq!(wire[0]["status"], 200, "{got}");
+        assert!(wire[0]["ifNoneMatch"].is_null(), "{got}");
+        assert_eq!(wire[1]["status"], 304, "{b:?}: {got}");
+        assert_eq!(wire[1]["ifNoneMatch"], wire[0]["etag"], "{got}");
         assert_eq!(got["protocol"], "graphql-transport-ws", "{got}");
         assert_eq!(got["ack"], "connection_ack", "{got}");
         assert_eq!(got["mutation"]["status"], 200, "{got}");

@@ -3,18 +3,22 @@
 //! `orderBy` as the `datasets` query.
 //!
 //! The CSV streams the whole list page by page; the catalog is served in pages (`first`, at most
-//! 10,000, and `after`) linked by `hydra:next`.
+//! 10,000, and `after`) linked by `hydra:next`. Both carry a validator over their parameters
+//! and the data ([`super::cache`]): a repeated export whose data did not move is a `304`,
+//! answered without reading a row. (A CSV that fails mid-stream is cut off, so no cache
+//! keeps it under its tag.)
 
 use async_graphql::InputType;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::cache;
 use crate::AppState;
 use crate::domain::datasets::{DatasetQuery, Position};
 use crate::error::ApiError;
@@ -115,17 +119,59 @@ async fn known_codes(state: &AppState, q: &DatasetQuery) -> Result<(), ApiError>
     check_institution_codes(&snap, &q.filter)
 }
 
+/// The validator of an export (see [`super::cache`]): its parameters as sent, the base URL its
+/// links are written from (the catalog's), and the data's stamp; or the `304` when the
+/// request's `If-None-Match` already holds it.
+async fn validator(
+    state: &AppState,
+    kind: &str,
+    uri: &Uri,
+    base: &str,
+    headers: &HeaderMap,
+) -> Result<Option<HeaderValue>, Response> {
+    let Some(stamp) = cache::Stamp::now(state).await else {
+        return Ok(None);
+    };
+    let tag = cache::Tag::new(kind)
+        .part(uri.query().unwrap_or("").as_bytes())
+        .part(base.as_bytes())
+        .stamp(&stamp, false)
+        .finish();
+    if cache::matches(headers, &tag) {
+        return Err(cache::not_modified(headers, tag));
+    }
+    Ok(Some(tag))
+}
+
+/// An export's answer with its caching headers.
+fn cacheable(mut r: Response, headers: &HeaderMap, tag: Option<HeaderValue>) -> Response {
+    match tag {
+        Some(tag) if r.status().is_success() => cache::validated(r.headers_mut(), headers, tag),
+        _ => {
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, cache::no_store());
+        }
+    }
+    r
+}
+
 /// `GET /export/datasets.csv`.
 pub async fn csv(
     State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
     p: Result<Query<ExportParams>, QueryRejection>,
 ) -> Response {
     let q = match params(p).and_then(|p| parse_query(&p)) {
         Ok(q) => q,
-        Err(e) => return error_response(e),
+        Err(e) => return cacheable(error_response(e), &headers, None),
+    };
+    let tag = match validator(&state, "datasets.csv", &uri, "", &headers).await {
+        Ok(t) => t,
+        Err(not_modified) => return not_modified,
     };
     if let Err(e) = known_codes(&state, &q).await {
-        return error_response(e);
+        return cacheable(error_response(e), &headers, None);
     }
     let db = state.db.clone();
     let catalog = state.catalog.clone();
@@ -144,7 +190,7 @@ pub async fn csv(
                 }
             }
         });
-    (
+    let r = (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (
@@ -154,7 +200,8 @@ pub async fn csv(
         ],
         Body::from_stream(stream),
     )
-        .into_response()
+        .into_response();
+    cacheable(r, &headers, tag)
 }
 
 fn base_url(headers: &HeaderMap) -> String {
@@ -183,22 +230,28 @@ fn encode_param(s: &str) -> String {
 /// `GET /export/catalog.jsonld`: one page of the DCAT-AP catalog.
 pub async fn catalog(
     State(state): State<AppState>,
+    uri: Uri,
     headers: HeaderMap,
     p: Result<Query<ExportParams>, QueryRejection>,
 ) -> Response {
     let p = match params(p) {
         Ok(p) => p,
-        Err(e) => return error_response(e),
+        Err(e) => return cacheable(error_response(e), &headers, None),
     };
-    match catalog_inner(&state, &headers, &p).await {
-        Ok(r) => r,
-        Err(e) => error_response(e),
+    let base = base_url(&headers);
+    let tag = match validator(&state, "catalog.jsonld", &uri, &base, &headers).await {
+        Ok(t) => t,
+        Err(not_modified) => return not_modified,
+    };
+    match catalog_inner(&state, &base, &p).await {
+        Ok(r) => cacheable(r, &headers, tag),
+        Err(e) => cacheable(error_response(e), &headers, None),
     }
 }
 
 async fn catalog_inner(
     state: &AppState,
-    headers: &HeaderMap,
+    base: &str,
     p: &ExportParams,
 ) -> Result<Response, ApiError> {
     let q = parse_query(p)?;
@@ -214,7 +267,6 @@ async fn catalog_inner(
     let (rows, next) = export::next_page(&state.db, &state.catalog, &q, after, size)
         .await
         .map_err(ApiError::from)?;
-    let base = base_url(headers);
     let mut common = Vec::new();
     for (k, v) in [
         ("filter", &p.filter),
@@ -236,7 +288,7 @@ async fn catalog_inner(
         n.push(format!("after={}", ids::encode_cursor(&pos)));
         format!("{base}/export/catalog.jsonld?{}", n.join("&"))
     });
-    let doc = export::dcat::catalog_page(&base, &self_url, &rows, total, next_url);
+    let doc = export::dcat::catalog_page(base, &self_url, &rows, total, next_url);
     Ok((
         [(header::CONTENT_TYPE, "application/ld+json; charset=utf-8")],
         doc.to_string(),

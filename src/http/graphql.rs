@@ -9,6 +9,11 @@
 //! `application/graphql-response+json` and `200` under `application/json` (the specification's
 //! rule for legacy clients), and in both without a `data` entry; an overload `503` with
 //! `Retry-After`; a bad token `401`; anything executed `200`, partial results included.
+//!
+//! Caching: a successful GET query carries a validator and is revalidated to `304` without
+//! running ([`super::cache`]); every other answer, POSTs and errors, is `no-store`. Automatic
+//! persisted queries ([`super::persisted`]) resolve a hash into its document before anything
+//! else looks at the request, so a GET by hash is validated like the document itself.
 
 use std::net::SocketAddr;
 
@@ -21,7 +26,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::client_address;
+use super::persisted::{self, PersistedQuery};
+use super::{cache, client_address};
 use crate::AppState;
 use crate::auth::{self, Viewer};
 use crate::graphql::context::{self, Lifetime};
@@ -179,8 +185,11 @@ impl Refused {
     }
 }
 
-/// The GraphQL request of a POST body, or why not.
-fn request_of_body(headers: &HeaderMap, body: &Bytes) -> Result<async_graphql::Request, Refused> {
+/// The GraphQL request of a POST body and its persisted query, or why not.
+fn request_of_body(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(async_graphql::Request, Option<PersistedQuery>), Refused> {
     if !is_json(headers) {
         let given = headers
             .get(header::CONTENT_TYPE)
@@ -192,7 +201,7 @@ fn request_of_body(headers: &HeaderMap, body: &Bytes) -> Result<async_graphql::R
             format!("send the request as JSON with Content-Type: application/json (got {given})"),
         ));
     }
-    let p = serde_json::from_slice::<Params>(body).map_err(|e| {
+    let not_a_request = |e: &dyn std::fmt::Display| {
         Refused(
             StatusCode::BAD_REQUEST,
             "BAD_REQUEST",
@@ -200,8 +209,20 @@ fn request_of_body(headers: &HeaderMap, body: &Bytes) -> Result<async_graphql::R
                 "the body is not a GraphQL request: {e} (expected JSON such as {{\"query\": \"{{ __typename }}\", \"variables\": {{}}}})"
             ),
         )
-    })?;
-    let mut req = async_graphql::Request::new(p.query);
+    };
+    let p = serde_json::from_slice::<Params>(body).map_err(|e| not_a_request(&e))?;
+    let pq = p.extensions.and_then(|x| x.persisted_query);
+    let query = match (p.query, &pq) {
+        (Some(q), _) => q,
+        // A persisted query's hash stands for its document.
+        (None, Some(_)) => String::new(),
+        (None, None) => return Err(not_a_request(&"missing field `query`")),
+    };
+    let pq = pq
+        .map(PersistedQuery::from_json)
+        .transpose()
+        .map_err(Refused::from)?;
+    let mut req = async_graphql::Request::new(query);
     if let Some(vars) = p.variables {
         req = req.variables(async_graphql::Variables::from_json(
             serde_json::Value::Object(vars),
@@ -210,31 +231,67 @@ fn request_of_body(headers: &HeaderMap, body: &Bytes) -> Result<async_graphql::R
     if let Some(name) = p.operation_name {
         req = req.operation_name(name);
     }
-    Ok(req)
+    Ok((req, pq))
 }
 
-/// A POST body's GraphQL request: `query` is required, `variables` an object or null.
+/// A POST body's GraphQL request: `query` is required unless a persisted query stands for
+/// it, `variables` an object or null; of `extensions` only `persistedQuery` is read.
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Params {
-    query: String,
+    #[serde(default)]
+    query: Option<String>,
     #[serde(default)]
     operation_name: Option<String>,
     #[serde(default)]
     variables: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default)]
+    extensions: Option<BodyExtensions>,
 }
 
-/// The GraphQL request of a GET's query string, or why not.
-fn request_of_query(uri: &Uri) -> Result<async_graphql::Request, Refused> {
-    async_graphql::http::parse_query_string(uri.query().unwrap_or_default()).map_err(|e| {
-        Refused(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            format!(
-                "the query string is not a GraphQL request: {e} (expected ?query=…&variables=…)"
-            ),
-        )
-    })
+/// The `extensions` of a POST body.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BodyExtensions {
+    #[serde(default)]
+    persisted_query: Option<serde_json::Value>,
+}
+
+impl From<persisted::Refusal> for Refused {
+    fn from(r: persisted::Refusal) -> Refused {
+        Refused(r.status, r.code, r.message)
+    }
+}
+
+/// The GraphQL request of a GET's query string and its persisted query, or why not.
+fn request_of_query(
+    uri: &Uri,
+) -> Result<(async_graphql::Request, Option<PersistedQuery>), Refused> {
+    let mut req = async_graphql::http::parse_query_string(uri.query().unwrap_or_default())
+        .map_err(|e| {
+            Refused(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                format!(
+                    "the query string is not a GraphQL request: {e} (expected ?query=…&variables=…)"
+                ),
+            )
+        })?;
+    let pq = req
+        .extensions
+        .0
+        .remove("persistedQuery")
+        .map(|v| {
+            v.into_json().map_err(|e| persisted::Refusal {
+                status: StatusCode::BAD_REQUEST,
+                code: "BAD_REQUEST",
+                message: format!("extensions.persistedQuery is not JSON: {e}"),
+            })
+        })
+        .transpose()
+        .and_then(|v| v.map(PersistedQuery::from_json).transpose())
+        .map_err(Refused::from)?;
+    Ok((req, pq))
 }
 
 /// Whether the operation a GET would run is a mutation or a subscription.
@@ -261,46 +318,50 @@ pub async fn serve(
     body: Body,
 ) -> Response {
     let Some(media) = Media::negotiate(&headers) else {
-        return transport_error(
+        return no_store(transport_error(
             StatusCode::NOT_ACCEPTABLE,
             Media::Json,
             "NOT_ACCEPTABLE",
             "answers are application/graphql-response+json or application/json; accept one of them"
                 .into(),
-        );
+        ));
     };
-    let req = if method == Method::GET {
-        match request_of_query(&uri) {
-            Ok(r) => r,
-            Err(refused) => return refused.answer(media),
-        }
+    let get = method == Method::GET;
+    let parsed = if get {
+        request_of_query(&uri)
     } else {
         let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
             Ok(b) => b,
             Err(_) => {
-                return transport_error(
+                return no_store(transport_error(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     media,
                     "PAYLOAD_TOO_LARGE",
                     format!("the request body is over the limit of {MAX_BODY_BYTES} bytes"),
-                );
+                ));
             }
         };
-        match request_of_body(&headers, &body) {
-            Ok(r) => r,
-            Err(refused) => return refused.answer(media),
-        }
+        request_of_body(&headers, &body)
+    };
+    let (mut req, pq) = match parsed {
+        Ok(r) => r,
+        Err(refused) => return no_store(refused.answer(media)),
+    };
+    // Automatic persisted queries: the hash's document, or the document checked against it.
+    let register = match state.persisted.resolve(&mut req.query, pq) {
+        Ok(r) => r,
+        Err(refused) => return no_store(Refused::from(refused).answer(media)),
     };
     if req.query.trim().is_empty() {
-        return transport_error(
+        return no_store(transport_error(
             StatusCode::BAD_REQUEST,
             media,
             "BAD_REQUEST",
             "the request has no query (send {\"query\": \"…\"}, or ?query=… with GET)".into(),
-        );
+        ));
     }
     // GET runs queries only, so links and caches cannot write.
-    if method == Method::GET && writes(&req) {
+    if get && writes(&req) {
         let mut r = transport_error(
             StatusCode::METHOD_NOT_ALLOWED,
             media,
@@ -309,14 +370,29 @@ pub async fn serve(
         );
         r.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return r;
+        return no_store(r);
     }
     let viewer = match viewer_of(&state, &headers, media).await {
         Ok(v) => v,
-        Err(resp) => return resp,
+        Err(resp) => return no_store(resp),
     };
+    // A GET query's validator, from what is known before anything runs (see `cache`).
+    let etag = if get {
+        match cache::Stamp::now(&state).await {
+            Some(stamp) => {
+                let tag = validator(&req, &viewer, media, &stamp);
+                if cache::matches(&headers, &tag) {
+                    return cache::not_modified(&headers, tag);
+                }
+                Some(tag)
+            }
+            None => None,
+        }
+    } else {
+        None
+    };
+    let document = register.map(|h| (h, req.query.clone()));
     let address = client_address(&state, &headers, peer.map(|p| p.0.0));
-    let mut req = req;
     context::fill(
         &mut req.data,
         &state,
@@ -324,7 +400,60 @@ pub async fn serve(
         Some(address),
         Lifetime::Request,
     );
-    answer(state.schema.execute(req).await, media)
+    let resp = state.schema.execute(req).await;
+    if let Some((hash, doc)) = document
+        && !is_request_error(&resp)
+    {
+        state.persisted.register(hash, &doc);
+    }
+    let ok = resp.errors.is_empty();
+    let mut r = answer(resp, media);
+    match etag {
+        Some(tag) if ok => cache::validated(r.headers_mut(), &headers, tag),
+        _ => {
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, cache::no_store());
+        }
+    }
+    r
+}
+
+/// `Cache-Control: no-store` on an answer.
+fn no_store(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, cache::no_store());
+    r
+}
+
+/// The validator of a GET query: the document, the operation, the variables, the caller, the
+/// media type and the data's stamp with the Seoul date.
+fn validator(
+    req: &async_graphql::Request,
+    viewer: &Viewer,
+    media: Media,
+    stamp: &cache::Stamp,
+) -> HeaderValue {
+    let variables = serde_json::to_vec(&req.variables).unwrap_or_default();
+    let caller = match viewer {
+        Viewer::Anonymous => "anonymous".to_string(),
+        Viewer::Account(a) => format!(
+            "account:{}:{}:{}",
+            a.account_id,
+            crate::auth::role_name(&a.role),
+            a.institution_id.unwrap_or(0)
+        ),
+    };
+    cache::Tag::new("graphql")
+        .part(req.query.as_bytes())
+        .part(req.operation_name.as_deref().unwrap_or("").as_bytes())
+        .part(&variables)
+        .part(caller.as_bytes())
+        .part(match media {
+            Media::GraphqlResponse => b"graphql-response+json",
+            Media::Json => b"json",
+        })
+        .stamp(stamp, true)
+        .finish()
 }
 
 #[cfg(test)]

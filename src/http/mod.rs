@@ -1,12 +1,17 @@
 //! The HTTP surface: GraphQL (POST and GET), GraphiQL, its assets, exports and health; CORS
-//! for pages on other origins, and compressed answers for clients that accept them.
+//! for pages on other origins, and compressed answers for clients that accept them;
+//! validators and caching headers on GET queries and exports ([`cache`]), and automatic
+//! persisted queries ([`persisted`]).
 
+mod cache;
 mod export;
 mod graphiql;
 mod graphql;
+mod persisted;
 
 pub use graphql::MAX_BODY_BYTES;
 pub use live::{Live, Slot};
+pub use persisted::Persisted;
 mod health;
 mod live;
 mod transport_ws;

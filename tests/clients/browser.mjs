@@ -1,6 +1,7 @@
 // A page on another origin calls the API from a real browser (Debian's chromium, headless,
 // driven by playwright-core): a query, a subscription over graphql-transport-ws, and a mutation
-// with a token that the subscription then sees. Prints one JSON object with what the page got.
+// with a token that the subscription then sees; a GET query asked twice, revalidated by the
+// browser's own cache (304 on the wire). Prints one JSON object with what the page got.
 //
 // usage: node browser.mjs <page URL> <API origin> <officer token> <dataset id>
 import { chromium } from 'playwright-core';
@@ -14,6 +15,30 @@ try {
   const page = await browser.newPage();
   const consoleErrors = [];
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  // What went over the wire for GET queries, from the DevTools protocol (the page, and
+  // Playwright's own response events, see a revalidated answer as the cached 200): the headers
+  // the browser sent and the status and ETag it received.
+  const wire = [];
+  const gets = new Map();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  cdp.on('Network.requestWillBeSent', (e) => {
+    if (e.request.method === 'GET' && e.request.url.includes('/graphql?')) {
+      const entry = { status: null, ifNoneMatch: null, etag: null };
+      gets.set(e.requestId, entry);
+      wire.push(entry);
+    }
+  });
+  const header = (headers, name) =>
+    Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === name)?.[1] ?? null;
+  cdp.on('Network.requestWillBeSentExtraInfo', (e) => {
+    const entry = gets.get(e.requestId);
+    if (entry) entry.ifNoneMatch = header(e.headers, 'if-none-match');
+  });
+  cdp.on('Network.responseReceivedExtraInfo', (e) => {
+    const entry = gets.get(e.requestId);
+    if (entry) { entry.status = e.statusCode; entry.etag = header(e.headers, 'etag'); }
+  });
   await page.goto(pageUrl);
   const got = await page.evaluate(async ({ api, token, datasetId }) => {
     const out = { origin: location.origin };
@@ -24,6 +49,15 @@ try {
       return { status: r.status, type: r.headers.get('content-type'), body: await r.json() };
     };
     out.query = await post('{ datasets(first: 2) { totalCount nodes { id title } } }', {});
+
+    // The same question twice by GET, revalidating each time as a dashboard would: the
+    // browser sends its cached ETag, the server answers 304, the page still gets the JSON.
+    const url = `${api}/graphql?query=${encodeURIComponent('{ datasets(first: 2) { totalCount } }')}`;
+    out.cached = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await fetch(url, { cache: 'no-cache' });
+      out.cached.push({ status: r.status, body: await r.json() });
+    }
 
     // Subscribe, then change the dataset's disclosure with the token, and wait for the event.
     const ws = new WebSocket(`${api.replace(/^http/, 'ws')}/graphql/ws`, 'graphql-transport-ws');
@@ -59,6 +93,7 @@ try {
     return out;
   }, { api, token, datasetId });
   got.consoleErrors = consoleErrors;
+  got.wire = wire;
   console.log(JSON.stringify(got));
 } finally {
   await browser.close();
