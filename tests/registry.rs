@@ -178,6 +178,51 @@ async fn two_concurrent_disclosure_changes_with_the_same_version_one_wins() {
             .await,
             2
         );
+        // The same change again changes nothing: refused, no event, same version. A new
+        // explanation is a change.
+        let v = call(
+            &w.app,
+            None,
+            "query($id: ID!) { dataset(id: $id) { disclosure { explanation } } }",
+            json!({ "id": gid("Dataset", 4) }),
+        )
+        .await;
+        let winner = v["data"]["dataset"]["disclosure"]["explanation"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let v = call(
+            &w.app,
+            Some(&officer),
+            q,
+            json!({ "id": gid("Dataset", 4), "v": 2, "e": winner }),
+        )
+        .await;
+        assert_eq!(code(&v), Some("BAD_USER_INPUT"), "{b:?}: {v}");
+        let message = v["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("nothing to change") && message.contains("WITHHELD"),
+            "{message}"
+        );
+        assert_eq!(
+            common::count(
+                &w.t.db,
+                "SELECT COUNT(*) FROM disclosure_event WHERE dataset_id = 4"
+            )
+            .await,
+            2
+        );
+        let v = call(
+            &w.app,
+            Some(&officer),
+            q,
+            json!({ "id": gid("Dataset", 4), "v": 2, "e": "reviewed again" }),
+        )
+        .await;
+        assert_eq!(
+            v["data"]["changeDisclosure"]["disclosure"]["version"], 3,
+            "{v}"
+        );
         w.t.cleanup().await;
     }
 }

@@ -76,6 +76,17 @@ pub fn validate(c: &Change) -> Result<(), Error> {
     Ok(())
 }
 
+/// Whether `c` would leave the disclosure `d` as it is: a history event for it would record a
+/// change that did not happen, so it is refused.
+fn changes_nothing(d: &disclosure::Model, c: &Change) -> bool {
+    d.status == c.status
+        && d.ground == c.ground
+        && d.explanation == c.explanation
+        && d.mitigation == c.mitigation.join(",")
+        && d.planned_open_on == c.planned_open_on
+        && d.next_review_on == c.next_review_on
+}
+
 /// Applies a change inside the caller's transaction: a conditional update on the version the
 /// caller saw (never read-then-write), a history event and an outbox event.
 pub async fn apply<C: ConnectionTrait>(
@@ -92,6 +103,14 @@ pub async fn apply<C: ConnectionTrait>(
         .one(txn)
         .await?
         .ok_or_else(no_dataset)?;
+    if changes_nothing(&before, c) {
+        return Err(Error::Invalid(format!(
+            "nothing to change: the disclosure already says {} with the same ground, explanation, \
+             mitigation and dates (version {}); change at least one of them",
+            sea_orm::ActiveEnum::to_value(&c.status),
+            before.version
+        )));
+    }
     let legal_basis = c
         .ground
         .and_then(|g| labels::ground(g).legal_basis.map(String::from));
