@@ -22,6 +22,8 @@ async fn authorization_matrix() {
             ("fileRequest", "mutation($id: ID!) { fileRequest(input: { datasetId: $id, purpose: \"연구\" }) { state } }".into(), json!({ "id": gid("Dataset", 2) })),
             ("supportRequest", "mutation($id: ID!) { supportRequest(id: $id) }".into(), json!({ "id": req })),
             ("followRequest", "mutation($id: ID!) { followRequest(id: $id) }".into(), json!({ "id": req })),
+            // After followRequest: each citizen follows, so unfollowing is a change (an audit event).
+            ("unfollowRequest", "mutation($id: ID!) { unfollowRequest(id: $id) }".into(), json!({ "id": req })),
             ("withdrawRequest", "mutation($id: ID!) { withdrawRequest(id: $id) { state } }".into(), json!({ "id": req })),
             ("extendDeadline", "mutation($id: ID!) { extendDeadline(id: $id, days: 5, reason: \"r\") { state } }".into(), json!({ "id": req })),
             ("decideRequest", "mutation($id: ID!) { decideRequest(id: $id, decision: NOT_HELD) { state } }".into(), json!({ "id": req })),
@@ -54,7 +56,7 @@ async fn authorization_matrix() {
                 | "decideRequest"
                 | "answerReconsideration"
                 | "provideAfterMediation" => who == "officer" || who == "parent_officer",
-                "fileRequest" | "supportRequest" | "followRequest" => {
+                "fileRequest" | "supportRequest" | "followRequest" | "unfollowRequest" => {
                     who == "citizen" || who == "other_citizen"
                 }
                 // Request 1 was filed by the fixture's first citizen: neither test citizen owns it.
@@ -291,6 +293,60 @@ async fn tokens_are_revoked_by_an_unambiguous_prefix_or_whole() {
         )
         .await;
         assert_eq!(code(&v), Some("CONFLICT"), "{v}");
+        w.t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn citizens_list_what_they_follow_and_unfollow_it() {
+    for b in backends().await {
+        let w = world(b, common::fixture::at(2026, 11, 2)).await;
+        let followed = "{ dataRequests(filter: { followed: true }) { totalCount nodes { id } } }";
+        let req = gid("DataRequest", 1);
+        let citizen = w.tokens["citizen"].as_str();
+        let other = w.tokens["other_citizen"].as_str();
+        let v = call(&w.app, Some(citizen), followed, json!({})).await;
+        assert_eq!(v["data"]["dataRequests"]["totalCount"], 0, "{b:?}: {v}");
+        let v = call(
+            &w.app,
+            Some(citizen),
+            "mutation($id: ID!) { followRequest(id: $id) }",
+            json!({ "id": req }),
+        )
+        .await;
+        assert_eq!(v["data"]["followRequest"], true, "{v}");
+        let v = call(&w.app, Some(citizen), followed, json!({})).await;
+        assert_eq!(v["data"]["dataRequests"]["totalCount"], 1, "{b:?}: {v}");
+        assert_eq!(v["data"]["dataRequests"]["nodes"][0]["id"], req);
+        // Another citizen's follows are their own.
+        let v = call(&w.app, Some(other), followed, json!({})).await;
+        assert_eq!(v["data"]["dataRequests"]["totalCount"], 0, "{b:?}: {v}");
+        // Only citizens follow; others are told so.
+        let v = call(&w.app, Some(&w.tokens["officer"]), followed, json!({})).await;
+        assert_eq!(code(&v), Some("FORBIDDEN"), "{v}");
+        let v = call(&w.app, None, followed, json!({})).await;
+        assert_eq!(code(&v), Some("UNAUTHENTICATED"), "{v}");
+        // Unfollowing ends it, and doing it again is no error and writes nothing.
+        let unfollow = "mutation($id: ID!) { unfollowRequest(id: $id) }";
+        let v = call(&w.app, Some(citizen), unfollow, json!({ "id": req })).await;
+        assert_eq!(v["data"]["unfollowRequest"], true, "{v}");
+        let v = call(&w.app, Some(citizen), followed, json!({})).await;
+        assert_eq!(v["data"]["dataRequests"]["totalCount"], 0, "{b:?}: {v}");
+        let outbox = common::count(&w.t.db, "SELECT COUNT(*) FROM outbox").await;
+        let v = call(&w.app, Some(citizen), unfollow, json!({ "id": req })).await;
+        assert_eq!(v["data"]["unfollowRequest"], true, "{v}");
+        assert_eq!(
+            common::count(&w.t.db, "SELECT COUNT(*) FROM outbox").await,
+            outbox
+        );
+        let v = call(
+            &w.app,
+            Some(citizen),
+            unfollow,
+            json!({ "id": gid("DataRequest", 999_999) }),
+        )
+        .await;
+        assert_eq!(code(&v), Some("NOT_FOUND"), "{v}");
         w.t.cleanup().await;
     }
 }

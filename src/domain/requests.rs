@@ -154,6 +154,8 @@ pub struct RequestFilter {
     pub dataset_id: Option<i64>,
     /// Requests by this account (the caller's own, never someone else's).
     pub requester_id: Option<i64>,
+    /// Requests this account follows (the caller's own follows, never someone else's).
+    pub followed_by: Option<i64>,
     /// Only requests that are (or are not) overdue today.
     pub overdue: Option<bool>,
     /// Only requests that went to mediation (the committee's docket).
@@ -192,6 +194,17 @@ pub fn select(f: &RequestFilter, today: NaiveDate) -> Select<data_request::Entit
     }
     if let Some(r) = f.requester_id {
         q = q.filter(C::RequesterId.eq(r));
+    }
+    if let Some(a) = f.followed_by {
+        q = q.filter(
+            C::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(entity::request_follower::Column::RequestId)
+                    .from(entity::request_follower::Entity)
+                    .and_where(entity::request_follower::Column::AccountId.eq(a))
+                    .to_owned(),
+            ),
+        );
     }
     if f.in_mediation {
         q = q.filter(C::State.is_in(MEDIATION_STATES.iter().copied()));

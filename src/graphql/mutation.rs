@@ -269,6 +269,8 @@ impl WorkflowMutation {
     }
 
     /// Officers: changes a dataset's disclosure. Pass the version you saw (`CONFLICT` if stale).
+    /// A change that leaves everything as it is (status, ground, explanation, mitigation, dates)
+    /// is refused (`BAD_USER_INPUT`): the history records only real changes.
     async fn change_disclosure(
         &self,
         ctx: &Context<'_>,
@@ -382,6 +384,20 @@ impl WorkflowMutation {
         let rid = ids::decode_as(&id, NodeKind::DataRequest)?;
         let now = context::now(ctx);
         write(ctx, async |txn| workflow::follow(txn, &c, rid, now).await).await?;
+        Ok(true)
+    }
+
+    /// Citizens: stops following a request (`dataRequests(filter: { followed: true })` lists
+    /// the ones followed). Not following it already is no error.
+    async fn unfollow_request(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The request.")] id: ID,
+    ) -> Result<bool> {
+        let c = caller(ctx, CITIZEN, "unfollowRequest").await?;
+        let rid = ids::decode_as(&id, NodeKind::DataRequest)?;
+        let now = context::now(ctx);
+        write(ctx, async |txn| workflow::unfollow(txn, &c, rid, now).await).await?;
         Ok(true)
     }
 

@@ -426,6 +426,14 @@ async fn request_filter(
     if let Some(id) = f.dataset_id {
         out.dataset_id = Some(ids::decode_as(&id, NodeKind::Dataset)?);
     }
+    if f.followed == Some(true) {
+        let viewer = ctx
+            .data_opt::<crate::auth::Viewer>()
+            .cloned()
+            .unwrap_or_default();
+        let a = viewer.require(&[Role::Citizen], "dataRequests(filter: { followed: true })")?;
+        out.followed_by = Some(a.account_id);
+    }
     if f.mine == Some(true) {
         let viewer = ctx
             .data_opt::<crate::auth::Viewer>()

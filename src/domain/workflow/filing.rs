@@ -195,3 +195,28 @@ pub async fn follow<C: ConnectionTrait>(
     }
     Ok(())
 }
+
+/// Stops following a request; not following it is no error (the end state is the same).
+pub async fn unfollow<C: ConnectionTrait>(
+    txn: &C,
+    caller: &Caller,
+    request_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    load(txn, request_id).await?;
+    let gone = request_follower::Entity::delete_by_id((request_id, caller.account_id))
+        .exec(txn)
+        .await?;
+    if gone.rows_affected > 0 {
+        events::audit(
+            txn,
+            &caller.label,
+            "unfollowRequest",
+            "data_request",
+            request_id,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}

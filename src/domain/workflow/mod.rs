@@ -39,7 +39,7 @@ use crate::events::{self, Event, RequestChanged};
 use actions::Draft;
 use table::{Situation, Step};
 
-pub use filing::{file, follow, support};
+pub use filing::{file, follow, support, unfollow};
 pub use lapses::lapse_expired;
 pub use table::{decision_missed, reconsideration_missed};
 

@@ -220,6 +220,8 @@ pub struct DataRequestFilter {
     /// to their institution and its confirmed sub-institutions; mediators the requests that went
     /// to mediation.
     pub mine: Option<bool>,
+    /// The requests you follow (needs a citizen's token; `followRequest`, `unfollowRequest`).
+    pub followed: Option<bool>,
     /// Only requests whose current step is (true) or is not (false) past its deadline.
     pub overdue: Option<bool>,
 }
