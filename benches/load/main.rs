@@ -14,7 +14,8 @@
 //! Settings (environment): `BENCH_SCALE` (1.0), `BENCH_DATABASE_URL` (PostgreSQL instead of
 //! SQLite), `BENCH_CONNECTIONS` (16), `BENCH_ROUNDS` (5), `BENCH_ROUND_SECS` (3),
 //! `BENCH_PAGES` (100 pages walked per paged shape), `BENCH_SHAPES` (comma list of
-//! typename, page100, withheld50, search, facets, stats, isolation, live; all by default),
+//! typename, page100, withheld50, search, facets, stats, isolation, live; all by default; or
+//! `soak` alone, the long mixed run of [`soak`] with its own settings),
 //! `BENCH_SUBSCRIBERS` (1,1000: the live test's subscriber counts), `BENCH_IDLE` (10,000 idle
 //! subscribers held during a last live run with 100 active ones; 0 to skip),
 //! `BENCH_TIMEOUT_SECS` (60, per request), `BENCH_BASELINE_POOL` (connections of the baseline's
@@ -28,6 +29,7 @@ mod load;
 mod procs;
 mod report;
 mod shapes;
+mod soak;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -225,6 +227,27 @@ async fn pg_statements(
     Ok(out)
 }
 
+/// A new officer's token for the institution `code` (`inventory token`).
+fn officer_token(bin: &Path, url: &str, code: &str) -> anyhow::Result<String> {
+    let out = std::process::Command::new(bin)
+        .args([
+            "token",
+            "--role",
+            "officer",
+            "--name",
+            "load benchmark",
+            "--institution",
+            code,
+        ])
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .output()?;
+    if !out.status.success() {
+        anyhow::bail!("inventory token: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(String::from_utf8(out.stdout)?.trim().to_string())
+}
+
 async fn run() -> anyhow::Result<()> {
     // Thousands of WebSocket subscribers, each a file descriptor.
     let _ = rlimit::increase_nofile_limit(u64::MAX);
@@ -274,9 +297,34 @@ async fn run() -> anyhow::Result<()> {
     );
 
     println!("preparing requests and checking the baseline's answers against ours:");
-    let prepared = shapes::prepare(ours.addr, base.addr, cfg.pages, &|s| cfg.wants(s))
+    let soaking = cfg
+        .shapes
+        .as_ref()
+        .is_some_and(|s| s.iter().any(|x| x == "soak"));
+    let soak_wants = |s: &str| matches!(s, "page100" | "withheld50" | "search" | "stats" | "live");
+    let want: &dyn Fn(&str) -> bool = if soaking {
+        &soak_wants
+    } else {
+        &|s| cfg.wants(s)
+    };
+    let prepared = shapes::prepare(ours.addr, base.addr, cfg.pages, want)
         .await
         .context("preparing the shapes")?;
+    if soaking {
+        let Some((code, ids)) = &prepared.writable else {
+            anyhow::bail!("the soak found no institution to write as");
+        };
+        let token = officer_token(&bin, &db.url, code)?;
+        db.mark_changed();
+        // Every shape's requests in turn, so each stretch of the run sees every kind.
+        let lists: Vec<&Vec<load::Req>> = prepared.shapes.iter().map(|s| &s.ours).collect();
+        let longest = lists.iter().map(|l| l.len()).max().unwrap_or(0);
+        let mix: Vec<load::Req> = (0..longest)
+            .flat_map(|k| lists.iter().filter_map(move |l| l.get(k).cloned()))
+            .collect();
+        let pg = db.postgres.then_some(db.url.as_str());
+        return soak::run(&soak::Settings::from_env(), &ours, mix, &token, ids, pg).await;
+    }
 
     let background = if db.postgres {
         tokio::time::sleep(PG_SETTLE).await;
@@ -402,23 +450,7 @@ async fn run() -> anyhow::Result<()> {
         if cfg.wants("live")
             && let Some((code, ids)) = &prepared.writable
         {
-            let out = std::process::Command::new(&bin)
-                .args([
-                    "token",
-                    "--role",
-                    "officer",
-                    "--name",
-                    "load benchmark",
-                    "--institution",
-                    code,
-                ])
-                .env("DATABASE_URL", &db.url)
-                .env("RUST_LOG", "warn")
-                .output()?;
-            if !out.status.success() {
-                anyhow::bail!("inventory token: {}", String::from_utf8_lossy(&out.stderr));
-            }
-            let token = String::from_utf8(out.stdout)?.trim().to_string();
+            let token = officer_token(&bin, &db.url, code)?;
             // The writes below change the data: the next run builds it again.
             db.mark_changed();
             let span = cfg.round * cfg.rounds as u32;
