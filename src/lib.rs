@@ -45,8 +45,10 @@
 //!   that codes async-graphql's own errors; the GraphiQL examples.
 //! - [`export`]: CSV and DCAT-AP renderings of a dataset list, read in keyset pages.
 //! - [`http`]: the axum router: `/graphql` (and `/graphql/ws`), GraphiQL on `/`, `/healthz`,
-//!   `/export/…`; validators and `304`s on GET queries and exports, and automatic persisted
+//!   `/readyz`, `/export/…`; validators and `304`s on GET queries and exports, and automatic persisted
 //!   queries, in the HTTP handler (no schema extension).
+//! - [`lifecycle`]: starting, serving, stopping; graceful shutdown (WebSockets tracked and
+//!   closed with 1001, the bound); [`logging`]: JSON lines or text.
 //!
 //! The binary (`src/main.rs`) has the subcommands `serve`, `import`, `demo`, `token` and
 //! `export-schema`.
@@ -183,6 +185,12 @@ pub async fn run(
         }
     });
     life.serving();
+    // The start-up server (the binary's) stops accepting first: from here on every answer is
+    // the API's.
+    life.early_stopped().await;
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!("serving GraphQL at http://{addr}/graphql and GraphiQL at http://{addr}/");
+    }
     let settings = state.config.shutdown;
     let served = lifecycle::serve(listener, app(state), life, settings).await;
     signal.abort();

@@ -39,6 +39,10 @@ struct Inner {
     stopping: CancellationToken,
     stopped_at: Mutex<Option<Instant>>,
     sockets: TaskTracker,
+    /// Cancelled when start-up ends (serving or stopping).
+    started: CancellationToken,
+    /// The start-up server ([`crate::http::starting`]), handing over to the real one.
+    early: TaskTracker,
 }
 
 impl Default for Lifecycle {
@@ -49,6 +53,8 @@ impl Default for Lifecycle {
                 stopping: CancellationToken::new(),
                 stopped_at: Mutex::new(None),
                 sockets: TaskTracker::new(),
+                started: CancellationToken::new(),
+                early: TaskTracker::new(),
             }),
         }
     }
@@ -78,6 +84,26 @@ impl Lifecycle {
         if *p != Phase::Stopping {
             *p = Phase::Serving;
         }
+        self.inner.started.cancel();
+    }
+
+    /// Completes when start-up ends (serving or stopping).
+    pub async fn started(&self) {
+        self.inner.started.cancelled().await
+    }
+
+    /// Runs `fut`, the start-up server, so that [`Lifecycle::early_stopped`] waits for it.
+    pub fn track_early<F: std::future::Future>(
+        &self,
+        fut: F,
+    ) -> tokio_util::task::task_tracker::TrackedFuture<F> {
+        self.inner.early.track_future(fut)
+    }
+
+    /// Waits until the start-up server (if any) no longer accepts connections.
+    pub async fn early_stopped(&self) {
+        self.inner.early.close();
+        self.inner.early.wait().await;
     }
 
     /// Starts shutdown: not ready any more, WebSockets told to close.
@@ -89,6 +115,7 @@ impl Lifecycle {
             .unwrap_or_else(|e| e.into_inner())
             .get_or_insert_with(Instant::now);
         self.inner.stopping.cancel();
+        self.inner.started.cancel();
     }
 
     /// Whether shutdown has started.

@@ -118,7 +118,16 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(%addr, "listening; /healthz answers, /readyz is 503 until the API is up");
             let (listener, early) = inventory::http::starting::clone_listener(listener)?;
             let lifecycle = inventory::lifecycle::Lifecycle::default();
-            tokio::spawn(inventory::http::starting::serve(early, lifecycle.clone()));
+            let backend = if config::is_postgres(&url) {
+                "postgres"
+            } else {
+                "sqlite"
+            };
+            tokio::spawn(inventory::http::starting::serve(
+                early,
+                lifecycle.clone(),
+                backend,
+            ));
             lifecycle
                 .starting("preparing the database (migrations, the demo inventory when empty)");
             tracing::info!(database = %redact(&url), "opening the database");
@@ -146,9 +155,6 @@ async fn main() -> anyhow::Result<()> {
             lifecycle.starting("loading the catalog");
             let mut state = AppState::with_config(db, Arc::new(clock::SystemClock), config);
             state.lifecycle = lifecycle;
-            tracing::info!(
-                "serving GraphQL at http://{addr}/graphql and GraphiQL at http://{addr}/"
-            );
             inventory::run(listener, state, stopped()).await?;
             tracing::info!("stopped");
         }

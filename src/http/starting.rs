@@ -7,7 +7,7 @@
 //! serves too, so connections queued in between are answered by one or the other; it stops as
 //! soon as the instance serves (or stops).
 
-use std::time::Duration;
+use std::future::IntoFuture;
 
 use axum::Json;
 use axum::Router;
@@ -27,20 +27,31 @@ pub fn clone_listener(listener: TcpListener) -> std::io::Result<(TcpListener, Tc
     Ok((TcpListener::from_std(std)?, TcpListener::from_std(other)?))
 }
 
-/// Serves the start-up answers on `listener` until `lifecycle` leaves its starting phase.
-pub async fn serve(listener: TcpListener, lifecycle: Lifecycle) -> std::io::Result<()> {
+/// Serves the start-up answers on `listener` until `lifecycle` leaves its starting phase
+/// (the real server waits for it to stop, [`Lifecycle::early_stopped`]). `database` is the
+/// backend's name, for `/healthz`.
+pub async fn serve(
+    listener: TcpListener,
+    lifecycle: Lifecycle,
+    database: &'static str,
+) -> std::io::Result<()> {
     let watched = lifecycle.clone();
     let app = Router::new()
-        .route("/healthz", get(healthz))
+        .route(
+            "/healthz",
+            get(move || async move {
+                Json(json!({ "status": "ok", "database": database, "phase": "starting" }))
+            }),
+        )
         .route("/readyz", get(readyz))
         .fallback(unavailable)
-        .with_state(lifecycle);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            while matches!(watched.phase(), Phase::Starting(_)) {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        })
+        .with_state(lifecycle.clone());
+    lifecycle
+        .track_early(
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move { watched.started().await })
+                .into_future(),
+        )
         .await
 }
 
@@ -50,10 +61,6 @@ fn doing(lifecycle: &Lifecycle) -> String {
         Phase::Serving => "ready".into(),
         Phase::Stopping => "stopping".into(),
     }
-}
-
-async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok", "phase": "starting" }))
 }
 
 async fn readyz(State(lifecycle): State<Lifecycle>) -> (StatusCode, Json<serde_json::Value>) {
