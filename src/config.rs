@@ -57,6 +57,29 @@ pub struct Config {
     pub cors_origins: Option<Vec<String>>,
     /// How `graphql-transport-ws` connections behave.
     pub ws: WsSettings,
+    /// How the server stops.
+    pub shutdown: ShutdownSettings,
+}
+
+/// How the server stops on SIGTERM or Ctrl-C (see [`crate::lifecycle`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShutdownSettings {
+    /// Longest wait, from the signal, for in-flight requests, streamed exports and WebSockets
+    /// to finish; what is still running then is cut.
+    pub grace: Duration,
+    /// How long the server keeps accepting connections after the signal (with `/readyz` at 503
+    /// and WebSocket upgrades refused), so a load balancer notices before connections are
+    /// refused.
+    pub accept_for: Duration,
+}
+
+impl Default for ShutdownSettings {
+    fn default() -> Self {
+        ShutdownSettings {
+            grace: Duration::from_secs(20),
+            accept_for: Duration::ZERO,
+        }
+    }
 }
 
 /// How a `graphql-transport-ws` connection behaves.
@@ -98,6 +121,7 @@ impl Default for Config {
             heavy: Default::default(),
             cors_origins: None,
             ws: WsSettings::default(),
+            shutdown: ShutdownSettings::default(),
         }
     }
 }
@@ -174,6 +198,15 @@ pub struct ServeArgs {
     /// 1013, try again later (default 100).
     #[arg(long, env = "INVENTORY_WS_MAX_PER_TOKEN", value_parser = clap::value_parser!(u64).range(1..))]
     pub ws_max_per_token: Option<u64>,
+    /// Seconds a shutdown (SIGTERM, Ctrl-C) waits for in-flight requests, exports and
+    /// WebSockets before cutting them (default 20).
+    #[arg(long, env = "INVENTORY_SHUTDOWN_GRACE_SECS", value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_grace_secs: Option<u64>,
+    /// Milliseconds the server keeps accepting connections after SIGTERM, with /readyz at 503,
+    /// so a load balancer takes it out first (default 0; set it to the balancer's check
+    /// interval times its failure threshold).
+    #[arg(long, env = "INVENTORY_SHUTDOWN_ACCEPT_MS")]
+    pub shutdown_accept_ms: Option<u64>,
 }
 
 impl Config {
@@ -223,6 +256,17 @@ impl Config {
                     max_per_token: args
                         .ws_max_per_token
                         .map_or(d.max_per_token, |n| n as usize),
+                }
+            },
+            shutdown: {
+                let d = ShutdownSettings::default();
+                ShutdownSettings {
+                    grace: args
+                        .shutdown_grace_secs
+                        .map_or(d.grace, Duration::from_secs),
+                    accept_for: args
+                        .shutdown_accept_ms
+                        .map_or(d.accept_for, Duration::from_millis),
                 }
             },
         }

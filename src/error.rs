@@ -104,7 +104,14 @@ impl From<sea_orm::DbErr> for ApiError {
 
 impl From<std::sync::Arc<sea_orm::DbErr>> for ApiError {
     fn from(e: std::sync::Arc<sea_orm::DbErr>) -> Self {
-        ApiError::Internal(anyhow::anyhow!("{e}"))
+        // A batch loader's error: an exhausted pool is overload (503), not an internal error
+        // logged with a backtrace.
+        match &*e {
+            sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout) => {
+                sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout).into()
+            }
+            _ => ApiError::Internal(anyhow::anyhow!("{e}")),
+        }
     }
 }
 

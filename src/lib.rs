@@ -45,8 +45,10 @@
 //!   that codes async-graphql's own errors; the GraphiQL examples.
 //! - [`export`]: CSV and DCAT-AP renderings of a dataset list, read in keyset pages.
 //! - [`http`]: the axum router: `/graphql` (and `/graphql/ws`), GraphiQL on `/`, `/healthz`,
-//!   `/export/…`; validators and `304`s on GET queries and exports, and automatic persisted
+//!   `/readyz`, `/export/…`; validators and `304`s on GET queries and exports, and automatic persisted
 //!   queries, in the HTTP handler (no schema extension).
+//! - [`lifecycle`]: starting, serving, stopping; graceful shutdown (WebSockets tracked and
+//!   closed with 1001, the bound); [`logging`]: JSON lines or text.
 //!
 //! The binary (`src/main.rs`) has the subcommands `serve`, `import`, `demo`, `token` and
 //! `export-schema`.
@@ -65,6 +67,8 @@ pub mod graphql;
 pub mod http;
 pub mod hub;
 pub mod import;
+pub mod lifecycle;
+pub mod logging;
 
 use std::future::Future;
 
@@ -93,6 +97,8 @@ pub struct AppState {
     pub live: std::sync::Arc<http::Live>,
     /// Documents of automatic persisted queries, by hash (this instance's, bounded).
     pub persisted: http::Persisted,
+    /// Starting, serving or stopping; open WebSockets (see [`lifecycle`]).
+    pub lifecycle: lifecycle::Lifecycle,
 }
 
 impl AppState {
@@ -106,6 +112,7 @@ impl AppState {
         AppState {
             live: Default::default(),
             persisted: Default::default(),
+            lifecycle: Default::default(),
             catalog: catalog::Catalog::with_limits(db.clone(), config.heavy),
             db,
             schema: graphql::api(),
@@ -132,7 +139,9 @@ pub fn app(state: AppState) -> axum::Router {
     http::router(state)
 }
 
-/// Serves on `listener` until `shutdown` completes.
+/// Serves on `listener` until `shutdown` completes, then shuts down gracefully within
+/// `config.shutdown` ([`lifecycle::serve`]): in-flight requests finish, WebSockets are closed
+/// with 1001.
 pub async fn run(
     listener: TcpListener,
     mut state: AppState,
@@ -167,12 +176,24 @@ pub async fn run(
         state.clock.clone(),
         state.hub.clone(),
     ));
-    let served = axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let life = state.lifecycle.clone();
+    let signal = tokio::spawn({
+        let life = life.clone();
+        async move {
+            shutdown.await;
+            life.stop();
+        }
+    });
+    life.serving();
+    // The start-up server (the binary's) stops accepting first: from here on every answer is
+    // the API's.
+    life.early_stopped().await;
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!("serving GraphQL at http://{addr}/graphql and GraphiQL at http://{addr}/");
+    }
+    let settings = state.config.shutdown;
+    let served = lifecycle::serve(listener, app(state), life, settings).await;
+    signal.abort();
     sweeper.abort();
     served
 }

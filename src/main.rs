@@ -12,7 +12,6 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use inventory::{AppState, clock, config, demo, graphql, import};
-use tracing_subscriber::EnvFilter;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -25,6 +24,9 @@ struct Cli {
     /// Database URL: sqlite://… or postgres://…; unset, an SQLite file under ./data/.
     #[arg(long, env = "DATABASE_URL", global = true)]
     database_url: Option<String>,
+    /// Log lines as JSON, as text, or auto: JSON unless standard error is a terminal.
+    #[arg(long, env = "INVENTORY_LOG_FORMAT", global = true, value_enum, default_value_t = inventory::logging::LogFormat::Auto)]
+    log_format: inventory::logging::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -79,14 +81,8 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm_migration=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    inventory::logging::init(cli.log_format);
     let url = config::database_url(cli.database_url.as_deref());
     match cli.command {
         Command::ExportSchema { out } => {
@@ -100,8 +96,48 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve { settings } => {
             let config = config::Config::of_serve(&url, &settings);
+            // One signal watcher from the start, so a SIGTERM at any moment is seen.
+            let (stop_tx, stop) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                signal().await;
+                let _ = stop_tx.send(true);
+            });
+            let stopped = move || {
+                let mut stop = stop.clone();
+                async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                }
+            };
+            // Listen first: while the database is prepared (and the demo built), /healthz
+            // answers and /readyz says what start-up is doing.
+            let bind = &config.bind;
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("cannot listen on {bind}"))?;
+            let addr = listener.local_addr()?;
+            tracing::info!(%addr, "listening; /healthz answers, /readyz is 503 until the API is up");
+            let (listener, early) = inventory::http::starting::clone_listener(listener)?;
+            let lifecycle = inventory::lifecycle::Lifecycle::default();
+            let backend = if config::is_postgres(&url) {
+                "postgres"
+            } else {
+                "sqlite"
+            };
+            tokio::spawn(inventory::http::starting::serve(
+                early,
+                lifecycle.clone(),
+                backend,
+            ));
+            lifecycle
+                .starting("preparing the database (migrations, the demo inventory when empty)");
             tracing::info!(database = %redact(&url), "opening the database");
-            let (db, built) = inventory::prepare(&url, config.demo_scale).await?;
+            let (db, built) = tokio::select! {
+                prepared = inventory::prepare(&url, config.demo_scale) => prepared?,
+                _ = stopped() => {
+                    tracing::info!("shutdown requested during start-up; nothing was served (an unfinished demo build is rolled back)");
+                    return Ok(());
+                }
+            };
             if let Some(s) = built {
                 tracing::info!(
                     institutions = s.institutions,
@@ -116,19 +152,11 @@ async fn main() -> anyhow::Result<()> {
                 Ok(n) => tracing::info!(open_files = n, "open-file limit"),
                 Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
             }
-            let bind = &config.bind;
-            let listener = tokio::net::TcpListener::bind(bind)
-                .await
-                .with_context(|| format!("cannot listen on {bind}"))?;
-            let addr = listener.local_addr()?;
-            tracing::info!(
-                "serving GraphQL at http://{addr}/graphql and GraphiQL at http://{addr}/"
-            );
-            let state = AppState::with_config(db, Arc::new(clock::SystemClock), config);
-            inventory::run(listener, state, async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+            lifecycle.starting("loading the catalog");
+            let mut state = AppState::with_config(db, Arc::new(clock::SystemClock), config);
+            state.lifecycle = lifecycle;
+            inventory::run(listener, state, stopped()).await?;
+            tracing::info!("stopped");
         }
         Command::Import {
             file,
@@ -212,6 +240,25 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Completes on SIGTERM (what orchestrators and `systemctl stop` send) or Ctrl-C.
+async fn signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => tracing::info!("SIGTERM received"),
+                    _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C received"),
+                }
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot listen for SIGTERM; Ctrl-C only"),
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// A URL without its password, for logs.

@@ -361,13 +361,20 @@ async fn cross_instance_delivery_on_postgres() {
         children.push(child);
         addrs.push(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
     }
-    // Wait for both to answer.
+    // Wait for both to be ready (they listen from the start, and are ready once serving).
     for a in &addrs {
         let mut up = false;
         for _ in 0..100 {
-            if tokio::net::TcpStream::connect(a).await.is_ok() {
-                up = true;
-                break;
+            if let Ok(mut s) = tokio::net::TcpStream::connect(a).await {
+                let _ = s
+                    .write_all(b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .await;
+                let mut out = String::new();
+                let _ = s.read_to_string(&mut out).await;
+                if out.starts_with("HTTP/1.1 200") {
+                    up = true;
+                    break;
+                }
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

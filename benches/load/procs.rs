@@ -17,7 +17,8 @@ pub struct Server {
 
 impl Server {
     /// Starts `cmd` (its output appended to `log`), which must listen on `addr`, and waits until
-    /// `GET /healthz` answers 200.
+    /// it is ready: `GET /readyz` answers 200 (ours listens while it starts), or, for a server
+    /// without it (404), `GET /healthz` answers 200.
     pub async fn start(
         name: &'static str,
         mut cmd: Command,
@@ -39,12 +40,18 @@ impl Server {
                     log.display()
                 );
             }
-            if let Ok((200, _)) = crate::load::get(addr, "/healthz").await {
-                return Ok(server);
+            match crate::load::get(addr, "/readyz").await {
+                Ok((200, _)) => return Ok(server),
+                Ok((404, _))
+                    if matches!(crate::load::get(addr, "/healthz").await, Ok((200, _))) =>
+                {
+                    return Ok(server);
+                }
+                _ => {}
             }
             if started.elapsed() > ready_within {
                 bail!(
-                    "{name} did not answer /healthz within {ready_within:?}; see {}",
+                    "{name} was not ready within {ready_within:?}; see {}",
                     log.display()
                 );
             }

@@ -125,18 +125,29 @@ pub async fn build(db: &DatabaseConnection, opts: &DemoOptions) -> Result<DemoSu
     let txn = db::begin_write(db).await?;
     db::bulk_load_settings(&txn, true).await?;
 
+    tracing::info!(scale = opts.scale, "demo 1/6: plans and targets");
     plans::insert_plans(&txn, now).await?;
+    tracing::info!("demo 2/6: institutions");
     let insts = institutions::insert(&txn, &mut rng, opts.scale, now).await?;
     summary.institutions = insts.len();
+    tracing::info!(
+        institutions = insts.len(),
+        "demo 3/6: datasets and their disclosure history"
+    );
     // Datasets, accounts and requests get explicit ids (so that requests and bundles can point
     // at them without a round trip); they start after whatever the tables already hold (an
     // admin's account created with `inventory token` before the first `serve`, say).
     let loaded = datasets::insert(&txn, &mut rng, &insts, opts.scale, now, &mut summary).await?;
+    tracing::info!(
+        datasets = summary.open_datasets + summary.not_open_datasets,
+        "demo 4/6: core-data bundles"
+    );
     summary.bundles = plans::insert_bundles(&txn, &mut rng, &insts, &loaded.core_ids).await?;
     let id_bases = (
         bulk::max_id(&txn, "account").await?,
         bulk::max_id(&txn, "data_request").await?,
     );
+    tracing::info!("demo 5/6: citizens' requests");
     summary.requests = requests::insert(
         &txn,
         &mut rng,
@@ -148,6 +159,10 @@ pub async fn build(db: &DatabaseConnection, opts: &DemoOptions) -> Result<DemoSu
     .await?;
     bulk::advance_sequences(&txn).await?;
 
+    tracing::info!(
+        requests = summary.requests,
+        "demo 6/6: statistics and commit"
+    );
     let finish_started = Instant::now();
     bulk::finish(db, txn).await?;
     summary.finish_elapsed = finish_started.elapsed();

@@ -51,18 +51,24 @@ fn error_response(e: ApiError) -> Response {
     let status = match e.code() {
         "BAD_USER_INPUT" => StatusCode::BAD_REQUEST,
         "NOT_FOUND" => StatusCode::NOT_FOUND,
+        crate::error::UNAVAILABLE => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     if let ApiError::Internal(inner) = &e {
         tracing::error!(error = ?inner, "export failed");
     }
-    (
+    let mut r = (
         status,
         axum::Json(
             json!({ "errors": [{ "message": e.message(), "extensions": { "code": e.code() } }] }),
         ),
     )
-        .into_response()
+        .into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    r
 }
 
 /// The parameters, or a `BAD_USER_INPUT` naming what was wrong.

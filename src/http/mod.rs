@@ -14,6 +14,7 @@ pub use live::{Live, Slot};
 pub use persisted::Persisted;
 mod health;
 mod live;
+pub mod starting;
 mod transport_ws;
 mod ws;
 
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::serve).post(graphql::serve))
         .route("/graphql/ws", get(ws::ws))
         .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route("/export/datasets.csv", get(export::csv))
         .route("/export/catalog.jsonld", get(export::catalog))
         .layer(CompressionLayer::new())

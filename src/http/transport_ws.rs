@@ -11,6 +11,7 @@
 //! | 4409 | `subscribe` with the id of an operation still running |
 //! | 4429 | a second `connection_init` |
 //! | 1011 | the server cannot go on (subscriptions not running here) |
+//! | 1001 | the server is shutting down (going away): reconnect and resume from the last cursor |
 //!
 //! Reasons are short (a close frame holds 123 bytes of them). The server pings every
 //! `keep_alive` ([`crate::config::WsSettings`]) and answers pings with pongs. One connection
@@ -108,10 +109,25 @@ pub type Init = Box<
     dyn FnOnce(Value) -> futures::future::BoxFuture<'static, Result<Data, (u16, String)>> + Send,
 >;
 
-/// Serves one `graphql-transport-ws` connection until either side closes it.
-pub async fn serve(socket: WebSocket, state: AppState, settings: Settings, init: Init) {
+/// The reason of a 1001 close.
+const GOING_AWAY: &str = "server shutting down; reconnect and resume";
+
+/// The close frame sent when the server shuts down: 1001, going away.
+pub fn going_away() -> Message {
+    Close(1001, GOING_AWAY.into()).frame()
+}
+
+/// Serves one `graphql-transport-ws` connection until either side closes it, or `stop` is
+/// cancelled (shutdown), which closes it with 1001.
+pub async fn serve(
+    socket: WebSocket,
+    state: AppState,
+    settings: Settings,
+    init: Init,
+    stop: tokio_util::sync::CancellationToken,
+) {
     let (mut sink, mut stream) = socket.split();
-    let result = run(&mut sink, &mut stream, state, settings, init).await;
+    let result = run(&mut sink, &mut stream, state, settings, init, &stop).await;
     if let Err(close) = result {
         let _ = sink.send(close.frame()).await;
     }
@@ -124,7 +140,9 @@ async fn run(
     state: AppState,
     settings: Settings,
     init: Init,
+    stop: &tokio_util::sync::CancellationToken,
 ) -> Result<(), Close> {
+    let going_away = || Close(1001, GOING_AWAY.into());
     // Until `connection_init`: nothing else is allowed, and the wait is bounded.
     let session = {
         let deadline = tokio::time::sleep(settings.init_wait);
@@ -134,6 +152,7 @@ async fn run(
                 _ = &mut deadline => {
                     return Err(Close(4408, "Connection initialisation timeout".into()));
                 }
+                _ = stop.cancelled() => return Err(going_away()),
                 msg = stream.next() => msg,
             };
             match parse(msg)? {
@@ -227,6 +246,7 @@ async fn run(
                     None => {}
                 }
             }
+            _ = stop.cancelled() => break Err(going_away()),
             _ = ping.tick() => {
                 if let Err(c) = send(sink, json!({ "type": "ping" })).await {
                     break Err(c);

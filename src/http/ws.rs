@@ -14,6 +14,7 @@ use axum::Extension;
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 
 use super::{client_address, transport_ws};
@@ -40,6 +41,10 @@ pub async fn ws(
     let Some(protocol) = protocol_of(&headers) else {
         return StatusCode::BAD_REQUEST.into_response();
     };
+    // Shutting down: the client should connect to another instance.
+    if state.lifecycle.is_stopping() {
+        return stopping();
+    }
     let schema = state.schema.clone();
     let address = client_address(&state, &headers, peer.map(|p| p.0.0));
     // One client address holds at most so many connections; the place is kept while it lives.
@@ -56,34 +61,56 @@ pub async fn ws(
         .read_buffer_size(WS_BUFFER)
         .write_buffer_size(WS_BUFFER)
         .max_write_buffer_size(WS_MAX_WRITE_BUFFER)
-        .on_upgrade(move |stream| async move {
-            let _place = place;
-            match protocol {
-                WebSocketProtocols::GraphQLWS => {
-                    let settings = state.config.ws;
-                    let init_state = state.clone();
-                    let init: transport_ws::Init = Box::new(move |payload| {
-                        Box::pin(async move {
-                            connection_data(&init_state, payload, address)
-                                .await
-                                .map_err(|r| (r.close_code(), r.to_string()))
-                        })
-                    });
-                    transport_ws::serve(stream, state, settings, init).await
+        .on_upgrade(move |stream| {
+            let lifecycle = state.lifecycle.clone();
+            lifecycle.track(async move {
+                let _place = place;
+                let stop = state.lifecycle.token();
+                match protocol {
+                    WebSocketProtocols::GraphQLWS => {
+                        let settings = state.config.ws;
+                        let init_state = state.clone();
+                        let init: transport_ws::Init = Box::new(move |payload| {
+                            Box::pin(async move {
+                                connection_data(&init_state, payload, address)
+                                    .await
+                                    .map_err(|r| (r.close_code(), r.to_string()))
+                            })
+                        });
+                        transport_ws::serve(stream, state, settings, init, stop).await
+                    }
+                    _ => {
+                        // The legacy protocol's loop is async-graphql's: its input ends at shutdown,
+                        // and then this closes with 1001.
+                        let (mut sink, input) = stream.split();
+                        let input = input.take_until(stop.cancelled_owned());
+                        GraphQLWebSocket::new_with_pair(&mut sink, input, schema, legacy)
+                            .on_connection_init(move |payload| async move {
+                                connection_data(&state, payload, address)
+                                    .await
+                                    .map_err(Refusal::into_graphql)
+                            })
+                            .serve()
+                            .await;
+                        let _ = sink.send(transport_ws::going_away()).await;
+                        let _ = sink.close().await;
+                    }
                 }
-                _ => {
-                    GraphQLWebSocket::new(stream, schema, legacy)
-                        .on_connection_init(move |payload| async move {
-                            connection_data(&state, payload, address)
-                                .await
-                                .map_err(Refusal::into_graphql)
-                        })
-                        .serve()
-                        .await
-                }
-            }
+            })
         })
         .into_response()
+}
+
+/// `503` with `Retry-After` for an upgrade during shutdown.
+fn stopping() -> Response {
+    let body = serde_json::json!({ "errors": [{
+        "message": "this server is shutting down; connect again (to another instance)",
+        "extensions": { "code": crate::error::UNAVAILABLE }
+    }]});
+    let mut r = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    r
 }
 
 /// `429` with `Retry-After` and a coded JSON error.

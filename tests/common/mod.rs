@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod fixture;
+pub mod process;
 pub mod world;
 
 use std::path::PathBuf;

@@ -1,0 +1,74 @@
+//! Log output: JSON lines whenever standard error is not a terminal (a file, a pipe, a container
+//! runtime's collector), human-readable text on a terminal; `INVENTORY_LOG_FORMAT` (or
+//! `--log-format`) `json`, `text` or `auto` forces either. Colour codes only ever go to a
+//! terminal. The filter is `RUST_LOG` (default `info,sqlx=warn,sea_orm_migration=warn`).
+//!
+//! What is logged is chosen so that operators can keep the logs: requests are logged by method,
+//! path and status (never bodies, variables or tokens), so a requester's name and contact never
+//! reach them (`tests/logs.rs` checks this at `debug`); expected errors (bad input, not found,
+//! forbidden, overload) are answered to the client and not logged as errors; an internal error
+//! is one `ERROR` event with its cause chain.
+
+use std::io::IsTerminal;
+
+use tracing_subscriber::EnvFilter;
+
+/// The default filter when `RUST_LOG` is unset.
+pub const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm_migration=warn";
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// JSON lines unless standard error is a terminal.
+    #[default]
+    Auto,
+    /// One JSON object per line.
+    Json,
+    /// Human-readable lines (coloured on a terminal only).
+    Text,
+}
+
+impl LogFormat {
+    /// JSON or not, for output to a terminal or not.
+    pub fn json(self, terminal: bool) -> bool {
+        match self {
+            LogFormat::Auto => !terminal,
+            LogFormat::Json => true,
+            LogFormat::Text => false,
+        }
+    }
+}
+
+/// Installs the global subscriber writing to standard error.
+pub fn init(format: LogFormat) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let terminal = std::io::stderr().is_terminal();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format.json(terminal) {
+        // Span fields stay out of the lines: a request's span carries its URI, and the event
+        // itself says what happened.
+        builder
+            .json()
+            .with_current_span(false)
+            .with_span_list(false)
+            .init();
+    } else {
+        builder.with_ansi(terminal).init();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LogFormat;
+
+    #[test]
+    fn auto_is_json_off_a_terminal() {
+        assert!(LogFormat::Auto.json(false));
+        assert!(!LogFormat::Auto.json(true));
+        assert!(LogFormat::Json.json(true));
+        assert!(!LogFormat::Text.json(false));
+    }
+}
