@@ -57,6 +57,8 @@ pub struct Config {
     pub cors_origins: Option<Vec<String>>,
     /// How `graphql-transport-ws` connections behave.
     pub ws: WsSettings,
+    /// Distinct operation names labelled in the metrics; later new names count as `other`.
+    pub metrics_max_operations: usize,
 }
 
 /// How a `graphql-transport-ws` connection behaves.
@@ -98,6 +100,7 @@ impl Default for Config {
             heavy: Default::default(),
             cors_origins: None,
             ws: WsSettings::default(),
+            metrics_max_operations: crate::telemetry::operations::DEFAULT_MAX_OPERATIONS,
         }
     }
 }
@@ -174,6 +177,10 @@ pub struct ServeArgs {
     /// 1013, try again later (default 100).
     #[arg(long, env = "INVENTORY_WS_MAX_PER_TOKEN", value_parser = clap::value_parser!(u64).range(1..))]
     pub ws_max_per_token: Option<u64>,
+    /// Distinct GraphQL operation names given labels of their own in /metrics; operations of
+    /// later new names are counted as `other` (default 100).
+    #[arg(long, env = "INVENTORY_METRICS_MAX_OPERATIONS")]
+    pub metrics_max_operations: Option<usize>,
 }
 
 impl Config {
@@ -225,6 +232,9 @@ impl Config {
                         .map_or(d.max_per_token, |n| n as usize),
                 }
             },
+            metrics_max_operations: args
+                .metrics_max_operations
+                .unwrap_or(crate::telemetry::operations::DEFAULT_MAX_OPERATIONS),
         }
     }
 }

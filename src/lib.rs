@@ -46,7 +46,9 @@
 //! - [`export`]: CSV and DCAT-AP renderings of a dataset list, read in keyset pages.
 //! - [`http`]: the axum router: `/graphql` (and `/graphql/ws`), GraphiQL on `/`, `/healthz`,
 //!   `/export/…`; validators and `304`s on GET queries and exports, and automatic persisted
-//!   queries, in the HTTP handler (no schema extension).
+//!   queries, in the HTTP handler (no schema extension); `/metrics`.
+//! - [`telemetry`]: Prometheus metrics per operation and SQL statement, and OTLP traces when
+//!   configured, measured in the executor wrapper and SeaORM's statement callback.
 //!
 //! The binary (`src/main.rs`) has the subcommands `serve`, `import`, `demo`, `token` and
 //! `export-schema`.
@@ -65,6 +67,7 @@ pub mod graphql;
 pub mod http;
 pub mod hub;
 pub mod import;
+pub mod telemetry;
 
 use std::future::Future;
 
@@ -103,12 +106,14 @@ impl AppState {
 
     /// State with a configuration.
     pub fn with_config(db: DatabaseConnection, clock: SharedClock, config: config::Config) -> Self {
+        let mut db = db;
+        telemetry::sql::observe(&mut db);
         AppState {
             live: Default::default(),
             persisted: Default::default(),
             catalog: catalog::Catalog::with_limits(db.clone(), config.heavy),
             db,
-            schema: graphql::api(),
+            schema: graphql::api().max_operations(config.metrics_max_operations),
             clock,
             deadlines: std::sync::Arc::new(config.deadlines.clone()),
             config: std::sync::Arc::new(config),

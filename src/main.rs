@@ -13,6 +13,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use inventory::{AppState, clock, config, demo, graphql, import};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -79,12 +81,16 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Traces over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (kept until exit, then flushed).
+    let (traces, _traces) = inventory::telemetry::traces::from_env().unzip();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm_migration=warn")),
         )
         .with_writer(std::io::stderr)
+        .finish()
+        .with(traces)
         .init();
     let cli = Cli::parse();
     let url = config::database_url(cli.database_url.as_deref());
