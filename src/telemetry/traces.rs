@@ -129,7 +129,7 @@ pub fn finish(span: &tracing::Span, outcome: &'static str, statements: u32, elap
         return;
     }
     span.record("outcome", outcome);
-    span.record("db.statements", statements);
+    span.record("db.statements", i64::from(statements));
     span.record("duration_ms", elapsed.as_secs_f64() * 1e3);
     if outcome != "OK" {
         span.record("otel.status_code", "ERROR");
