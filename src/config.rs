@@ -57,6 +57,8 @@ pub struct Config {
     pub cors_origins: Option<Vec<String>>,
     /// How `graphql-transport-ws` connections behave.
     pub ws: WsSettings,
+    /// Distinct operation names labelled in the metrics; later new names count as `other`.
+    pub metrics_max_operations: usize,
     /// How the server stops.
     pub shutdown: ShutdownSettings,
 }
@@ -122,6 +124,7 @@ impl Default for Config {
             cors_origins: None,
             ws: WsSettings::default(),
             shutdown: ShutdownSettings::default(),
+            metrics_max_operations: crate::telemetry::operations::DEFAULT_MAX_OPERATIONS,
         }
     }
 }
@@ -207,6 +210,10 @@ pub struct ServeArgs {
     /// interval times its failure threshold).
     #[arg(long, env = "INVENTORY_SHUTDOWN_ACCEPT_MS")]
     pub shutdown_accept_ms: Option<u64>,
+    /// Distinct GraphQL operation names given labels of their own in /metrics; operations of
+    /// later new names are counted as `other` (default 100).
+    #[arg(long, env = "INVENTORY_METRICS_MAX_OPERATIONS")]
+    pub metrics_max_operations: Option<usize>,
 }
 
 impl Config {
@@ -269,6 +276,9 @@ impl Config {
                         .map_or(d.accept_for, Duration::from_millis),
                 }
             },
+            metrics_max_operations: args
+                .metrics_max_operations
+                .unwrap_or(crate::telemetry::operations::DEFAULT_MAX_OPERATIONS),
         }
     }
 }

@@ -15,6 +15,7 @@
 //! so a slow subscriber never slows writers or grows memory.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use sea_orm::{DatabaseConnection, DbBackend};
@@ -30,6 +31,8 @@ pub const CHANNEL_CAPACITY: usize = 1024;
 pub struct Hub {
     tx: broadcast::Sender<Arc<Stored>>,
     wake: Arc<Notify>,
+    /// The last outbox id handed to subscribers (for the lag in `/metrics`).
+    applied: Arc<AtomicI64>,
 }
 
 impl Hub {
@@ -43,7 +46,11 @@ impl Hub {
         let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
         let wake = Arc::new(Notify::new());
         let start = events::last_id(&db).await?;
-        let hub = Hub { tx, wake };
+        let hub = Hub {
+            tx,
+            wake,
+            applied: Arc::new(AtomicI64::new(start)),
+        };
         let backend = db.get_database_backend();
         if backend == DbBackend::Postgres
             && let Some(url) = url
@@ -60,6 +67,11 @@ impl Hub {
     /// A receiver of events committed from now on, decoded once for all subscribers.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Stored>> {
         self.tx.subscribe()
+    }
+
+    /// The last outbox id this hub has handed to subscribers.
+    pub fn applied(&self) -> i64 {
+        self.applied.load(Ordering::Relaxed)
     }
 
     /// Asks the hub to look at the outbox now (after a local commit).
@@ -79,6 +91,7 @@ impl Hub {
                             let _ = self.tx.send(Arc::new(ev));
                         }
                     }
+                    self.applied.store(cursor, Ordering::Relaxed);
                     if full {
                         continue;
                     }

@@ -45,10 +45,12 @@
 //!   that codes async-graphql's own errors; the GraphiQL examples.
 //! - [`export`]: CSV and DCAT-AP renderings of a dataset list, read in keyset pages.
 //! - [`http`]: the axum router: `/graphql` (and `/graphql/ws`), GraphiQL on `/`, `/healthz`,
-//!   `/readyz`, `/export/…`; validators and `304`s on GET queries and exports, and automatic persisted
-//!   queries, in the HTTP handler (no schema extension).
+//!   `/readyz`, `/metrics`, `/export/…`; validators and `304`s on GET queries and exports, and
+//!   automatic persisted queries, in the HTTP handler (no schema extension).
 //! - [`lifecycle`]: starting, serving, stopping; graceful shutdown (WebSockets tracked and
 //!   closed with 1001, the bound); [`logging`]: JSON lines or text.
+//! - [`telemetry`]: Prometheus metrics per operation and SQL statement, and OTLP traces when
+//!   configured, measured in the executor wrapper and SeaORM's statement callback.
 //!
 //! The binary (`src/main.rs`) has the subcommands `serve`, `import`, `demo`, `token` and
 //! `export-schema`.
@@ -69,6 +71,7 @@ pub mod hub;
 pub mod import;
 pub mod lifecycle;
 pub mod logging;
+pub mod telemetry;
 
 use std::future::Future;
 
@@ -109,13 +112,15 @@ impl AppState {
 
     /// State with a configuration.
     pub fn with_config(db: DatabaseConnection, clock: SharedClock, config: config::Config) -> Self {
+        let mut db = db;
+        telemetry::sql::observe(&mut db);
         AppState {
             live: Default::default(),
             persisted: Default::default(),
             lifecycle: Default::default(),
             catalog: catalog::Catalog::with_limits(db.clone(), config.heavy),
             db,
-            schema: graphql::api(),
+            schema: graphql::api().max_operations(config.metrics_max_operations),
             clock,
             deadlines: std::sync::Arc::new(config.deadlines.clone()),
             config: std::sync::Arc::new(config),

@@ -39,8 +39,12 @@ impl LogFormat {
     }
 }
 
-/// Installs the global subscriber writing to standard error.
-pub fn init(format: LogFormat) {
+/// Installs the global subscriber writing to standard error, with the OTLP trace layer when the
+/// environment configures one ([`crate::telemetry::traces::from_env`]); returns what must be
+/// kept until exit for the last spans to be sent.
+pub fn init(format: LogFormat) -> Option<crate::telemetry::traces::Traces> {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let terminal = std::io::stderr().is_terminal();
@@ -50,13 +54,19 @@ pub fn init(format: LogFormat) {
     if format.json(terminal) {
         // Span fields stay out of the lines: a request's span carries its URI, and the event
         // itself says what happened.
-        builder
+        let subscriber = builder
             .json()
             .with_current_span(false)
             .with_span_list(false)
-            .init();
+            .finish();
+        let (traces, guard) = crate::telemetry::traces::from_env().unzip();
+        subscriber.with(traces).init();
+        guard
     } else {
-        builder.with_ansi(terminal).init();
+        let subscriber = builder.with_ansi(terminal).finish();
+        let (traces, guard) = crate::telemetry::traces::from_env().unzip();
+        subscriber.with(traces).init();
+        guard
     }
 }
 

@@ -82,7 +82,8 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    inventory::logging::init(cli.log_format);
+    // Traces over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set: kept until exit, then flushed.
+    let _traces = inventory::logging::init(cli.log_format);
     let url = config::database_url(cli.database_url.as_deref());
     match cli.command {
         Command::ExportSchema { out } => {

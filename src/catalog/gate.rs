@@ -77,6 +77,15 @@ impl Gate {
         self.limits
     }
 
+    /// Heavy computations running and callers waiting, now.
+    pub fn load(&self) -> (usize, usize) {
+        let workers = self.limits.workers.max(1);
+        (
+            workers.saturating_sub(self.permits.available_permits()),
+            self.waiting.load(Ordering::Acquire),
+        )
+    }
+
     /// Runs `work` on a blocking thread once a worker is free; [`Busy`] at once when the queue
     /// is full, or after the wait bound.
     pub async fn run<T, F>(&self, work: F) -> Result<T, Busy>
@@ -89,6 +98,7 @@ impl Gate {
             Err(_) => {
                 if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.limits.queue {
                     self.waiting.fetch_sub(1, Ordering::AcqRel);
+                    crate::telemetry::metrics::heavy_refused("queue_full");
                     return Err(Busy);
                 }
                 let _place = Place(&self.waiting);
@@ -96,7 +106,10 @@ impl Gate {
                     .await
                 {
                     Ok(Ok(p)) => p,
-                    _ => return Err(Busy),
+                    _ => {
+                        crate::telemetry::metrics::heavy_refused("wait_timeout");
+                        return Err(Busy);
+                    }
                 }
             }
         };

@@ -101,6 +101,11 @@ impl Catalog {
         self.inner.gate.limits()
     }
 
+    /// Heavy computations running and callers waiting for the gate, now.
+    pub fn heavy_load(&self) -> (usize, usize) {
+        self.inner.gate.load()
+    }
+
     /// The latest published snapshot, if any was loaded.
     pub fn current(&self) -> Option<Arc<Snapshot>> {
         self.inner.current.load_full()

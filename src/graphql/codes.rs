@@ -24,7 +24,8 @@
 //! registered, async-graphql sends every field of every response through the extension chain,
 //! which cost about 40 % of the executor's time on a page of 100 datasets (see
 //! `BENCHMARKS.md`). Wrapping the executor costs nothing per field and serves HTTP and
-//! WebSocket alike.
+//! WebSocket alike. The same wrapper counts and times every operation
+//! ([`crate::telemetry::operations`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -33,6 +34,8 @@ use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Data, Executor, Pos, Request, Response, ServerError};
 use futures::StreamExt;
 use futures::stream::BoxStream;
+
+use crate::telemetry::operations::{Operations, Transport};
 
 /// The code of validation errors.
 pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
@@ -68,6 +71,8 @@ pub struct Coded<E> {
     /// The values of every enum type, by type name: an error about a value that is not one of
     /// them lists them.
     enums: Arc<HashMap<String, Vec<String>>>,
+    /// Every operation counted and timed ([`crate::telemetry::operations`]).
+    operations: Arc<Operations>,
 }
 
 impl<E> Coded<E> {
@@ -76,17 +81,27 @@ impl<E> Coded<E> {
         Coded {
             inner,
             enums: Arc::new(enum_values(sdl)),
+            operations: Default::default(),
         }
+    }
+
+    /// Labels at most `max` distinct operation names in the metrics (the rest are `other`).
+    pub fn max_operations(mut self, max: usize) -> Self {
+        self.operations = Arc::new(Operations::new(max));
+        self
     }
 }
 
 impl<E: Executor> Executor for Coded<E> {
     async fn execute(&self, request: Request) -> Response {
+        let measure = self.operations.begin(Transport::Http, &request);
         if let Some(refusal) = document_limits(&request.query) {
-            return refusal;
+            return measure.refused(refusal);
         }
         let query = request.query.clone();
-        finish(self.inner.execute(request).await, &query, &self.enums)
+        measure
+            .run(async { finish(self.inner.execute(request).await, &query, &self.enums) })
+            .await
     }
 
     fn execute_stream(
@@ -94,15 +109,19 @@ impl<E: Executor> Executor for Coded<E> {
         request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
+        let measure = self.operations.begin(Transport::Ws, &request);
         if let Some(refusal) = document_limits(&request.query) {
-            return futures::stream::once(async { refusal }).boxed();
+            let refused = futures::stream::once(async { refusal }).boxed();
+            return self.operations.stream(measure, refused);
         }
         let query = request.query.clone();
         let enums = self.enums.clone();
-        self.inner
+        let stream = self
+            .inner
             .execute_stream(request, session_data)
             .map(move |resp| finish(resp, &query, &enums))
-            .boxed()
+            .boxed();
+        self.operations.stream(measure, stream)
     }
 }
 

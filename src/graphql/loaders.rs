@@ -41,7 +41,8 @@ pub fn loaders(db: DatabaseConnection, catalog: Catalog, today: NaiveDate) -> Lo
     // default 1 ms wait only added a timer and a thread hand-off to every single lookup.
     DataLoader::with_cache(
         DbLoader { db, catalog, today },
-        TokioSpawner::current(),
+        // Batches run as tasks of their own: their statements count toward the operation's.
+        crate::telemetry::sql::Spawner(TokioSpawner::current()),
         TokioTimer::default(),
         HashMapCache::default(),
     )

@@ -32,6 +32,16 @@ impl Live {
         })
     }
 
+    /// WebSocket connections open now (each holds one place under its address).
+    pub fn connections(&self) -> usize {
+        let counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        counts
+            .iter()
+            .filter(|(k, _)| k.starts_with("addr:"))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
     /// Connections of `key` open now.
     pub fn count(&self, key: &str) -> usize {
         let counts = self.0.lock().unwrap_or_else(|e| e.into_inner());

@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(ws::ws))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(crate::telemetry::metrics::scrape))
         .route("/export/datasets.csv", get(export::csv))
         .route("/export/catalog.jsonld", get(export::catalog))
         .layer(CompressionLayer::new())
