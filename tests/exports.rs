@@ -43,6 +43,35 @@ async fn csv_opens_in_excel_and_neutralizes_formulas() {
             .unwrap();
         assert!(practical[col("legal_basis")].contains("no legal basis"));
         assert!(rows.iter().all(|r| &r[col("provenance")] == "IMPORTED"));
+        // Coded values are the API's own enum values, each with its Korean and English labels.
+        assert!(rows.iter().all(|r| r.len() == headers.len()));
+        let ids: Vec<&str> = rows.iter().map(|r| &r[col("id")]).collect();
+        let v = common::gql(
+            &app,
+            "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Dataset { id category \
+             categoryLabel { label labelKo } type institution { kind } \
+             disclosure { status ground { ground } } } } }",
+            serde_json::json!({ "ids": ids }),
+        )
+        .await;
+        for (r, d) in rows.iter().zip(v["data"]["nodes"].as_array().unwrap()) {
+            assert_eq!(d["id"], &r[col("id")]);
+            assert_eq!(d["category"], &r[col("category")]);
+            assert_eq!(d["categoryLabel"]["labelKo"], &r[col("category_ko")]);
+            assert_eq!(d["categoryLabel"]["label"], &r[col("category_en")]);
+            assert_eq!(d["type"], &r[col("type")]);
+            assert_eq!(d["institution"]["kind"], &r[col("institution_kind")]);
+            assert_eq!(d["disclosure"]["status"], &r[col("status")]);
+            let ground = d["disclosure"]["ground"]["ground"].as_str().unwrap_or("");
+            assert_eq!(ground, &r[col("ground")]);
+            for c in ["institution_kind", "category", "type", "status", "ground"] {
+                let coded = !r[col(c)].is_empty();
+                for lang in ["ko", "en"] {
+                    let label = &r[col(&format!("{c}_{lang}"))];
+                    assert_eq!(coded, !label.is_empty(), "{c}_{lang}: {r:?}");
+                }
+            }
+        }
         // No requester data, only counts.
         assert!(!text.contains("example.org") && !text.contains("시민"));
 
@@ -134,17 +163,49 @@ async fn dcat_catalog_pages_and_maps_access_rights() {
             );
             assert_eq!(d["dct:rights"].is_object(), ground.is_some(), "{title}");
         }
-        let rights = all
+        let rights = &all
             .iter()
             .find(|d| d["dct:title"]["@value"] == "환경 데이터")
-            .unwrap()["dct:rights"]["rdfs:label"]
-            .as_str()
-            .unwrap()
-            .to_string();
+            .unwrap()["dct:rights"];
+        let label = |lang: &str| {
+            rights["rdfs:label"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["@language"] == lang)
+                .unwrap()["@value"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let (en, ko) = (label("en"), label("ko"));
         assert!(
-            rights.contains("no legal basis") && rights.contains("사유 설명"),
+            en.contains("no legal basis") && en.contains("사유 설명"),
+            "{en}"
+        );
+        assert!(
+            ko.contains("법적 근거 없음") && ko.contains("사유 설명"),
+            "{ko}"
+        );
+        assert!(
+            rights["dct:identifier"]
+                .as_str()
+                .unwrap()
+                .starts_with("PRACTICAL_"),
             "{rights}"
         );
+        // Themes and types carry the API's enum values.
+        for d in &all {
+            let theme = d["dcat:theme"]["dct:identifier"].as_str().unwrap();
+            assert!(
+                theme.chars().all(|c| c.is_ascii_uppercase() || c == '_'),
+                "{theme}"
+            );
+            assert!(
+                ["FILE", "OPEN_API", "STANDARD", "LINKED"]
+                    .contains(&d["dct:type"]["dct:identifier"].as_str().unwrap())
+            );
+        }
         t.cleanup().await;
     }
 }

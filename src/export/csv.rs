@@ -1,8 +1,13 @@
 //! CSV for spreadsheets: UTF-8 with a byte-order mark (so Excel reads Hangul), CRLF line ends,
 //! a header row, provenance as a column, and formula injection neutralized.
+//!
+//! Every coded value (institution kind, category, type, status, ground, provenance) is the API's
+//! own enum value, the one a `filter` takes (`TRANSPORT_LOGISTICS`, `BUSINESS_SECRET`), followed
+//! by its Korean and English labels in columns of their own (`category_ko`, `category_en`).
 
 use crate::domain::labels;
 use crate::graphql::ids::{NodeKind, encode};
+use crate::graphql::types::enums::{self as g, api_name};
 
 use super::ExportRow;
 
@@ -17,12 +22,20 @@ pub const HEADER: &[&str] = &[
     "institution_code",
     "institution_name",
     "institution_kind",
+    "institution_kind_ko",
+    "institution_kind_en",
     "category",
+    "category_ko",
+    "category_en",
     "type",
+    "type_ko",
+    "type_en",
     "status",
     "status_ko",
+    "status_en",
     "ground",
-    "ground_label",
+    "ground_ko",
+    "ground_en",
     "legal_basis",
     "explanation",
     "planned_open_on",
@@ -69,6 +82,13 @@ pub fn header() -> Vec<u8> {
     out
 }
 
+/// Appends a coded value's three cells: the API's enum value, its Korean and English labels.
+fn coded(cells: &mut Vec<String>, code: Option<String>, label: Option<labels::Label>) {
+    cells.push(code.unwrap_or_default());
+    cells.push(label.map(|l| l.ko.to_string()).unwrap_or_default());
+    cells.push(label.map(|l| l.en.to_string()).unwrap_or_default());
+}
+
 /// Rows as CSV lines.
 pub fn rows(rows: &[ExportRow]) -> Vec<u8> {
     let mut w = writer();
@@ -78,22 +98,41 @@ pub fn rows(rows: &[ExportRow]) -> Vec<u8> {
         let ground = s.and_then(|s| s.ground);
         let info = ground.map(labels::ground);
         let opt = |v: Option<String>| v.unwrap_or_default();
-        let cells: Vec<String> = vec![
+        let mut cells: Vec<String> = vec![
             encode(NodeKind::Dataset, d.id).0,
             opt(d.portal_key.clone()),
             d.title.clone(),
             opt(r.institution.as_ref().map(|i| i.code.clone())),
             opt(r.institution.as_ref().map(|i| i.name.clone())),
-            opt(r
-                .institution
-                .as_ref()
-                .map(|i| labels::institution_kind(i.kind).en.to_string())),
-            labels::category(d.category).ko.to_string(),
-            labels::dataset_type(d.dataset_type).en.to_string(),
-            opt(s.map(|s| sea_orm::ActiveEnum::to_value(&s.status))),
-            opt(s.map(|s| labels::status(s.status).ko.to_string())),
-            opt(ground.map(|g| sea_orm::ActiveEnum::to_value(&g))),
-            opt(info.map(|i| i.label.en.to_string())),
+        ];
+        let kind = r.institution.as_ref().map(|i| i.kind);
+        coded(
+            &mut cells,
+            kind.map(|k| api_name(g::InstitutionKind::from(k))),
+            kind.map(labels::institution_kind),
+        );
+        coded(
+            &mut cells,
+            Some(api_name(g::Category::from(d.category))),
+            Some(labels::category(d.category)),
+        );
+        coded(
+            &mut cells,
+            Some(api_name(g::DatasetType::from(d.dataset_type))),
+            Some(labels::dataset_type(d.dataset_type)),
+        );
+        let status = s.map(|s| s.status);
+        coded(
+            &mut cells,
+            status.map(|x| api_name(g::DisclosureStatus::from(x))),
+            status.map(labels::status),
+        );
+        coded(
+            &mut cells,
+            ground.map(|x| api_name(g::WithholdingGround::from(x))),
+            info.map(|i| i.label),
+        );
+        cells.extend([
             match info {
                 Some(i) => i
                     .legal_basis
@@ -114,10 +153,10 @@ pub fn rows(rows: &[ExportRow]) -> Vec<u8> {
             r.open_requests.to_string(),
             opt(d.portal_url.clone()),
             d.listed.to_string(),
-            sea_orm::ActiveEnum::to_value(&d.provenance),
+            api_name(g::Provenance::from(d.provenance)),
             opt(d.source_file.clone()),
             d.description.clone(),
-        ];
+        ]);
         w.write_record(cells.iter().map(|c| neutralize(c).into_owned()))
             .expect("in memory");
     }

@@ -2,13 +2,17 @@
 //!
 //! `dct:accessRights` uses the EU access-right vocabulary: OPEN → PUBLIC, PARTIALLY_OPEN →
 //! RESTRICTED, everything else → NON_PUBLIC. For withheld and partially open datasets the ground,
-//! its legal basis (or "no legal basis") and the institution's explanation are the `dct:rights`.
+//! its legal basis (or "no legal basis") and the institution's explanation are the `dct:rights`,
+//! one language-tagged literal in Korean and one in English. Coded values (theme, type,
+//! provenance, ground) carry the API's enum value as `dct:identifier` and their labels in both
+//! languages.
 
 use entity::enums::DisclosureStatus;
 use serde_json::{Value, json};
 
 use crate::domain::labels;
 use crate::graphql::ids::{NodeKind, encode};
+use crate::graphql::types::enums::{self as g, api_name};
 
 use super::ExportRow;
 
@@ -39,6 +43,20 @@ fn ko(s: &str) -> Value {
     json!({ "@value": s, "@language": "ko" })
 }
 
+fn en(s: &str) -> Value {
+    json!({ "@value": s, "@language": "en" })
+}
+
+/// A label in both languages.
+fn both(l: labels::Label) -> Value {
+    json!([ko(l.ko), en(l.en)])
+}
+
+/// A coded value: the API's enum value as `dct:identifier`, its labels in both languages.
+fn coded(code: String, l: labels::Label) -> Value {
+    json!({ "@type": "rdfs:Resource", "dct:identifier": code, "rdfs:label": both(l) })
+}
+
 /// One `dcat:Dataset`.
 pub fn dataset(base: &str, r: &ExportRow) -> Value {
     let d = &r.dataset;
@@ -49,9 +67,10 @@ pub fn dataset(base: &str, r: &ExportRow) -> Value {
         "dct:identifier": gid,
         "dct:title": ko(&d.title),
         "dct:description": ko(&d.description),
-        "dcat:theme": { "@type": "rdfs:Resource", "rdfs:label": [ko(labels::category(d.category).ko), { "@value": labels::category(d.category).en, "@language": "en" }] },
+        "dcat:theme": coded(api_name(g::Category::from(d.category)), labels::category(d.category)),
+        "dct:type": coded(api_name(g::DatasetType::from(d.dataset_type)), labels::dataset_type(d.dataset_type)),
         "dcat:keyword": d.keywords.split(',').map(str::trim).filter(|k| !k.is_empty()).map(ko).collect::<Vec<_>>(),
-        "dct:provenance": { "@type": "dct:ProvenanceStatement", "rdfs:label": labels::provenance(d.provenance).en },
+        "dct:provenance": { "@type": "dct:ProvenanceStatement", "dct:identifier": api_name(g::Provenance::from(d.provenance)), "rdfs:label": both(labels::provenance(d.provenance)) },
     });
     let o = v.as_object_mut().expect("object");
     if let Some(k) = &d.portal_key {
@@ -88,20 +107,31 @@ pub fn dataset(base: &str, r: &ExportRow) -> Value {
         );
         if let Some(g) = s.ground {
             let info = labels::ground(g);
-            let mut text = format!(
-                "{} ({}) — {}",
+            let explained = |mut text: String| {
+                if let Some(e) = &s.explanation {
+                    text.push_str(" — ");
+                    text.push_str(e);
+                }
+                text
+            };
+            let ko_text = explained(format!(
+                "{} — {}",
                 info.label.ko,
+                info.legal_basis.unwrap_or("법적 근거 없음")
+            ));
+            let en_text = explained(format!(
+                "{} — {}",
                 info.label.en,
                 info.legal_basis
-                    .unwrap_or("법적 근거 없음 / no legal basis (practical reason)")
-            );
-            if let Some(e) = &s.explanation {
-                text.push_str(" — ");
-                text.push_str(e);
-            }
+                    .unwrap_or("no legal basis (practical reason)")
+            ));
             o.insert(
                 "dct:rights".into(),
-                json!({ "@type": "dct:RightsStatement", "rdfs:label": text }),
+                json!({
+                    "@type": "dct:RightsStatement",
+                    "dct:identifier": api_name(g::WithholdingGround::from(g)),
+                    "rdfs:label": [ko(&ko_text), en(&en_text)],
+                }),
             );
         }
     }

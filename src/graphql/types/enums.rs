@@ -2,6 +2,15 @@
 
 use async_graphql::Enum;
 
+/// The name the API gives an enum value (`BUSINESS_SECRET`): what filters take and answers
+/// carry, so facets and exports speak the same language as the rest of the API.
+pub fn api_name<T: async_graphql::InputType>(v: T) -> String {
+    match v.to_value() {
+        async_graphql::Value::Enum(n) => n.to_string(),
+        other => other.to_string(),
+    }
+}
+
 /// Kind of institution, derived from its portal code's first character unless overridden.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "entity::enums::InstitutionKind")]

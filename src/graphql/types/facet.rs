@@ -34,16 +34,9 @@ impl FacetCount {
 
 /// The GraphQL enum name (as used in `DatasetFilter`) and labels of a stored facet value.
 pub fn facet_value(facet: Facet, stored: &str) -> (String, labels::Label) {
-    use super::enums as g;
-    use async_graphql::InputType;
+    use super::enums::{self as g, api_name as name};
     use entity::enums as e;
     use sea_orm::ActiveEnum;
-    fn name<T: InputType>(v: T) -> String {
-        match v.to_value() {
-            async_graphql::Value::Enum(n) => n.to_string(),
-            other => other.to_string(),
-        }
-    }
     let v = stored.to_string();
     let known = match facet {
         Facet::Status => e::DisclosureStatus::try_from_value(&v)
