@@ -21,9 +21,9 @@ pub enum ApiError {
     Conflict(String),
     /// Too many attempts (the sign-up rate limit).
     TooManyRequests(String),
-    /// The server is overloaded: every database connection stayed busy for the pool's wait, or
-    /// too much heavy work is queued ([`crate::catalog::gate`]); the HTTP answer is `503` with
-    /// `Retry-After`.
+    /// The server cannot serve this now: every database connection stayed busy for the pool's
+    /// wait, the database is down, full or read-only ([`DbUnavailable`]), or too much heavy work
+    /// is queued ([`crate::catalog::gate`]); the HTTP answer is `503` with `Retry-After`.
     Unavailable(String),
     /// The database failed; details go to the log, not to the client.
     Internal(anyhow::Error),
@@ -90,28 +90,95 @@ impl From<crate::catalog::Busy> for ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
-        match e {
-            sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout) => {
-                ApiError::Unavailable(
-                    "the server is busy (no database connection came free in time); retry in a moment"
-                        .into(),
-                )
-            }
-            e => ApiError::Internal(e.into()),
+        match unavailable(&e) {
+            Some(why) => ApiError::Unavailable(why.message().into()),
+            None => ApiError::Internal(e.into()),
         }
     }
 }
 
 impl From<std::sync::Arc<sea_orm::DbErr>> for ApiError {
     fn from(e: std::sync::Arc<sea_orm::DbErr>) -> Self {
-        // A batch loader's error: an exhausted pool is overload (503), not an internal error
-        // logged with a backtrace.
-        match &*e {
-            sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout) => {
-                sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout).into()
-            }
-            _ => ApiError::Internal(anyhow::anyhow!("{e}")),
+        // A batch loader's error: an exhausted pool or a database that is down is `503`, not an
+        // internal error logged with a backtrace.
+        match unavailable(&e) {
+            Some(why) => ApiError::Unavailable(why.message().into()),
+            None => ApiError::Internal(anyhow::anyhow!("{e}")),
         }
+    }
+}
+
+/// Why the database cannot serve a request right now: an answer `503` (`SERVICE_UNAVAILABLE`,
+/// with `Retry-After`) rather than an internal error, because nothing is wrong with the request
+/// or the service, and nothing was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbUnavailable {
+    /// No connection within the pool's wait: every one is busy, or the database cannot be
+    /// reached (a refused connection is retried until the wait ends).
+    NoConnection,
+    /// The connection failed or the server went away (refused, reset, shut down, restarting).
+    Unreachable,
+    /// SQLite: the file or the disk is full (`SQLITE_FULL`, or `PRAGMA max_page_count`).
+    Full,
+    /// SQLite: the database is read-only (`mode=ro`, `PRAGMA query_only`, a read-only mount).
+    ReadOnly,
+}
+
+impl DbUnavailable {
+    /// The message the client gets.
+    pub fn message(self) -> &'static str {
+        match self {
+            DbUnavailable::NoConnection => {
+                "the database did not answer in time (every connection is busy, or the database is unreachable); nothing was written; retry in a moment"
+            }
+            DbUnavailable::Unreachable => {
+                "the database is unreachable; nothing was written; retry in a moment"
+            }
+            DbUnavailable::Full => {
+                "the database is full (no space left for it); the change was not written; nothing written before is lost"
+            }
+            DbUnavailable::ReadOnly => {
+                "the database is read-only; the change was not written (reads still work)"
+            }
+        }
+    }
+}
+
+/// Whether `e` means the database cannot serve now (see [`DbUnavailable`]); None for anything
+/// else (a bug, bad SQL, a constraint), which stays an internal error.
+pub fn unavailable(e: &sea_orm::DbErr) -> Option<DbUnavailable> {
+    use sea_orm::{DbErr, RuntimeErr};
+    let sqlx = match e {
+        DbErr::ConnectionAcquire(_) => return Some(DbUnavailable::NoConnection),
+        DbErr::Conn(RuntimeErr::SqlxError(s))
+        | DbErr::Exec(RuntimeErr::SqlxError(s))
+        | DbErr::Query(RuntimeErr::SqlxError(s)) => s,
+        _ => return None,
+    };
+    use sea_orm::sqlx::Error;
+    match &**sqlx {
+        Error::PoolTimedOut | Error::PoolClosed => Some(DbUnavailable::NoConnection),
+        Error::Io(_) | Error::Tls(_) | Error::WorkerCrashed | Error::Protocol(_) => {
+            Some(DbUnavailable::Unreachable)
+        }
+        Error::Database(d) => {
+            let code = d.code()?;
+            // PostgreSQL (SQLSTATE, always five characters): class 08 (connection exception),
+            // 57P01–57P03 (shutting down, crashed, cannot connect now), 53300 (too many
+            // connections).
+            if code.len() == 5 {
+                return (code.starts_with("08")
+                    || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300"))
+                .then_some(DbUnavailable::Unreachable);
+            }
+            // SQLite: the (extended) result code; its low byte is the primary code.
+            match code.parse::<i32>().ok()? & 0xff {
+                13 => Some(DbUnavailable::Full),
+                8 => Some(DbUnavailable::ReadOnly),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 

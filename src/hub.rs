@@ -80,7 +80,12 @@ impl Hub {
     }
 
     async fn follow(self, db: DatabaseConnection, mut cursor: i64, poll: Duration) {
+        // While the database is down: subscribers simply get nothing (they stay connected);
+        // the cursor stays where it was, so once it answers again every event committed since
+        // is read from the outbox and delivered, none skipped.
+        let mut down = false;
         loop {
+            let mut wait = poll;
             match events::after(&db, None, cursor, 500).await {
                 Ok(rows) => {
                     let full = rows.len() == 500;
@@ -92,15 +97,30 @@ impl Hub {
                         }
                     }
                     self.applied.store(cursor, Ordering::Relaxed);
+                    if down {
+                        down = false;
+                        tracing::info!(
+                            position = cursor,
+                            "the outbox answers again; subscriptions resume"
+                        );
+                    }
                     if full {
                         continue;
                     }
                 }
-                Err(e) => tracing::warn!(error = %e, "reading the outbox failed; retrying"),
+                Err(e) => {
+                    // Logged once per outage, then retried every second at most (each try is
+                    // bounded by the pool's wait), never in a hot loop.
+                    if !down {
+                        tracing::warn!(error = %e, "reading the outbox failed; subscriptions pause, retrying");
+                    }
+                    down = true;
+                    wait = poll.min(RETRY);
+                }
             }
             tokio::select! {
                 _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(poll) => {}
+                _ = tokio::time::sleep(wait) => {}
             }
         }
     }
@@ -118,18 +138,42 @@ fn default_poll(backend: DbBackend) -> Duration {
     }
 }
 
-/// Wakes the hub on every PostgreSQL notification; reconnects when the connection drops.
+/// How soon a failed outbox read or notification connection is tried again (at least).
+const RETRY: Duration = Duration::from_secs(1);
+/// The longest wait between attempts to open the notification connection.
+const RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// Wakes the hub on every PostgreSQL notification; reconnects when the connection drops, and
+/// wakes the hub after every (re)connection, so events whose notifications were lost meanwhile
+/// are read from the outbox at once.
 async fn listen(url: String, wake: Arc<Notify>) {
     use sea_orm::sqlx::postgres::PgListener;
+    let mut backoff = RETRY;
+    let mut failing = false;
     loop {
+        // `PgListener::connect` itself retries a refused connection for up to 30 s.
         match PgListener::connect(&url).await {
             Ok(mut l) => {
                 if let Err(e) = l.listen(PG_CHANNEL).await {
                     tracing::warn!(error = %e, "LISTEN failed");
                 } else {
+                    if failing {
+                        tracing::info!("LISTEN re-established");
+                    }
+                    backoff = RETRY;
+                    wake.notify_one();
                     loop {
-                        match l.recv().await {
-                            Ok(_) => wake.notify_one(),
+                        // `try_recv` answers `None` when the connection was lost and opened
+                        // again (LISTEN renewed): notifications may have been missed, so the
+                        // hub looks at the outbox.
+                        match l.try_recv().await {
+                            Ok(Some(_)) => wake.notify_one(),
+                            Ok(None) => {
+                                tracing::info!(
+                                    "the notification connection dropped; LISTEN re-established"
+                                );
+                                wake.notify_one();
+                            }
                             Err(e) => {
                                 tracing::warn!(error = %e, "the notification connection dropped");
                                 break;
@@ -138,9 +182,15 @@ async fn listen(url: String, wake: Arc<Notify>) {
                     }
                 }
             }
-            Err(e) => tracing::warn!(error = %e, "cannot open the notification connection"),
+            Err(e) => {
+                if !failing {
+                    tracing::warn!(error = %e, "cannot open the notification connection; retrying");
+                }
+            }
         }
+        failing = true;
         wake.notify_one();
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(RETRY_MAX);
     }
 }

@@ -40,6 +40,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
+use chrono::{DateTime, Utc};
 use sea_orm::{AccessMode, DatabaseConnection, DbBackend, DbErr, IsolationLevel, TransactionTrait};
 
 pub use gate::{Busy, Gate, Limits};
@@ -63,6 +64,43 @@ struct Inner {
     position: tokio::sync::watch::Sender<i64>,
     following: AtomicBool,
     gate: Gate,
+    /// Since when following the outbox has failed because the database does not answer (None
+    /// while it answers): reads answered from the snapshot meanwhile are [`Stale`].
+    unreachable: std::sync::Mutex<Option<DateTime<Utc>>>,
+}
+
+/// A read answered from a snapshot while the database could not be reached: the outbox
+/// position it reflects and since when the catalog could not follow. The GraphQL executor puts
+/// it in the response's `extensions.stale` ([`noting_stale`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stale {
+    pub position: i64,
+    pub since: DateTime<Utc>,
+}
+
+impl Stale {
+    /// `{"position": …, "since": "…"}`.
+    pub fn to_json(self) -> serde_json::Value {
+        serde_json::json!({
+            "position": self.position,
+            "since": self.since.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        })
+    }
+}
+
+tokio::task_local! {
+    /// Set by [`Catalog::read`] when the request running on this task read a stale snapshot.
+    static STALE_READ: std::cell::Cell<Option<Stale>>;
+}
+
+/// Runs `work` (one GraphQL operation) and says whether anything in it read a stale snapshot.
+pub async fn noting_stale<F: std::future::Future>(work: F) -> (F::Output, Option<Stale>) {
+    STALE_READ
+        .scope(std::cell::Cell::new(None), async {
+            let out = work.await;
+            (out, STALE_READ.with(|c| c.get()))
+        })
+        .await
 }
 
 impl Catalog {
@@ -82,6 +120,7 @@ impl Catalog {
                 position: tokio::sync::watch::channel(0).0,
                 following: AtomicBool::new(false),
                 gate: Gate::new(limits),
+                unreachable: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -117,9 +156,40 @@ impl Catalog {
         if self.inner.following.load(Ordering::Acquire)
             && let Some(s) = self.current()
         {
+            if let Some(stale) = self.stale() {
+                let _ = STALE_READ.try_with(|c| c.set(Some(stale)));
+            }
             return Ok(s);
         }
         self.sync().await
+    }
+
+    /// Whether the catalog follows the outbox but cannot reach the database now: the position
+    /// its snapshot reflects and since when.
+    pub fn stale(&self) -> Option<Stale> {
+        let since = (*self
+            .inner
+            .unreachable
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()))?;
+        let position = self.current().map_or(0, |s| s.position);
+        Some(Stale { position, since })
+    }
+
+    fn reached(&self, ok: bool) {
+        let mut u = self
+            .inner
+            .unreachable
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match (ok, u.is_some()) {
+            (true, true) => {
+                tracing::info!("catalog: the database answers again; following the outbox");
+                *u = None;
+            }
+            (false, false) => *u = Some(Utc::now()),
+            _ => {}
+        }
     }
 
     /// Loads everything again now.
@@ -218,7 +288,9 @@ impl Catalog {
         tokio::spawn(async move {
             use tokio::sync::broadcast::error::RecvError;
             loop {
-                let woke = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
+                // Without events it still looks once a second (one cheap statement), so a
+                // database that stops answering marks reads stale within about 3 s.
+                let woke = tokio::time::timeout(Duration::from_secs(1), rx.recv()).await;
                 if matches!(woke, Ok(Err(RecvError::Closed))) {
                     break;
                 }
@@ -228,8 +300,15 @@ impl Catalog {
                     Err(tokio::sync::broadcast::error::TryRecvError::Empty
                         | tokio::sync::broadcast::error::TryRecvError::Closed)
                 ) {}
-                if let Err(e) = me.sync().await {
-                    tracing::warn!(error = %e, "catalog: catching up failed; retrying");
+                match me.sync().await {
+                    Ok(_) => me.reached(true),
+                    Err(e) if crate::error::unavailable(&e).is_some() => {
+                        if me.stale().is_none() {
+                            tracing::warn!(error = %e, "catalog: the database does not answer; reads from the snapshot are marked stale; retrying");
+                        }
+                        me.reached(false);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "catalog: catching up failed; retrying"),
                 }
             }
         });

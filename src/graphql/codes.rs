@@ -100,7 +100,19 @@ impl<E: Executor> Executor for Coded<E> {
         }
         let query = request.query.clone();
         measure
-            .run(async { finish(self.inner.execute(request).await, &query, &self.enums) })
+            .run(async {
+                let (resp, stale) = crate::catalog::noting_stale(self.inner.execute(request)).await;
+                let mut resp = finish(resp, &query, &self.enums);
+                // Answered (in part) from this instance's catalog while the database does not
+                // answer: say so, and which outbox position the answer reflects.
+                if let Some(stale) = stale {
+                    resp.extensions.insert(
+                        "stale".into(),
+                        async_graphql::Value::from_json(stale.to_json()).unwrap_or_default(),
+                    );
+                }
+                resp
+            })
             .await
     }
 
@@ -242,6 +254,15 @@ fn finish(mut resp: Response, query: &str, enums: &HashMap<String, Vec<String>>)
             });
             field_error_code(e, args)
         };
+        // A database error passed on with `?` (no code): a database that is down, full or
+        // read-only is `SERVICE_UNAVAILABLE` (503), like the errors coded by `ApiError`.
+        if code == INTERNAL
+            && let Some(why) = db_unavailable(e)
+        {
+            e.message = why.message().into();
+            set_code(e, crate::error::UNAVAILABLE);
+            continue;
+        }
         if code == INTERNAL {
             tracing::error!(message = %e.message, path = ?e.path, "resolver error without a code");
             e.message = "internal error; it has been logged".into();
@@ -338,6 +359,15 @@ fn parse_sentence(e: &ServerError) -> String {
         ),
         None => format!("the query does not parse: {what}"),
     }
+}
+
+/// Whether an uncoded error is a database error that means the database cannot serve now.
+fn db_unavailable(e: &ServerError) -> Option<crate::error::DbUnavailable> {
+    if let Some(db) = e.source::<sea_orm::DbErr>() {
+        return crate::error::unavailable(db);
+    }
+    e.source::<std::sync::Arc<sea_orm::DbErr>>()
+        .and_then(|db| crate::error::unavailable(db))
 }
 
 /// The code of an error raised while resolving a field: the caller's when it points at an

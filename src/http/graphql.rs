@@ -162,9 +162,23 @@ async fn viewer_of(
     let header = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok());
-    auth::authenticate(&state.db, header)
-        .await
-        .map_err(|e| transport_error(StatusCode::UNAUTHORIZED, media, e.code(), e.message()))
+    auth::authenticate(&state.db, header).await.map_err(|e| {
+        // The token cannot be checked while the database is down: `503`, not `401`.
+        if e.code() == crate::error::UNAVAILABLE {
+            let mut r = transport_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                media,
+                e.code(),
+                e.message(),
+            );
+            r.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECS),
+            );
+            return r;
+        }
+        transport_error(StatusCode::UNAUTHORIZED, media, e.code(), e.message())
+    })
 }
 
 /// Whether `Content-Type` is JSON (`application/json`, any parameters).
