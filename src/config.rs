@@ -57,7 +57,14 @@ pub struct Config {
     pub cors_origins: Option<Vec<String>>,
     /// How `graphql-transport-ws` connections behave.
     pub ws: WsSettings,
+    /// The longest one GraphQL request (HTTP, or a query or mutation over WebSocket) may run;
+    /// past it the answer is `TIMEOUT`. `serve` bounds its database work by the same figure
+    /// ([`crate::db::connect_serving`]).
+    pub request_timeout: Duration,
 }
+
+/// How long a request may run by default (`INVENTORY_REQUEST_TIMEOUT_SECS`).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How a `graphql-transport-ws` connection behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +105,7 @@ impl Default for Config {
             heavy: Default::default(),
             cors_origins: None,
             ws: WsSettings::default(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         }
     }
 }
@@ -174,6 +182,11 @@ pub struct ServeArgs {
     /// 1013, try again later (default 100).
     #[arg(long, env = "INVENTORY_WS_MAX_PER_TOKEN", value_parser = clap::value_parser!(u64).range(1..))]
     pub ws_max_per_token: Option<u64>,
+    /// Seconds one GraphQL request (a query or mutation, over HTTP or WebSocket) may run before
+    /// it is answered TIMEOUT (HTTP 504); its database statements are stopped by the same bound
+    /// (default 10).
+    #[arg(long, env = "INVENTORY_REQUEST_TIMEOUT_SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout_secs: Option<u64>,
 }
 
 impl Config {
@@ -225,6 +238,9 @@ impl Config {
                         .map_or(d.max_per_token, |n| n as usize),
                 }
             },
+            request_timeout: args
+                .request_timeout_secs
+                .map_or(DEFAULT_REQUEST_TIMEOUT, Duration::from_secs),
         }
     }
 }
@@ -264,6 +280,11 @@ mod tests {
         assert!(!c.trust_forwarded_for);
         assert_eq!(c.outbox_poll, None);
         assert_eq!(c.database_url.as_deref(), Some("sqlite://x.db"));
+        assert_eq!(c.request_timeout, Duration::from_secs(10));
+        assert_eq!(
+            config(&["--request-timeout-secs", "3"]).request_timeout,
+            Duration::from_secs(3)
+        );
         let c = config(&[
             "--no-demo",
             "--trust-forwarded-for",

@@ -124,6 +124,10 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(
                 "serving GraphQL at http://{addr}/graphql and GraphiQL at http://{addr}/"
             );
+            // Requests are served from a pool whose database work stops at the request time
+            // limit; setup (migrations, the demo) ran without it.
+            db.close().await?;
+            let db = inventory::db::connect_serving(&url, config.request_timeout).await?;
             let state = AppState::with_config(db, Arc::new(clock::SystemClock), config);
             inventory::run(listener, state, async {
                 let _ = tokio::signal::ctrl_c().await;

@@ -8,7 +8,8 @@
 //! does not parse or validate, variables that do not fit) answers `400` under
 //! `application/graphql-response+json` and `200` under `application/json` (the specification's
 //! rule for legacy clients), and in both without a `data` entry; an overload `503` with
-//! `Retry-After`; a bad token `401`; anything executed `200`, partial results included.
+//! `Retry-After`; a request stopped at the time limit `504` ([`super::time_limit`]); a bad
+//! token `401`; anything executed `200`, partial results included.
 
 use std::net::SocketAddr;
 
@@ -114,6 +115,7 @@ fn answer(resp: async_graphql::Response, media: Media) -> Response {
             .and_then(|x| x.get("code"))
             .is_some_and(|c| *c == async_graphql::Value::from(crate::error::UNAVAILABLE))
     });
+    let timed_out = super::time_limit::is_timeout(&resp);
     let request_error = is_request_error(&resp);
     let body = if request_error {
         let mut v = json!({ "errors": resp.errors });
@@ -129,6 +131,8 @@ fn answer(resp: async_graphql::Response, media: Media) -> Response {
     };
     let status = if overloaded {
         StatusCode::SERVICE_UNAVAILABLE
+    } else if timed_out {
+        StatusCode::GATEWAY_TIMEOUT
     } else if request_error && media == Media::GraphqlResponse {
         StatusCode::BAD_REQUEST
     } else {
@@ -324,7 +328,11 @@ pub async fn serve(
         Some(address),
         Lifetime::Request,
     );
-    answer(state.schema.execute(req).await, media)
+    let limit = state.config.request_timeout;
+    answer(
+        super::time_limit::within(limit, state.schema.execute(req)).await,
+        media,
+    )
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub use graphql::MAX_BODY_BYTES;
 pub use live::{Live, Slot};
 mod health;
 mod live;
+pub mod time_limit;
 mod transport_ws;
 mod ws;
 

@@ -28,6 +28,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use super::time_limit;
 use crate::AppState;
 use crate::config::WsSettings as Settings;
 
@@ -256,10 +257,20 @@ fn start(
     if let Some(name) = payload.operation_name {
         req = req.operation_name(name);
     }
+    // Queries and mutations stop at the request time limit; subscriptions run on.
+    let limit = (!is_subscription(&req)).then_some(state.config.request_timeout);
     let mut results = state.schema.execute_stream(req, Some(session));
     tokio::spawn(async move {
         let mut ended_by_error = false;
-        while let Some(resp) = results.next().await {
+        let started = std::time::Instant::now();
+        loop {
+            let next = match limit {
+                Some(limit) => tokio::time::timeout(limit, results.next())
+                    .await
+                    .unwrap_or_else(|_| Some(time_limit::timed_out(limit, started.elapsed()))),
+                None => results.next().await,
+            };
+            let Some(resp) = next else { break };
             let request_error = !resp.errors.is_empty()
                 && resp.data == async_graphql::Value::Null
                 && resp.errors.iter().all(|e| e.path.is_empty());
@@ -284,6 +295,22 @@ fn start(
         let _ = tx.send(Outgoing::Ended(id, n)).await;
     })
     .abort_handle()
+}
+
+/// Whether the operation a request runs is a subscription (a document that does not parse is
+/// not: the schema answers it at once).
+fn is_subscription(req: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::OperationType;
+    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
+        return false;
+    };
+    doc.operations.iter().any(|(name, op)| {
+        let selected = match (&req.operation_name, name) {
+            (Some(want), Some(n)) => want == n.as_str(),
+            _ => true,
+        };
+        selected && op.node.ty == OperationType::Subscription
+    })
 }
 
 /// Sends one JSON message; a failed write ends the connection.
