@@ -44,6 +44,8 @@
 //!   view types one per file under `graphql/types/`; `codes.rs`: an executor around the schema
 //!   that codes async-graphql's own errors; the GraphiQL examples.
 //! - [`export`]: CSV and DCAT-AP renderings of a dataset list, read in keyset pages.
+//! - [`rate_limit`]: the budget of cost points per token and per client address, per minute,
+//!   shared by instances on PostgreSQL.
 //! - [`http`]: the axum router: `/graphql` (and `/graphql/ws`), GraphiQL on `/`, `/healthz`,
 //!   `/export/…`.
 //!
@@ -64,6 +66,7 @@ pub mod graphql;
 pub mod http;
 pub mod hub;
 pub mod import;
+pub mod rate_limit;
 
 use std::future::Future;
 
@@ -90,6 +93,8 @@ pub struct AppState {
     pub catalog: catalog::Catalog,
     /// Live WebSocket connections per client address and per account (their caps).
     pub live: std::sync::Arc<http::Live>,
+    /// The rate limit's budgets (synced with other instances by [`run`] on PostgreSQL).
+    pub rate_limit: std::sync::Arc<rate_limit::RateLimiter>,
 }
 
 impl AppState {
@@ -102,6 +107,7 @@ impl AppState {
     pub fn with_config(db: DatabaseConnection, clock: SharedClock, config: config::Config) -> Self {
         AppState {
             live: Default::default(),
+            rate_limit: std::sync::Arc::new(rate_limit::RateLimiter::new(config.rate_limit)),
             catalog: catalog::Catalog::with_limits(db.clone(), config.heavy),
             db,
             schema: graphql::api(),
@@ -163,6 +169,10 @@ pub async fn run(
         state.clock.clone(),
         state.hub.clone(),
     ));
+    // Instances on one PostgreSQL database share the rate limit's count.
+    let rate_sync = (state.config.rate_limit.enabled
+        && state.db.get_database_backend() == sea_orm::DbBackend::Postgres)
+        .then(|| tokio::spawn(state.rate_limit.clone().follow(state.db.clone())));
     let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -170,6 +180,9 @@ pub async fn run(
     .with_graceful_shutdown(shutdown)
     .await;
     sweeper.abort();
+    if let Some(sync) = rate_sync {
+        sync.abort();
+    }
     served
 }
 

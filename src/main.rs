@@ -35,7 +35,7 @@ enum Command {
     /// filled with the demo.
     Serve {
         #[command(flatten)]
-        settings: config::ServeArgs,
+        settings: Box<config::ServeArgs>,
     },
     /// Import a portal inventory CSV (plain or gzipped, UTF-8 or CP949).
     Import {

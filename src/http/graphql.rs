@@ -8,8 +8,9 @@
 //! does not parse or validate, variables that do not fit) answers `400` under
 //! `application/graphql-response+json` and `200` under `application/json` (the specification's
 //! rule for legacy clients), and in both without a `data` entry; an overload `503` with
-//! `Retry-After`; a request stopped at the time limit `504` ([`super::time_limit`]); a bad
-//! token `401`; anything executed `200`, partial results included.
+//! `Retry-After`; a request stopped at the time limit `504` ([`super::time_limit`]); one over
+//! its caller's budget `429` with `Retry-After` ([`crate::rate_limit`], charged before it runs;
+//! every answer carries the caller's figures in `extensions.rateLimit`); a bad token `401`; anything executed `200`, partial results included.
 
 use std::net::SocketAddr;
 
@@ -129,8 +130,16 @@ fn answer(resp: async_graphql::Response, media: Media) -> Response {
             r#"{"errors":[{"message":"internal error; it has been logged","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#.into()
         })
     };
+    let rate_limited = resp.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| *c == async_graphql::Value::from(crate::rate_limit::RATE_LIMITED))
+    });
     let status = if overloaded {
         StatusCode::SERVICE_UNAVAILABLE
+    } else if rate_limited {
+        StatusCode::TOO_MANY_REQUESTS
     } else if timed_out {
         StatusCode::GATEWAY_TIMEOUT
     } else if request_error && media == Media::GraphqlResponse {
@@ -241,20 +250,6 @@ fn request_of_query(uri: &Uri) -> Result<async_graphql::Request, Refused> {
     })
 }
 
-/// Whether the operation a GET would run is a mutation or a subscription.
-fn writes(req: &async_graphql::Request) -> bool {
-    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
-        return false;
-    };
-    doc.operations.iter().any(|(name, op)| {
-        let selected = match (&req.operation_name, name) {
-            (Some(want), Some(n)) => want == n.as_str(),
-            _ => true,
-        };
-        selected && op.node.ty != OperationType::Query
-    })
-}
-
 /// `/graphql`, GET or POST.
 pub async fn serve(
     State(state): State<AppState>,
@@ -303,8 +298,14 @@ pub async fn serve(
             "the request has no query (send {\"query\": \"…\"}, or ?query=… with GET)".into(),
         );
     }
+    // Parsed once, and refused here when over a document limit or the complexity limit.
+    let mut req = req;
+    let prepared = match state.schema.prepare(&mut req) {
+        Ok(p) => p,
+        Err(refusal) => return answer(*refusal, media),
+    };
     // GET runs queries only, so links and caches cannot write.
-    if method == Method::GET && writes(&req) {
+    if method == Method::GET && prepared.operation != OperationType::Query {
         let mut r = transport_error(
             StatusCode::METHOD_NOT_ALLOWED,
             media,
@@ -320,7 +321,14 @@ pub async fn serve(
         Err(resp) => return resp,
     };
     let address = client_address(&state, &headers, peer.map(|p| p.0.0));
-    let mut req = req;
+    // Charged before it runs (429 over budget); the figures go into the answer.
+    let charged = match state
+        .rate_limit
+        .admit(&viewer, &address, prepared.cost, &mut req.data)
+    {
+        Ok(c) => c,
+        Err(refusal) => return answer(*refusal, media),
+    };
     context::fill(
         &mut req.data,
         &state,
@@ -329,10 +337,8 @@ pub async fn serve(
         Lifetime::Request,
     );
     let limit = state.config.request_timeout;
-    answer(
-        super::time_limit::within(limit, state.schema.execute(req)).await,
-        media,
-    )
+    let resp = super::time_limit::within(limit, state.schema.execute(req)).await;
+    answer(crate::rate_limit::annotate(resp, charged), media)
 }
 
 #[cfg(test)]
