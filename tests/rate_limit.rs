@@ -283,3 +283,86 @@ async fn two_instances_share_one_budget_on_postgres() {
     let _ = db_b.close().await;
     t.cleanup().await;
 }
+
+/// Over `graphql-transport-ws` operations spend from the same budget: the figures come with a
+/// query's `next`, and one over budget gets an `error` message coded RATE_LIMITED.
+#[tokio::test]
+async fn websocket_operations_spend_from_the_same_budget() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    with_time_left(Duration::from_secs(20)).await;
+    let t = common::fresh(Backend::Sqlite).await;
+    let budget = Settings {
+        enabled: true,
+        anonymous: 100,
+        token: 1_000,
+    };
+    let (addr, stop) = common::serve(state(&t.db, budget, None)).await;
+    let mut req = format!("ws://{addr}/graphql/ws")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let send = async |ws: &mut _, v: Value| {
+        let ws: &mut tokio_tungstenite::WebSocketStream<_> = ws;
+        ws.send(Message::text(v.to_string())).await.unwrap();
+    };
+    async fn next<S>(ws: &mut tokio_tungstenite::WebSocketStream<S>) -> Value
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    {
+        loop {
+            let m = tokio::time::timeout(Duration::from_secs(10), ws.next())
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+            if let Message::Text(t) = m {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                if v["type"] != "ping" {
+                    return v;
+                }
+            }
+        }
+    }
+    send(&mut ws, json!({ "type": "connection_init" })).await;
+    assert_eq!(next(&mut ws).await["type"], "connection_ack");
+
+    let q = "{ rateLimit { cost remaining } datasets(first: 59) { totalCount } }";
+    send(
+        &mut ws,
+        json!({ "type": "subscribe", "id": "1", "payload": { "query": q } }),
+    )
+    .await;
+    let v = next(&mut ws).await;
+    assert_eq!(v["type"], "next", "{v}");
+    // 1 + 2 for `rateLimit`, 60 for the page.
+    assert_eq!(
+        v["payload"]["data"]["rateLimit"],
+        json!({ "cost": 63, "remaining": 37 })
+    );
+    assert_eq!(
+        v["payload"]["extensions"]["rateLimit"]["remaining"], 37,
+        "{v}"
+    );
+    assert_eq!(next(&mut ws).await["type"], "complete");
+
+    send(
+        &mut ws,
+        json!({ "type": "subscribe", "id": "2", "payload": { "query": q } }),
+    )
+    .await;
+    let v = next(&mut ws).await;
+    assert_eq!(v["type"], "error", "{v}");
+    assert_eq!(v["payload"][0]["extensions"]["code"], "RATE_LIMITED", "{v}");
+    // And over HTTP the same address has the same 37 left.
+    let (status, _, v) = api::post_http(addr, &[], &costing(38), json!({})).await;
+    assert_eq!(status, 429, "{v}");
+    let _ = stop.send(());
+    t.cleanup().await;
+}
