@@ -204,3 +204,75 @@ async fn a_request_past_the_time_limit_is_answered_timeout_and_frees_its_connect
         t.cleanup().await;
     }
 }
+
+/// Over `graphql-transport-ws` a mutation past the limit ends with an `error` message coded
+/// TIMEOUT, and the connection goes on serving.
+#[tokio::test]
+async fn a_websocket_operation_past_the_time_limit_ends_with_timeout() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let t = common::fresh(Backend::Sqlite).await;
+    let db = inventory::db::connect_serving(&t.url, LIMIT).await.unwrap();
+    let config = inventory::config::Config {
+        request_timeout: LIMIT,
+        ..Default::default()
+    };
+    let state = inventory::AppState::with_config(
+        db.clone(),
+        std::sync::Arc::new(inventory::clock::SystemClock),
+        config,
+    );
+    let (addr, stop) = common::serve(state).await;
+    let holder = inventory::db::connect(&t.url).await.unwrap();
+    let txn = inventory::db::begin_write(&holder).await.unwrap();
+
+    let mut req = format!("ws://{addr}/graphql/ws")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let (mut tx, mut rx) = ws.split();
+    let mut recv = async || loop {
+        let m = tokio::time::timeout(LIMIT + SLACK, rx.next())
+            .await
+            .expect("an answer in time")
+            .unwrap()
+            .unwrap();
+        if let Message::Text(t) = m {
+            let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+            if v["type"] != "ping" {
+                return v;
+            }
+        }
+    };
+    let msg = |v: serde_json::Value| Message::text(v.to_string());
+    tx.send(msg(json!({ "type": "connection_init" })))
+        .await
+        .unwrap();
+    assert_eq!(recv().await["type"], "connection_ack");
+    let started = Instant::now();
+    tx.send(msg(
+        json!({ "type": "subscribe", "id": "1", "payload": { "query": SIGN_UP } }),
+    ))
+    .await
+    .unwrap();
+    let v = recv().await;
+    assert_eq!(v["type"], "error", "{v}");
+    assert_eq!(v["payload"][0]["extensions"]["code"], "TIMEOUT", "{v}");
+    assert!(started.elapsed() >= LIMIT, "{:?}", started.elapsed());
+    txn.rollback().await.unwrap();
+    tx.send(msg(
+        json!({ "type": "subscribe", "id": "2", "payload": { "query": "{ __typename }" } }),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(recv().await["type"], "next");
+    let _ = stop.send(());
+    let _ = holder.close().await;
+    t.cleanup().await;
+}
