@@ -57,6 +57,12 @@ pub struct Config {
     pub cors_origins: Option<Vec<String>>,
     /// How `graphql-transport-ws` connections behave.
     pub ws: WsSettings,
+    /// The longest one GraphQL request (HTTP, or a query or mutation over WebSocket) may run;
+    /// past it the answer is `TIMEOUT`. `serve` bounds its database work by the same figure
+    /// ([`crate::db::connect_serving`]).
+    pub request_timeout: Duration,
+    /// The rate limit: on or off, and the budgets ([`crate::rate_limit`]).
+    pub rate_limit: crate::rate_limit::Settings,
     /// Distinct operation names labelled in the metrics; later new names count as `other`.
     pub metrics_max_operations: usize,
     /// How the server stops.
@@ -83,6 +89,9 @@ impl Default for ShutdownSettings {
         }
     }
 }
+
+/// How long a request may run by default (`INVENTORY_REQUEST_TIMEOUT_SECS`).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How a `graphql-transport-ws` connection behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +134,8 @@ impl Default for Config {
             ws: WsSettings::default(),
             shutdown: ShutdownSettings::default(),
             metrics_max_operations: crate::telemetry::operations::DEFAULT_MAX_OPERATIONS,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            rate_limit: Default::default(),
         }
     }
 }
@@ -214,6 +225,31 @@ pub struct ServeArgs {
     /// later new names are counted as `other` (default 100).
     #[arg(long, env = "INVENTORY_METRICS_MAX_OPERATIONS")]
     pub metrics_max_operations: Option<usize>,
+    /// Seconds one GraphQL request (a query or mutation, over HTTP or WebSocket) may run before
+    /// it is answered TIMEOUT (HTTP 504); its database statements are stopped by the same bound
+    /// (default 10).
+    #[arg(long, env = "INVENTORY_REQUEST_TIMEOUT_SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout_secs: Option<u64>,
+    /// The rate limit on the cost of requests per client address and per token: on (default)
+    /// or off (for load tests and benchmarks).
+    #[arg(
+        long,
+        env = "INVENTORY_RATE_LIMIT",
+        action = clap::ArgAction::Set,
+        value_parser = BoolishValueParser::new(),
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "on"
+    )]
+    pub rate_limit: bool,
+    /// Cost points a minute one client address may spend without a token (default 100000; at
+    /// least 10000, the most one request may cost).
+    #[arg(long, env = "INVENTORY_RATE_LIMIT_ANONYMOUS", value_parser = clap::value_parser!(u64).range(10_000..))]
+    pub rate_limit_anonymous: Option<u64>,
+    /// Cost points a minute one account may spend with its tokens (default 1000000; at least
+    /// 10000).
+    #[arg(long, env = "INVENTORY_RATE_LIMIT_TOKEN", value_parser = clap::value_parser!(u64).range(10_000..))]
+    pub rate_limit_token: Option<u64>,
 }
 
 impl Config {
@@ -279,6 +315,18 @@ impl Config {
             metrics_max_operations: args
                 .metrics_max_operations
                 .unwrap_or(crate::telemetry::operations::DEFAULT_MAX_OPERATIONS),
+            request_timeout: args
+                .request_timeout_secs
+                .map_or(DEFAULT_REQUEST_TIMEOUT, Duration::from_secs),
+            rate_limit: crate::rate_limit::Settings {
+                enabled: args.rate_limit,
+                anonymous: args
+                    .rate_limit_anonymous
+                    .unwrap_or(crate::rate_limit::DEFAULT_ANONYMOUS),
+                token: args
+                    .rate_limit_token
+                    .unwrap_or(crate::rate_limit::DEFAULT_TOKEN),
+            },
         }
     }
 }
@@ -318,6 +366,28 @@ mod tests {
         assert!(!c.trust_forwarded_for);
         assert_eq!(c.outbox_poll, None);
         assert_eq!(c.database_url.as_deref(), Some("sqlite://x.db"));
+        assert_eq!(c.request_timeout, Duration::from_secs(10));
+        assert_eq!(c.rate_limit, crate::rate_limit::Settings::default());
+        let c = config(&[
+            "--rate-limit",
+            "off",
+            "--rate-limit-anonymous",
+            "20000",
+            "--rate-limit-token",
+            "30000",
+        ]);
+        assert_eq!(
+            c.rate_limit,
+            crate::rate_limit::Settings {
+                enabled: false,
+                anonymous: 20_000,
+                token: 30_000
+            }
+        );
+        assert_eq!(
+            config(&["--request-timeout-secs", "3"]).request_timeout,
+            Duration::from_secs(3)
+        );
         let c = config(&[
             "--no-demo",
             "--trust-forwarded-for",

@@ -44,6 +44,8 @@
 //!   view types one per file under `graphql/types/`; `codes.rs`: an executor around the schema
 //!   that codes async-graphql's own errors; the GraphiQL examples.
 //! - [`export`]: CSV and DCAT-AP renderings of a dataset list, read in keyset pages.
+//! - [`rate_limit`]: the budget of cost points per token and per client address, per minute,
+//!   shared by instances on PostgreSQL.
 //! - [`http`]: the axum router: `/graphql` (and `/graphql/ws`), GraphiQL on `/`, `/healthz`,
 //!   `/readyz`, `/metrics`, `/export/…`; validators and `304`s on GET queries and exports, and
 //!   automatic persisted queries, in the HTTP handler (no schema extension).
@@ -72,6 +74,7 @@ pub mod import;
 pub mod lifecycle;
 pub mod logging;
 pub mod telemetry;
+pub mod rate_limit;
 
 use std::future::Future;
 
@@ -102,6 +105,8 @@ pub struct AppState {
     pub persisted: http::Persisted,
     /// Starting, serving or stopping; open WebSockets (see [`lifecycle`]).
     pub lifecycle: lifecycle::Lifecycle,
+    /// The rate limit's budgets (synced with other instances by [`run`] on PostgreSQL).
+    pub rate_limit: std::sync::Arc<rate_limit::RateLimiter>,
 }
 
 impl AppState {
@@ -118,6 +123,7 @@ impl AppState {
             live: Default::default(),
             persisted: Default::default(),
             lifecycle: Default::default(),
+            rate_limit: std::sync::Arc::new(rate_limit::RateLimiter::new(config.rate_limit)),
             catalog: catalog::Catalog::with_limits(db.clone(), config.heavy),
             db,
             schema: graphql::api().max_operations(config.metrics_max_operations),
@@ -181,6 +187,10 @@ pub async fn run(
         state.clock.clone(),
         state.hub.clone(),
     ));
+    // Instances on one PostgreSQL database share the rate limit's count.
+    let rate_sync = (state.config.rate_limit.enabled
+        && state.db.get_database_backend() == sea_orm::DbBackend::Postgres)
+        .then(|| tokio::spawn(state.rate_limit.clone().follow(state.db.clone())));
     let life = state.lifecycle.clone();
     let signal = tokio::spawn({
         let life = life.clone();
@@ -200,6 +210,9 @@ pub async fn run(
     let served = lifecycle::serve(listener, app(state), life, settings).await;
     signal.abort();
     sweeper.abort();
+    if let Some(sync) = rate_sync {
+        sync.abort();
+    }
     served
 }
 

@@ -153,6 +153,10 @@ async fn main() -> anyhow::Result<()> {
                 Ok(n) => tracing::info!(open_files = n, "open-file limit"),
                 Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
             }
+            // Requests are served from a pool whose database work stops at the request time
+            // limit; setup (migrations, the demo) ran without it.
+            db.close().await?;
+            let db = inventory::db::connect_serving(&url, config.request_timeout).await?;
             lifecycle.starting("loading the catalog");
             let mut state = AppState::with_config(db, Arc::new(clock::SystemClock), config);
             state.lifecycle = lifecycle;

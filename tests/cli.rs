@@ -199,6 +199,10 @@ fn serve_help_documents_every_setting_with_its_variable() {
         "INVENTORY_HOLIDAYS",
         "INVENTORY_DEADLINE_DAYS",
         "INVENTORY_SILENCE_IS_REFUSAL",
+        "INVENTORY_REQUEST_TIMEOUT_SECS",
+        "INVENTORY_RATE_LIMIT",
+        "INVENTORY_RATE_LIMIT_ANONYMOUS",
+        "INVENTORY_RATE_LIMIT_TOKEN",
     ] {
         assert!(
             help.contains(&format!("[env: {var}=")),

@@ -428,7 +428,7 @@ async fn answers_follow_the_selection_order_every_time() {
           disclosure { status } history(first: 2) { toStatus id } } pageInfo { hasNextPage } } \
         first: stats { total byStatus { count value } } __typename }";
     let expected: Vec<(&str, Vec<&str>)> = vec![
-        ("", vec!["data"]),
+        ("", vec!["data", "extensions"]),
         (
             ".data",
             vec![
@@ -454,6 +454,11 @@ async fn answers_follow_the_selection_order_every_time() {
         (".data.second.pageInfo", vec!["hasNextPage"]),
         (".data.first", vec!["total", "byStatus"]),
         (".data.first.byStatus[]", vec!["count", "value"]),
+        (".extensions", vec!["rateLimit"]),
+        (
+            ".extensions.rateLimit",
+            vec!["cost", "limit", "remaining", "resetAt"],
+        ),
     ];
     for b in backends().await {
         let t = with_demo(b, 0.002).await;

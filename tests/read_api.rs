@@ -414,8 +414,10 @@ async fn fixture_snapshot() {
     for b in backends().await {
         let t = with_fixture(b).await;
         let app = inventory::app(state(&t.db));
-        let v = gql(&app, q, json!({})).await;
+        let mut v = gql(&app, q, json!({})).await;
         assert!(v["errors"].is_null(), "{b:?}: {}", v["errors"]);
+        // The caller's rate-limit figures change with the clock.
+        v.as_object_mut().unwrap().remove("extensions");
         bodies.push((b, v));
         t.cleanup().await;
     }

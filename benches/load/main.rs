@@ -112,11 +112,12 @@ impl Config {
     }
 }
 
-/// The server's per-client caps raised: every benchmark connection comes from one address and
-/// the live test's subscribers share one token.
+/// The server's per-client caps raised and its rate limit off: every benchmark connection comes
+/// from one address and the live test's subscribers share one token.
 fn raise_caps(cmd: &mut std::process::Command) {
     cmd.env("INVENTORY_WS_MAX_PER_ADDRESS", "1000000")
-        .env("INVENTORY_WS_MAX_PER_TOKEN", "1000000");
+        .env("INVENTORY_WS_MAX_PER_TOKEN", "1000000")
+        .env("INVENTORY_RATE_LIMIT", "off");
 }
 
 fn git(root: &Path, args: &[&str]) -> String {

@@ -15,6 +15,7 @@ mod m20261122_000005_search;
 mod m20261122_000006_signup;
 mod m20261123_000007_search_positions_dropped;
 mod m20261127_000008_search_index_dropped;
+mod m20261128_000009_rate_limit;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_signup::Migration),
             Box::new(m20261123_000007_search_positions_dropped::Migration),
             Box::new(m20261127_000008_search_index_dropped::Migration),
+            Box::new(m20261128_000009_rate_limit::Migration),
         ]
     }
 }

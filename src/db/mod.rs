@@ -3,6 +3,15 @@
 //! SQLite runs in WAL mode with `synchronous=FULL`, foreign keys on, a busy timeout and several
 //! pooled connections; writers start `BEGIN IMMEDIATE` transactions ([`begin_write`]) so that
 //! concurrent writers queue on the write lock instead of failing with `SQLITE_BUSY` half-way.
+//!
+//! The server's own pool ([`connect_serving`]) bounds database work by the request time limit,
+//! so a request answered `TIMEOUT` leaves nothing running behind it: on PostgreSQL every
+//! statement has that `statement_timeout` (the server cancels it); on SQLite each connection
+//! carries a progress handler that interrupts whatever it runs once it has been checked out of
+//! the pool for longer than the limit, and waits for the write lock at most that long
+//! (`busy_timeout`). A future dropped mid-statement hands its connection back only once the
+//! statement ends (sqlx pings it before pooling it again), so these bounds are what bring the
+//! connection back. Setup, imports and the background readers use pools without the bound.
 
 pub mod bulk;
 
@@ -22,12 +31,12 @@ use crate::config;
 /// connection is a thread of its own (sqlx), so more connections than the cores can run only
 /// add hand-offs: twice the cores, at least 4. (On 2 cores, 4 instead of 8 took the 100-dataset
 /// page's p99 under 16 connections from 19.5 to 16 ms at the same throughput.)
-fn sqlite_pool() -> u32 {
+pub fn sqlite_pool() -> u32 {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
     (2 * cores).max(4)
 }
 /// Pool size for PostgreSQL, per server instance.
-const POSTGRES_POOL: u32 = 16;
+pub const POSTGRES_POOL: u32 = 16;
 
 /// Page cache per SQLite connection (negative: KiB), 64 MiB.
 pub const SQLITE_CACHE_KIB: &str = "-65536";
@@ -37,24 +46,82 @@ const BACKGROUND_POOL: u32 = 2;
 
 /// Opens a pool on `url`, creating the SQLite file's folder when needed.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
-    open(url, None).await
+    open(url, None, None).await
+}
+
+/// The pool requests are served from: as [`connect`], with every statement (on SQLite: every
+/// checkout of a connection, and every wait for the write lock) stopped in the database after
+/// [`database_bound`] of `limit`, the request time limit (see the module doc).
+pub async fn connect_serving(url: &str, limit: Duration) -> Result<DatabaseConnection, DbErr> {
+    open(url, None, Some(database_bound(limit))).await
+}
+
+/// How long the serving pool lets database work run for a request time limit of `limit`: a
+/// little longer (a tenth, at least 100 ms), so that a request past its limit is answered
+/// `TIMEOUT` by the server, not by a database error racing it, and its statement stops right
+/// after.
+pub fn database_bound(limit: Duration) -> Duration {
+    limit + (limit / 10).max(Duration::from_millis(100))
 }
 
 /// A small pool of its own for the server's background readers (the outbox hub, the catalog
 /// catching up), so they never wait behind user queries for a connection of the main pool.
 pub async fn connect_background(url: &str) -> Result<DatabaseConnection, DbErr> {
-    open(url, Some(BACKGROUND_POOL)).await
+    open(url, Some(BACKGROUND_POOL), None).await
+}
+
+/// Reads what a statement stopped by `statement_timeout` after its caller gave up left unread
+/// (its error), so the connection goes back to the pool: sqlx's own ping on release would
+/// fail on that error and drop the connection instead, and such dropped connections were seen
+/// to stay open, and counted in the pool, for good. One round trip when nothing is pending.
+async fn drain_postgres(
+    conn: &mut sea_orm::sqlx::PgConnection,
+) -> Result<bool, sea_orm::sqlx::Error> {
+    use sea_orm::sqlx::Connection;
+    for _ in 0..3 {
+        match conn.ping().await {
+            Ok(()) => return Ok(true),
+            Err(sea_orm::sqlx::Error::Database(_)) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(false)
+}
+
+/// VM instructions between two looks of an SQLite connection's progress handler at the clock
+/// (a few microseconds of work, so an interrupt comes well within a millisecond of the bound).
+const SQLITE_PROGRESS_OPS: i32 = 10_000;
+
+/// Arms an SQLite connection being handed out: its progress handler interrupts whatever it runs
+/// once `limit` has passed since now. Replaces sqlx's ping before every checkout, at the same
+/// cost (one round trip to the connection's thread), and fails the same way on a dead one.
+async fn arm_sqlite(
+    conn: &mut sea_orm::sqlx::SqliteConnection,
+    limit: Duration,
+) -> Result<(), sea_orm::sqlx::Error> {
+    let mut handle = conn.lock_handle().await?;
+    let since = std::time::Instant::now();
+    // Returning false interrupts the statement (SQLITE_INTERRUPT).
+    handle.set_progress_handler(SQLITE_PROGRESS_OPS, move || since.elapsed() < limit);
+    Ok(())
 }
 
 /// Rows an SQLite connection's thread may send ahead of the reader.
 const SQLITE_ROW_BUFFER: usize = 256;
+
+/// How long an SQLite connection waits for the write lock (outside the serving pool).
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long a request waits for a pooled connection before it is answered `503`. It bounds
 /// opening one too (sqlx retries a refused connection until then), so while the database is down
 /// every operation that needs it fails within this, well under 3 s (was 5 s).
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
-async fn open(url: &str, size: Option<u32>) -> Result<DatabaseConnection, DbErr> {
+async fn open(
+    url: &str,
+    size: Option<u32>,
+    limit: Option<Duration>,
+) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_string());
     opts.sqlx_logging(false).acquire_timeout(ACQUIRE_TIMEOUT);
     if config::is_postgres(url) {
@@ -62,6 +129,12 @@ async fn open(url: &str, size: Option<u32>) -> Result<DatabaseConnection, DbErr>
             .min_connections(1);
         if tls_pointless(url) {
             opts.map_sqlx_postgres_opts(|o| o.ssl_mode(PgSslMode::Disable));
+        }
+        if let Some(limit) = limit {
+            opts.statement_timeout(limit)
+                .map_sqlx_postgres_pool_opts(|p| {
+                    p.after_release(|conn, _| Box::pin(drain_postgres(conn)))
+                });
         }
     } else {
         if let Some(path) = sqlite_path(url)
@@ -71,14 +144,16 @@ async fn open(url: &str, size: Option<u32>) -> Result<DatabaseConnection, DbErr>
             std::fs::create_dir_all(dir)
                 .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
         }
+        // Nothing waits for the write lock longer than a request may run.
+        let busy = limit.unwrap_or(SQLITE_BUSY_TIMEOUT);
         opts.max_connections(size.unwrap_or_else(sqlite_pool))
             .min_connections(1)
-            .map_sqlx_sqlite_opts(|o| {
+            .map_sqlx_sqlite_opts(move |o| {
                 o.create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(30))
+                    .busy_timeout(busy)
                     .pragma("temp_store", "memory")
                     .pragma("cache_size", SQLITE_CACHE_KIB)
                     // sqlx runs each SQLite connection on a thread of its own and sends the rows
@@ -86,6 +161,15 @@ async fn open(url: &str, size: Option<u32>) -> Result<DatabaseConnection, DbErr>
                     // stop and be woken again half-way.
                     .row_buffer_size(SQLITE_ROW_BUFFER)
             });
+        if let Some(limit) = limit {
+            opts.map_sqlx_sqlite_pool_opts(move |p| {
+                p.test_before_acquire(false)
+                    .after_connect(move |conn, _| Box::pin(arm_sqlite(conn, limit)))
+                    .before_acquire(move |conn, _| {
+                        Box::pin(async move { arm_sqlite(conn, limit).await.map(|()| true) })
+                    })
+            });
+        }
     }
     Database::connect(opts).await
 }

@@ -9,7 +9,8 @@
 //!   - a document that does not parse: `GRAPHQL_PARSE_FAILED`, its parser diagram turned into
 //!     one sentence with the line and column;
 //!   - the schema's depth and complexity limits ([`super::MAX_DEPTH`], [`super::MAX_COMPLEXITY`],
-//!     set on the builder): `QUERY_TOO_COMPLEX`;
+//!     set on the builder; the complexity limit is checked first, on the request's own cost
+//!     counting `__typename` and introspection, by [`Coded::prepare`]): `QUERY_TOO_COMPLEX`;
 //!   - the rules about the caller's input (argument values, variables): `BAD_USER_INPUT`.
 //!
 //!   async-graphql's request-level errors carry nothing but their message, so these splits read
@@ -30,7 +31,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
+
+use super::cost::Costs;
 use async_graphql::{Data, Executor, Pos, Request, Response, ServerError};
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -64,7 +67,8 @@ pub const INPUT_RULE_PREFIXES: [&str; 4] = [
 /// (`SchemaBuilder::limit_complexity`, `limit_depth`).
 pub const LIMIT_MESSAGES: [&str; 2] = ["Query is too complex.", "Query is nested too deep."];
 
-/// An executor (the schema) whose responses have every error coded (see the module doc).
+/// An executor (the schema) whose responses have every error coded (see the module doc), and
+/// that refuses documents over their limits before the schema sees them ([`Coded::prepare`]).
 #[derive(Clone)]
 pub struct Coded<E> {
     inner: E,
@@ -73,15 +77,29 @@ pub struct Coded<E> {
     enums: Arc<HashMap<String, Vec<String>>>,
     /// Every operation counted and timed ([`crate::telemetry::operations`]).
     operations: Arc<Operations>,
+    /// The schema's shape for the cost of a request.
+    costs: Arc<Costs>,
+}
+
+/// What [`Coded::prepare`] found out about a request; kept in the request's data, so a request
+/// is prepared (and its document parsed) once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prepared {
+    /// What the request costs ([`super::cost`]).
+    pub cost: usize,
+    /// The kind of operation it runs (a query when the document does not say which).
+    pub operation: OperationType,
 }
 
 impl<E> Coded<E> {
-    /// Wraps `inner`, whose SDL is `sdl` (read once, for the enums' values).
+    /// Wraps `inner`, whose SDL is `sdl` (read once, for the enums' values and the fields'
+    /// types).
     pub fn new(inner: E, sdl: &str) -> Self {
         Coded {
             inner,
             enums: Arc::new(enum_values(sdl)),
             operations: Default::default(),
+            costs: Arc::new(Costs::from_sdl(sdl)),
         }
     }
 
@@ -90,13 +108,77 @@ impl<E> Coded<E> {
         self.operations = Arc::new(Operations::new(max));
         self
     }
+
+    /// Parses the request's document once (the schema then uses the parsed document), checks
+    /// it against the document limits ([`MAX_DOCUMENT_BYTES`], [`MAX_FIELDS`],
+    /// [`MAX_ALIASES`]) and its cost against [`super::MAX_COMPLEXITY`]: what it costs and
+    /// which kind of operation it runs, or the coded answer refusing it (a document that does
+    /// not parse, or one over a limit, the limit and the document's figure named).
+    pub fn prepare(&self, request: &mut Request) -> Result<Prepared, Box<Response>> {
+        if let Some(p) = request
+            .data
+            .get(&std::any::TypeId::of::<Prepared>())
+            .and_then(|p| p.downcast_ref::<Prepared>())
+        {
+            return Ok(*p);
+        }
+        let refuse = |message: String| {
+            let mut e = ServerError::new(message, None);
+            set_code(&mut e, TOO_COMPLEX);
+            Err(Box::new(Response::from_errors(vec![e])))
+        };
+        let query = &request.query;
+        if query.len() > MAX_DOCUMENT_BYTES {
+            return refuse(format!(
+                "the query document is {} bytes; at most {MAX_DOCUMENT_BYTES} are allowed",
+                query.len()
+            ));
+        }
+        let doc = match async_graphql::parser::parse_query(query) {
+            Ok(doc) => doc,
+            Err(e) => {
+                let resp = Response::from_errors(vec![e.into()]);
+                return Err(Box::new(finish(resp, query, &self.enums)));
+            }
+        };
+        let (fields, aliases) = fields_and_aliases(&doc);
+        if aliases > MAX_ALIASES {
+            return refuse(format!(
+                "the query has {aliases} aliased fields; at most {MAX_ALIASES} are allowed"
+            ));
+        }
+        if fields > MAX_FIELDS {
+            return refuse(format!(
+                "the query selects {fields} fields (__typename included); at most {MAX_FIELDS} are allowed"
+            ));
+        }
+        let (operation, cost) = self
+            .costs
+            .of(&doc, request.operation_name.as_deref(), &request.variables)
+            .unwrap_or((OperationType::Query, 0));
+        if cost > super::MAX_COMPLEXITY {
+            return refuse(format!(
+                "Query is too complex: its cost is {cost}, over the limit of {} (a list costs its \
+                 page size times the cost of one item, `stats` {} and `facets` {} besides their \
+                 fields, any other field 1, `__typename` and introspection included); ask for \
+                 smaller pages or fewer lists",
+                super::MAX_COMPLEXITY,
+                super::STATS_COST,
+                super::FACETS_COST
+            ));
+        }
+        request.set_parsed_query(doc);
+        let prepared = Prepared { cost, operation };
+        request.data.insert(prepared);
+        Ok(prepared)
+    }
 }
 
 impl<E: Executor> Executor for Coded<E> {
-    async fn execute(&self, request: Request) -> Response {
+    async fn execute(&self, mut request: Request) -> Response {
         let measure = self.operations.begin(Transport::Http, &request);
-        if let Some(refusal) = document_limits(&request.query) {
-            return measure.refused(refusal);
+        if let Err(refusal) = self.prepare(&mut request) {
+            return measure.refused(*refusal);
         }
         let query = request.query.clone();
         measure
@@ -118,12 +200,12 @@ impl<E: Executor> Executor for Coded<E> {
 
     fn execute_stream(
         &self,
-        request: Request,
+        mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
         let measure = self.operations.begin(Transport::Ws, &request);
-        if let Some(refusal) = document_limits(&request.query) {
-            let refused = futures::stream::once(async { refusal }).boxed();
+        if let Err(refusal) = self.prepare(&mut request) {
+            let refused = futures::stream::once(async move { *refusal }).boxed();
             return self.operations.stream(measure, refused);
         }
         let query = request.query.clone();
@@ -139,45 +221,10 @@ impl<E: Executor> Executor for Coded<E> {
 
 /// Largest query document accepted, in bytes.
 pub const MAX_DOCUMENT_BYTES: usize = 32 * 1024;
-/// Most field selections in one document, `__typename` and introspection included (the
-/// complexity limit does not count those).
+/// Most field selections in one document, `__typename` and introspection included.
 pub const MAX_FIELDS: usize = 1_000;
 /// Most aliased fields in one document.
 pub const MAX_ALIASES: usize = 100;
-
-/// The document's size, fields and aliases against their limits: a refusal naming the limit and
-/// the document's figure, or None to go on. A document that does not parse goes on (the schema
-/// reports it), and so does one too short to hold more aliases than allowed, unparsed.
-fn document_limits(query: &str) -> Option<Response> {
-    let refuse = |message: String| {
-        let mut e = ServerError::new(message, None);
-        set_code(&mut e, TOO_COMPLEX);
-        Some(Response::from_errors(vec![e]))
-    };
-    if query.len() > MAX_DOCUMENT_BYTES {
-        return refuse(format!(
-            "the query document is {} bytes; at most {MAX_DOCUMENT_BYTES} are allowed",
-            query.len()
-        ));
-    }
-    // An alias takes at least four bytes ("a:b "), a field two: shorter documents are within.
-    if query.len() <= 4 * MAX_ALIASES.min(MAX_FIELDS / 2) {
-        return None;
-    }
-    let doc = async_graphql::parser::parse_query(query).ok()?;
-    let (fields, aliases) = fields_and_aliases(&doc);
-    if aliases > MAX_ALIASES {
-        return refuse(format!(
-            "the query has {aliases} aliased fields; at most {MAX_ALIASES} are allowed"
-        ));
-    }
-    if fields > MAX_FIELDS {
-        return refuse(format!(
-            "the query selects {fields} fields (__typename included); at most {MAX_FIELDS} are allowed"
-        ));
-    }
-    None
-}
 
 /// Field selections and aliased ones in a document's operations and fragments.
 fn fields_and_aliases(doc: &ExecutableDocument) -> (usize, usize) {
@@ -543,9 +590,12 @@ mod tests {
         let r = run(&format!("{{ {fields} }}")).await;
         assert_eq!(code(&r), TOO_COMPLEX);
         assert!(
-            r.errors[0].message.starts_with(
-                "Query is too complex: its cost is over the limit of 10000 (a list costs"
-            ),
+            r.errors[0]
+                .message
+                .starts_with("Query is too complex: its cost is ")
+                && r.errors[0]
+                    .message
+                    .contains(", over the limit of 10000 (a list costs"),
             "{}",
             r.errors[0].message
         );

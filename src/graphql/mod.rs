@@ -3,6 +3,7 @@
 
 pub mod codes;
 pub mod context;
+pub mod cost;
 pub mod examples;
 pub mod ids;
 pub mod loaders;

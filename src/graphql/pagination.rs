@@ -87,8 +87,13 @@ pub fn page_size(first: Option<i32>, last: Option<i32>) -> Result<usize, ApiErro
 
 /// Cost of a page for the complexity limit: its size times the cost of one item.
 pub fn complexity(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
-    let n = first.or(last).unwrap_or(20).clamp(1, MAX_PAGE_SIZE as i32) as usize;
-    n * child + 1
+    counted_page_size(first, last) * child + 1
+}
+
+/// The page size a list counts for toward the complexity limit: `first` or `last`, 20 by
+/// default, clamped to 1–[`MAX_PAGE_SIZE`] (also read by [`super::cost`]).
+pub fn counted_page_size(first: Option<i32>, last: Option<i32>) -> usize {
+    first.or(last).unwrap_or(20).clamp(1, MAX_PAGE_SIZE as i32) as usize
 }
 
 /// The id in a cursor of a list of `want`: a global id of that kind. Anything else (garbage, or

@@ -21,6 +21,7 @@ use super::types::feed::{DisclosureChange, DisclosureChangePage, FeedPosition};
 use super::types::institution::Institution;
 use super::types::page::connection;
 use super::types::plan::{Commitment, Milestone, Plan, Target};
+use super::types::rate_limit::RateLimit;
 use super::types::request::{DataRequest, DataRequestFilter};
 use super::types::stats::Stats;
 
@@ -365,6 +366,14 @@ impl QueryRoot {
         let args = PageArgs::new(after, before, first, last);
         let page = pagination::by_id(ctx, milestone::Entity::find(), args).await?;
         Ok(page.map(Milestone::from).into())
+    }
+
+    /// The caller's rate limit: what this request costs, the budget of the current minute,
+    /// what remains of it and when it comes back whole; null when the server runs without a
+    /// rate limit. Every answer carries the same figures in `extensions.rateLimit`.
+    async fn rate_limit(&self, ctx: &Context<'_>) -> Option<RateLimit> {
+        ctx.data_opt::<crate::rate_limit::Status>()
+            .map(|s| RateLimit::from(*s))
     }
 
     /// Numeric targets with progress computed from the history.

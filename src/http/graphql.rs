@@ -8,12 +8,16 @@
 //! does not parse or validate, variables that do not fit) answers `400` under
 //! `application/graphql-response+json` and `200` under `application/json` (the specification's
 //! rule for legacy clients), and in both without a `data` entry; an overload `503` with
-//! `Retry-After`; a bad token `401`; anything executed `200`, partial results included.
+//! `Retry-After`; a request stopped at the time limit `504` ([`super::time_limit`]); one over
+//! its caller's budget `429` with `Retry-After` ([`crate::rate_limit`], charged before it runs;
+//! every answer carries the caller's figures in `extensions.rateLimit`); a bad token `401`;
+//! anything executed `200`, partial results included.
 //!
 //! Caching: a successful GET query carries a validator and is revalidated to `304` without
-//! running ([`super::cache`]); every other answer, POSTs and errors, is `no-store`. Automatic
-//! persisted queries ([`super::persisted`]) resolve a hash into its document before anything
-//! else looks at the request, so a GET by hash is validated like the document itself.
+//! running (nor being charged; [`super::cache`]); every other answer, POSTs and errors, is
+//! `no-store`. Automatic persisted queries ([`super::persisted`]) resolve a hash into its
+//! document before anything else looks at the request, so a GET by hash is validated like the
+//! document itself.
 
 use std::net::SocketAddr;
 
@@ -120,6 +124,7 @@ fn answer(resp: async_graphql::Response, media: Media) -> Response {
             .and_then(|x| x.get("code"))
             .is_some_and(|c| *c == async_graphql::Value::from(crate::error::UNAVAILABLE))
     });
+    let timed_out = super::time_limit::is_timeout(&resp);
     let request_error = is_request_error(&resp);
     let body = if request_error {
         let mut v = json!({ "errors": resp.errors });
@@ -133,8 +138,18 @@ fn answer(resp: async_graphql::Response, media: Media) -> Response {
             r#"{"errors":[{"message":"internal error; it has been logged","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#.into()
         })
     };
+    let rate_limited = resp.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| *c == async_graphql::Value::from(crate::rate_limit::RATE_LIMITED))
+    });
     let status = if overloaded {
         StatusCode::SERVICE_UNAVAILABLE
+    } else if rate_limited {
+        StatusCode::TOO_MANY_REQUESTS
+    } else if timed_out {
+        StatusCode::GATEWAY_TIMEOUT
     } else if request_error && media == Media::GraphqlResponse {
         StatusCode::BAD_REQUEST
     } else {
@@ -308,20 +323,6 @@ fn request_of_query(
     Ok((req, pq))
 }
 
-/// Whether the operation a GET would run is a mutation or a subscription.
-fn writes(req: &async_graphql::Request) -> bool {
-    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
-        return false;
-    };
-    doc.operations.iter().any(|(name, op)| {
-        let selected = match (&req.operation_name, name) {
-            (Some(want), Some(n)) => want == n.as_str(),
-            _ => true,
-        };
-        selected && op.node.ty != OperationType::Query
-    })
-}
-
 /// `/graphql`, GET or POST.
 pub async fn serve(
     State(state): State<AppState>,
@@ -374,8 +375,14 @@ pub async fn serve(
             "the request has no query (send {\"query\": \"…\"}, or ?query=… with GET)".into(),
         ));
     }
+    // Parsed once, and refused here when over a document limit or the complexity limit.
+    let mut req = req;
+    let prepared = match state.schema.prepare(&mut req) {
+        Ok(p) => p,
+        Err(refusal) => return answer(*refusal, media),
+    };
     // GET runs queries only, so links and caches cannot write.
-    if get && writes(&req) {
+    if get && prepared.operation != OperationType::Query {
         let mut r = transport_error(
             StatusCode::METHOD_NOT_ALLOWED,
             media,
@@ -407,6 +414,14 @@ pub async fn serve(
     };
     let document = register.map(|h| (h, req.query.clone()));
     let address = client_address(&state, &headers, peer.map(|p| p.0.0));
+    // Charged before it runs (429 over budget); the figures go into the answer.
+    let charged = match state
+        .rate_limit
+        .admit(&viewer, &address, prepared.cost, &mut req.data)
+    {
+        Ok(c) => c,
+        Err(refusal) => return answer(*refusal, media),
+    };
     context::fill(
         &mut req.data,
         &state,
@@ -414,7 +429,9 @@ pub async fn serve(
         Some(address),
         Lifetime::Request,
     );
-    let resp = state.schema.execute(req).await;
+    let limit = state.config.request_timeout;
+    let resp = super::time_limit::within(limit, state.schema.execute(req)).await;
+    let resp = crate::rate_limit::annotate(resp, charged);
     if let Some((hash, doc)) = document
         && !is_request_error(&resp)
     {

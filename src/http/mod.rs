@@ -15,6 +15,7 @@ pub use persisted::Persisted;
 mod health;
 mod live;
 pub mod starting;
+pub mod time_limit;
 mod transport_ws;
 mod ws;
 

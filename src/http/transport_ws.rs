@@ -29,8 +29,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use super::time_limit;
 use crate::AppState;
 use crate::config::WsSettings as Settings;
+use crate::graphql::context::ClientAddress;
 
 /// What arrived from the client.
 enum Incoming {
@@ -276,10 +278,32 @@ fn start(
     if let Some(name) = payload.operation_name {
         req = req.operation_name(name);
     }
-    let mut results = state.schema.execute_stream(req, Some(session));
+    // Parsed once and charged to the caller's budget like a request over HTTP; queries and
+    // mutations stop at the request time limit, subscriptions run on.
+    let (limit, charged, mut results) = match prepare(state, &session, &mut req) {
+        Err(refusal) => (
+            None,
+            None,
+            futures::stream::once(async move { *refusal }).boxed(),
+        ),
+        Ok((subscription, charged)) => {
+            let limit = (!subscription).then_some(state.config.request_timeout);
+            let results = state.schema.execute_stream(req, Some(session));
+            (limit, charged, results)
+        }
+    };
     tokio::spawn(async move {
         let mut ended_by_error = false;
-        while let Some(resp) = results.next().await {
+        let started = std::time::Instant::now();
+        loop {
+            let next = match limit {
+                Some(limit) => tokio::time::timeout(limit, results.next())
+                    .await
+                    .unwrap_or_else(|_| Some(time_limit::timed_out(limit, started.elapsed()))),
+                None => results.next().await,
+            };
+            let Some(resp) = next else { break };
+            let resp = crate::rate_limit::annotate(resp, charged.filter(|_| limit.is_some()));
             let request_error = !resp.errors.is_empty()
                 && resp.data == async_graphql::Value::Null
                 && resp.errors.iter().all(|e| e.path.is_empty());
@@ -304,6 +328,30 @@ fn start(
         let _ = tx.send(Outgoing::Ended(id, n)).await;
     })
     .abort_handle()
+}
+
+/// Prepares an operation ([`crate::graphql::codes::Coded::prepare`]) and charges it to the
+/// connection's caller: whether it is a subscription and the caller's figures, or the answer
+/// refusing it.
+fn prepare(
+    state: &AppState,
+    session: &Data,
+    req: &mut async_graphql::Request,
+) -> Result<(bool, Option<crate::rate_limit::Status>), Box<async_graphql::Response>> {
+    use async_graphql::parser::types::OperationType;
+    let prepared = state.schema.prepare(req)?;
+    let get = |id: std::any::TypeId| session.get(&id);
+    let viewer = get(std::any::TypeId::of::<crate::auth::Viewer>())
+        .and_then(|v| v.downcast_ref::<crate::auth::Viewer>())
+        .cloned()
+        .unwrap_or_default();
+    let address = get(std::any::TypeId::of::<ClientAddress>())
+        .and_then(|a| a.downcast_ref::<ClientAddress>())
+        .map_or("unknown", |a| a.0.as_str());
+    let charged = state
+        .rate_limit
+        .admit(&viewer, address, prepared.cost, &mut req.data)?;
+    Ok((prepared.operation == OperationType::Subscription, charged))
 }
 
 /// Sends one JSON message; a failed write ends the connection.

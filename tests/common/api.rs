@@ -83,3 +83,49 @@ pub fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// A minimal HTTP/1.1 POST of a GraphQL request to a real server at `addr` (one connection,
+/// closed after the answer), with `headers` besides the content type: status, headers
+/// (lower-case names) and the JSON body.
+pub async fn post_http(
+    addr: std::net::SocketAddr,
+    headers: &[(&str, &str)],
+    query: &str,
+    vars: Value,
+) -> (u16, Vec<(String, String)>, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = json!({ "query": query, "variables": vars }).to_string();
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    let req = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status: {out}"));
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let json = serde_json::from_str(body).unwrap_or_else(|_| panic!("bad response: {out}"));
+    (status, headers, json)
+}
+
+/// The value of header `name` (lower case) among `headers`.
+pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}

@@ -13,5 +13,6 @@ pub mod institution;
 pub mod label;
 pub mod page;
 pub mod plan;
+pub mod rate_limit;
 pub mod request;
 pub mod stats;
