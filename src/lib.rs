@@ -73,8 +73,8 @@ pub mod hub;
 pub mod import;
 pub mod lifecycle;
 pub mod logging;
-pub mod telemetry;
 pub mod rate_limit;
+pub mod telemetry;
 
 use std::future::Future;
 

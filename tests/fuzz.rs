@@ -142,7 +142,22 @@ fn fail(e: String) -> TestCaseError {
 fn search_cursors_ids_and_export_parameters_never_fail_internally() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let t = rt.block_on(with_demo(Backend::Sqlite, 0.002));
-    let app = inventory::app(common::state(&t.db));
+    // Hundreds of requests a second: the rate limit (tested on its own) stays out of the way.
+    let config = inventory::config::Config {
+        rate_limit: inventory::rate_limit::Settings {
+            enabled: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let clock = std::sync::Arc::new(inventory::clock::ManualClock::new(
+        inventory::demo::demo_now(),
+    ));
+    let app = inventory::app(inventory::AppState::with_config(
+        t.db.clone(),
+        clock,
+        config,
+    ));
 
     runner()
         .run(&text(), |s| {
