@@ -20,6 +20,22 @@ try {
   // the browser sent and the status and ETag it received.
   const wire = [];
   const gets = new Map();
+  // The ExtraInfo events may come before or after the request's own event (the protocol does
+  // not order them): whichever comes second completes the entry.
+  const sent = new Map();
+  const received = new Map();
+  const header = (headers, name) =>
+    Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === name)?.[1] ?? null;
+  const complete = (id) => {
+    const entry = gets.get(id);
+    if (!entry) return;
+    if (sent.has(id)) entry.ifNoneMatch = header(sent.get(id), 'if-none-match');
+    if (received.has(id)) {
+      const r = received.get(id);
+      entry.status = r.statusCode;
+      entry.etag = header(r.headers, 'etag');
+    }
+  };
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
   cdp.on('Network.requestWillBeSent', (e) => {
@@ -27,17 +43,16 @@ try {
       const entry = { status: null, ifNoneMatch: null, etag: null };
       gets.set(e.requestId, entry);
       wire.push(entry);
+      complete(e.requestId);
     }
   });
-  const header = (headers, name) =>
-    Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === name)?.[1] ?? null;
   cdp.on('Network.requestWillBeSentExtraInfo', (e) => {
-    const entry = gets.get(e.requestId);
-    if (entry) entry.ifNoneMatch = header(e.headers, 'if-none-match');
+    sent.set(e.requestId, e.headers);
+    complete(e.requestId);
   });
   cdp.on('Network.responseReceivedExtraInfo', (e) => {
-    const entry = gets.get(e.requestId);
-    if (entry) { entry.status = e.statusCode; entry.etag = header(e.headers, 'etag'); }
+    received.set(e.requestId, e);
+    complete(e.requestId);
   });
   await page.goto(pageUrl);
   const got = await page.evaluate(async ({ api, token, datasetId }) => {
