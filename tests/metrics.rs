@@ -12,11 +12,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::{Backend, backends, gql, with_fixture};
-use futures::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use futures::SinkExt;
+use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 /// One sample of the text format.
 #[derive(Debug, Clone)]
@@ -209,34 +208,6 @@ fn assert_histogram(s: &Scrape, name: &str, labels: &[(&str, &str)]) {
     assert!(s.has(&format!("{name}_sum"), labels), "{name}_sum");
 }
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn ws_acked(addr: std::net::SocketAddr) -> Ws {
-    let mut req = format!("ws://{addr}/graphql/ws")
-        .into_client_request()
-        .unwrap();
-    req.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    let init = json!({ "type": "connection_init" }).to_string();
-    ws.send(Message::text(init)).await.unwrap();
-    loop {
-        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .expect("an ack")
-            .unwrap()
-            .unwrap();
-        if let Message::Text(t) = msg {
-            let v: Value = serde_json::from_str(&t).unwrap();
-            assert_eq!(v["type"], "connection_ack", "{v}");
-            return ws;
-        }
-    }
-}
-
 /// Scrapes until `ready` holds, for at most 5 s.
 async fn scrape_until(addr: std::net::SocketAddr, ready: impl Fn(&Scrape) -> bool) -> Scrape {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
@@ -285,7 +256,7 @@ async fn operations_are_counted_timed_and_their_sql_measured() {
         inventory::telemetry::metrics::rate_limited("metrics_test");
 
         // A subscription over WebSocket: running while subscribed, counted once it ends.
-        let mut ws = ws_acked(addr).await;
+        let mut ws = common::ws::acked(addr, None).await;
         let subscribe = json!({
             "id": "1",
             "type": "subscribe",

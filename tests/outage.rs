@@ -19,10 +19,8 @@ use std::time::{Duration, Instant};
 
 use common::api::{call, code, gid};
 use common::process::try_http;
-use futures::{SinkExt, StreamExt};
+use common::ws::{Ws, next_json};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 const RUNUSER: &str = "/usr/sbin/runuser";
@@ -183,48 +181,15 @@ async fn graphql(
     .await
 }
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
+/// A `graphql-transport-ws` subscription to the change feed from its start.
 async fn subscribe(addr: std::net::SocketAddr) -> Ws {
-    let mut req = format!("ws://{addr}/graphql/ws")
-        .into_client_request()
-        .unwrap();
-    req.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    ws.send(Message::text(
-        json!({ "type": "connection_init", "payload": {} }).to_string(),
-    ))
-    .await
-    .unwrap();
-    let ack = next_json(&mut ws, Duration::from_secs(5)).await.unwrap();
-    assert_eq!(ack["type"], "connection_ack", "{ack}");
-    ws.send(Message::text(
-        json!({ "id": "1", "type": "subscribe", "payload": { "query": SUB, "variables": { "after": START } } })
-            .to_string(),
-    ))
-    .await
-    .unwrap();
+    let mut ws = common::ws::acked(addr, Some(json!({}))).await;
+    common::ws::send(
+        &mut ws,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": SUB, "variables": { "after": START } } }),
+    )
+    .await;
     ws
-}
-
-/// The next JSON message (pings skipped), or None after `wait`.
-async fn next_json(ws: &mut Ws, wait: Duration) -> Option<Value> {
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let msg = tokio::time::timeout(left, ws.next()).await.ok()??.ok()?;
-        if let Message::Text(t) = msg {
-            let v: Value = serde_json::from_str(&t).unwrap();
-            if v["type"] == "ping" || v["type"] == "pong" {
-                continue;
-            }
-            return Some(v);
-        }
-    }
 }
 
 /// The outbox id of a subscription cursor.

@@ -288,7 +288,6 @@ async fn two_instances_share_one_budget_on_postgres() {
 async fn websocket_operations_spend_from_the_same_budget() {
     use futures::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
     with_time_left(Duration::from_secs(20)).await;
     let t = common::fresh(Backend::Sqlite).await;
@@ -298,14 +297,7 @@ async fn websocket_operations_spend_from_the_same_budget() {
         token: 1_000,
     };
     let (addr, stop) = common::serve(state(&t.db, budget, None)).await;
-    let mut req = format!("ws://{addr}/graphql/ws")
-        .into_client_request()
-        .unwrap();
-    req.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let mut ws = common::ws::connect(addr, "graphql-transport-ws").await;
     let send = async |ws: &mut _, v: Value| {
         let ws: &mut tokio_tungstenite::WebSocketStream<_> = ws;
         ws.send(Message::text(v.to_string())).await.unwrap();

@@ -211,7 +211,6 @@ async fn a_request_past_the_time_limit_is_answered_timeout_and_frees_its_connect
 async fn a_websocket_operation_past_the_time_limit_ends_with_timeout() {
     use futures::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
     let t = common::fresh(Backend::Sqlite).await;
     let db = inventory::db::connect_serving(&t.url, LIMIT).await.unwrap();
@@ -228,14 +227,7 @@ async fn a_websocket_operation_past_the_time_limit_ends_with_timeout() {
     let holder = inventory::db::connect(&t.url).await.unwrap();
     let txn = inventory::db::begin_write(&holder).await.unwrap();
 
-    let mut req = format!("ws://{addr}/graphql/ws")
-        .into_client_request()
-        .unwrap();
-    req.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let ws = common::ws::connect(addr, "graphql-transport-ws").await;
     let (mut tx, mut rx) = ws.split();
     let mut recv = async || loop {
         let m = tokio::time::timeout(LIMIT + SLACK, rx.next())

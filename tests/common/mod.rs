@@ -14,6 +14,7 @@ pub mod api;
 pub mod fixture;
 pub mod process;
 pub mod world;
+pub mod ws;
 
 use std::path::PathBuf;
 use std::sync::Arc;
