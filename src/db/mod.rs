@@ -70,6 +70,10 @@ pub async fn connect_background(url: &str) -> Result<DatabaseConnection, DbErr> 
     open(url, Some(BACKGROUND_POOL), None).await
 }
 
+/// How long a PostgreSQL connection of the serving pool may sit idle before it is pinged again on
+/// its way out (it was pinged when it came back).
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// Reads what a statement stopped by `statement_timeout` after its caller gave up left unread
 /// (its error), so the connection goes back to the pool: sqlx's own ping on release would
 /// fail on that error and drop the connection instead, and such dropped connections were seen
@@ -131,7 +135,11 @@ async fn open(
             opts.map_sqlx_postgres_opts(|o| o.ssl_mode(PgSslMode::Disable));
         }
         if let Some(limit) = limit {
+            // Every connection is pinged as it comes back (the drain), so pinging it again as it
+            // goes out would be a second round trip per checkout: only a connection idle for a
+            // while (which the server or a proxy may have dropped meanwhile) is checked again.
             opts.statement_timeout(limit)
+                .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
                 .map_sqlx_postgres_pool_opts(|p| {
                     p.after_release(|conn, _| Box::pin(drain_postgres(conn)))
                 });
