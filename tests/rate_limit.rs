@@ -356,3 +356,60 @@ async fn websocket_operations_spend_from_the_same_budget() {
     let _ = stop.send(());
     t.cleanup().await;
 }
+
+/// The legacy `graphql-ws` protocol charges operations alike: `data` carries the figures, and an
+/// operation over budget is answered RATE_LIMITED without running.
+#[tokio::test]
+async fn legacy_websocket_operations_spend_from_the_same_budget() {
+    with_time_left(Duration::from_secs(20)).await;
+    let t = common::fresh(Backend::Sqlite).await;
+    let budget = Settings {
+        enabled: true,
+        anonymous: 100,
+        token: 1_000,
+    };
+    let (addr, stop) = common::serve(state(&t.db, budget, None)).await;
+    let mut ws = common::ws::connect(addr, "graphql-ws").await;
+    let wait = Duration::from_secs(10);
+    common::ws::send(&mut ws, json!({ "type": "connection_init" })).await;
+    let ack = common::ws::next_json(&mut ws, wait).await.unwrap();
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+
+    let q = "{ rateLimit { cost remaining } datasets(first: 59) { totalCount } }";
+    common::ws::send(
+        &mut ws,
+        json!({ "type": "start", "id": "1", "payload": { "query": q } }),
+    )
+    .await;
+    let v = common::ws::next_json(&mut ws, wait).await.unwrap();
+    assert_eq!(v["type"], "data", "{v}");
+    assert_eq!(
+        v["payload"]["data"]["rateLimit"],
+        json!({ "cost": 63, "remaining": 37 })
+    );
+    assert_eq!(
+        v["payload"]["extensions"]["rateLimit"]["remaining"], 37,
+        "{v}"
+    );
+    assert_eq!(
+        common::ws::next_json(&mut ws, wait).await.unwrap()["type"],
+        "complete"
+    );
+
+    common::ws::send(
+        &mut ws,
+        json!({ "type": "start", "id": "2", "payload": { "query": q } }),
+    )
+    .await;
+    let v = common::ws::next_json(&mut ws, wait).await.unwrap();
+    assert_eq!(v["type"], "data", "{v}");
+    assert_eq!(v["payload"]["data"], Value::Null, "{v}");
+    assert_eq!(
+        v["payload"]["errors"][0]["extensions"]["code"], "RATE_LIMITED",
+        "{v}"
+    );
+    let (status, _, v) = api::post_http(addr, &[], &costing(38), json!({})).await;
+    assert_eq!(status, 429, "{v}");
+    let _ = stop.send(());
+    t.cleanup().await;
+}

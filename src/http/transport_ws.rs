@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use async_graphql::{Data, Executor};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures::stream::BoxStream;
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -278,32 +279,10 @@ fn start(
     if let Some(name) = payload.operation_name {
         req = req.operation_name(name);
     }
-    // Parsed once and charged to the caller's budget like a request over HTTP; queries and
-    // mutations stop at the request time limit, subscriptions run on.
-    let (limit, charged, mut results) = match prepare(state, &session, &mut req) {
-        Err(refusal) => (
-            None,
-            None,
-            futures::stream::once(async move { *refusal }).boxed(),
-        ),
-        Ok((subscription, charged)) => {
-            let limit = (!subscription).then_some(state.config.request_timeout);
-            let results = state.schema.execute_stream(req, Some(session));
-            (limit, charged, results)
-        }
-    };
+    let mut results = operation(state, session, req);
     tokio::spawn(async move {
         let mut ended_by_error = false;
-        let started = std::time::Instant::now();
-        loop {
-            let next = match limit {
-                Some(limit) => tokio::time::timeout(limit, results.next())
-                    .await
-                    .unwrap_or_else(|_| Some(time_limit::timed_out(limit, started.elapsed()))),
-                None => results.next().await,
-            };
-            let Some(resp) = next else { break };
-            let resp = crate::rate_limit::annotate(resp, charged.filter(|_| limit.is_some()));
+        while let Some(resp) = results.next().await {
             let request_error = !resp.errors.is_empty()
                 && resp.data == async_graphql::Value::Null
                 && resp.errors.iter().all(|e| e.path.is_empty());
@@ -328,6 +307,65 @@ fn start(
         let _ = tx.send(Outgoing::Ended(id, n)).await;
     })
     .abort_handle()
+}
+
+/// One operation over a WebSocket, in either protocol: parsed once and charged to the caller's
+/// budget like a request over HTTP (a refusal is the stream's only answer); queries and mutations
+/// stop at the request time limit and carry `extensions.rateLimit`, subscriptions run on.
+pub(super) fn operation(
+    state: &AppState,
+    session: Arc<Data>,
+    mut req: async_graphql::Request,
+) -> BoxStream<'static, async_graphql::Response> {
+    let (subscription, charged) = match prepare(state, &session, &mut req) {
+        Err(refusal) => return futures::stream::once(async move { *refusal }).boxed(),
+        Ok(prepared) => prepared,
+    };
+    let results = state.schema.execute_stream(req, Some(session));
+    if subscription {
+        return results;
+    }
+    let limit = state.config.request_timeout;
+    let started = std::time::Instant::now();
+    futures::stream::unfold(Some(results), move |results| async move {
+        let mut results = results?;
+        match tokio::time::timeout(limit, results.next()).await {
+            Ok(None) => None,
+            Ok(Some(resp)) => Some((crate::rate_limit::annotate(resp, charged), Some(results))),
+            // Past the limit the operation is dropped, and the stream ends after saying so.
+            Err(_) => Some((
+                crate::rate_limit::annotate(
+                    time_limit::timed_out(limit, started.elapsed()),
+                    charged,
+                ),
+                None,
+            )),
+        }
+    })
+    .boxed()
+}
+
+/// The executor of the legacy `graphql-ws` protocol (async-graphql's loop): every operation goes
+/// through [`operation`], as in `graphql-transport-ws`.
+#[derive(Clone)]
+pub(super) struct Operations(pub AppState);
+
+impl Executor for Operations {
+    async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
+        let session = Arc::new(Data::default());
+        operation(&self.0, session, request)
+            .next()
+            .await
+            .unwrap_or_default()
+    }
+
+    fn execute_stream(
+        &self,
+        request: async_graphql::Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, async_graphql::Response> {
+        operation(&self.0, session_data.unwrap_or_default(), request)
+    }
 }
 
 /// Prepares an operation ([`crate::graphql::codes::Coded::prepare`]) and charges it to the

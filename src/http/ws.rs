@@ -1,6 +1,7 @@
 //! `/graphql/ws`: subscriptions over WebSocket: `graphql-transport-ws` (served by
 //! [`super::transport_ws`], with the protocol's close codes) and the legacy `graphql-ws`
-//! (served by async-graphql). The token goes in the connection-init payload
+//! (async-graphql's loop over [`transport_ws::Operations`], so both protocols charge, time
+//! and refuse operations alike). The token goes in the connection-init payload
 //! (`{"Authorization": "Bearer …"}` or `{"token": "…"}`); without one the connection is
 //! anonymous, with a bad one it is refused (close 4403).
 
@@ -45,7 +46,6 @@ pub async fn ws(
     if state.lifecycle.is_stopping() {
         return stopping();
     }
-    let schema = state.schema.clone();
     let address = client_address(&state, &headers, peer.map(|p| p.0.0));
     // One client address holds at most so many connections; the place is kept while it lives.
     let max = state.config.ws.max_per_address;
@@ -84,14 +84,19 @@ pub async fn ws(
                         // and then this closes with 1001.
                         let (mut sink, input) = stream.split();
                         let input = input.take_until(stop.cancelled_owned());
-                        GraphQLWebSocket::new_with_pair(&mut sink, input, schema, legacy)
-                            .on_connection_init(move |payload| async move {
-                                connection_data(&state, payload, address)
-                                    .await
-                                    .map_err(Refusal::into_graphql)
-                            })
-                            .serve()
-                            .await;
+                        GraphQLWebSocket::new_with_pair(
+                            &mut sink,
+                            input,
+                            transport_ws::Operations(state.clone()),
+                            legacy,
+                        )
+                        .on_connection_init(move |payload| async move {
+                            connection_data(&state, payload, address)
+                                .await
+                                .map_err(Refusal::into_graphql)
+                        })
+                        .serve()
+                        .await;
                         let _ = sink.send(transport_ws::going_away()).await;
                         let _ = sink.close().await;
                     }
