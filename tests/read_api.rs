@@ -658,6 +658,15 @@ async fn page_items_carry_every_field_they_select_however_it_is_selected() {
         categoryLabel { label labelKo } typeLabel { label labelKo } provenanceLabel { label labelKo } \
         disclosure { status ground { ground label legalProvision } legalBasis explanation \
         mitigation plannedOpenOn nextReviewOn version updatedAt }";
+    // The same fields, the disclosure's asked in two places (merged by GraphQL) through a named
+    // fragment on `Disclosure`.
+    const SPLIT: &str = "id portalKey title description category type keywords format \
+        nationalCore standard licence updateFrequency registeredOn modifiedOn views downloads \
+        portalUrl listed provenance synthetic sourceFile updatedAt institution { code } \
+        categoryLabel { label labelKo } typeLabel { label labelKo } provenanceLabel { label labelKo } \
+        disclosure { status } disclosure { ...Disc }";
+    const DISC: &str = "fragment Disc on Disclosure { ground { ground label legalProvision } \
+        legalBasis explanation mitigation plannedOpenOn nextReviewOn version updatedAt }";
     for b in backends().await {
         let t = with_fixture(b).await;
         let app = inventory::app(state(&t.db));
@@ -677,6 +686,7 @@ async fn page_items_carry_every_field_they_select_however_it_is_selected() {
             format!(
                 "{{ datasets(first: 100, orderBy: TITLE) {{ nodes {{ id }} edges {{ node {{ {ALL} }} }} }} }}"
             ),
+            format!("query {{ datasets(first: 100) {{ nodes {{ {SPLIT} }} }} }} {DISC}"),
         ];
         let mut checked = 0;
         for q in &shapes {

@@ -239,12 +239,12 @@ pub fn page(
 }
 
 /// What a page reads besides its ids: `columns`, the dataset columns asked for (the id and the
-/// institution are always read; `None` reads every column), and whether to join each dataset's
-/// disclosure into the same statement.
+/// institution are always read; `None` reads every column), and the disclosure columns to join
+/// into the same statement (its dataset id and status are always read; `None` joins nothing).
 #[derive(Debug, Clone, Copy)]
 pub struct Reading<'a> {
     pub columns: Option<&'a [dataset::Column]>,
-    pub disclosure: bool,
+    pub disclosure: Option<&'a [disclosure::Column]>,
 }
 
 /// A page's rows, and their disclosures when [`Reading::disclosure`] asked for them.
@@ -325,37 +325,59 @@ fn read_column(
     Ok(())
 }
 
-/// The disclosure columns a page joins, in the order [`read_disclosure`] reads them.
-const DISCLOSURE_COLUMNS: [&str; 10] = [
-    "dataset_id",
-    "status",
-    "ground",
-    "legal_basis",
-    "explanation",
-    "mitigation",
-    "planned_open_on",
-    "next_review_on",
-    "version",
-    "updated_at",
-];
+/// The disclosure columns a page joins: the dataset id and status, then `asked` but for those
+/// two, in the order [`read_disclosure`] reads them.
+fn disclosure_columns(asked: &[disclosure::Column]) -> Vec<disclosure::Column> {
+    use disclosure::Column as C;
+    [C::DatasetId, C::Status]
+        .into_iter()
+        .chain(
+            asked
+                .iter()
+                .copied()
+                .filter(|c| !matches!(c, C::DatasetId | C::Status)),
+        )
+        .collect()
+}
 
-/// A disclosure read by index from `at` on (none when the join found none).
-fn read_disclosure(r: &QueryResult, at: usize) -> Result<Option<disclosure::Model>, DbErr> {
+/// A disclosure read by index from `at` on, its columns `columns` (as [`disclosure_columns`]
+/// lists them; the others hold placeholders); none when the join found none.
+fn read_disclosure(
+    r: &QueryResult,
+    at: usize,
+    columns: &[disclosure::Column],
+) -> Result<Option<disclosure::Model>, DbErr> {
+    use disclosure::Column as C;
     let Some(dataset_id) = r.try_get_by_index::<Option<i64>>(at)? else {
         return Ok(None);
     };
-    Ok(Some(disclosure::Model {
+    let mut m = disclosure::Model {
         dataset_id,
         status: r.try_get_by_index(at + 1)?,
-        ground: r.try_get_by_index(at + 2)?,
-        legal_basis: r.try_get_by_index(at + 3)?,
-        explanation: r.try_get_by_index(at + 4)?,
-        mitigation: r.try_get_by_index(at + 5)?,
-        planned_open_on: r.try_get_by_index(at + 6)?,
-        next_review_on: r.try_get_by_index(at + 7)?,
-        version: r.try_get_by_index(at + 8)?,
-        updated_at: r.try_get_by_index(at + 9)?,
-    }))
+        ground: None,
+        legal_basis: None,
+        explanation: None,
+        mitigation: String::new(),
+        planned_open_on: None,
+        next_review_on: None,
+        version: 0,
+        updated_at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+    };
+    for (k, c) in columns.iter().enumerate().skip(2) {
+        let i = at + k;
+        match c {
+            C::DatasetId | C::Status => {}
+            C::Ground => m.ground = r.try_get_by_index(i)?,
+            C::LegalBasis => m.legal_basis = r.try_get_by_index(i)?,
+            C::Explanation => m.explanation = r.try_get_by_index(i)?,
+            C::Mitigation => m.mitigation = r.try_get_by_index(i)?,
+            C::PlannedOpenOn => m.planned_open_on = r.try_get_by_index(i)?,
+            C::NextReviewOn => m.next_review_on = r.try_get_by_index(i)?,
+            C::Version => m.version = r.try_get_by_index(i)?,
+            C::UpdatedAt => m.updated_at = r.try_get_by_index(i)?,
+        }
+    }
+    Ok(Some(m))
 }
 
 /// The datasets of a page, read by id in one statement and returned in page order (a dataset
@@ -383,11 +405,10 @@ pub async fn fetch<C: ConnectionTrait>(
             select.push_str(", d.");
             select.push_str(c.as_str());
         }
-        if reading.disclosure {
-            for c in DISCLOSURE_COLUMNS {
-                select.push_str(", s.");
-                select.push_str(c);
-            }
+        let disclosure_columns = reading.disclosure.map(disclosure_columns);
+        for c in disclosure_columns.iter().flatten() {
+            select.push_str(", s.");
+            select.push_str(c.as_str());
         }
         // SQLite: one parameter holding the ids, walked by `json_each` and joined by rowid, so
         // the statement text never changes and stays prepared (a list of parameters compared
@@ -407,7 +428,7 @@ pub async fn fetch<C: ConnectionTrait>(
                 format!(" WHERE d.id IN ({list})"),
             )
         };
-        if reading.disclosure {
+        if disclosure_columns.is_some() {
             from.push_str(" LEFT JOIN disclosure s ON s.dataset_id = d.id");
         }
         sql.push(&format!("{select}{from}{filter}"));
@@ -417,8 +438,8 @@ pub async fn fetch<C: ConnectionTrait>(
             for (i, c) in columns.iter().enumerate() {
                 read_column(&r, i + 2, *c, &mut m)?;
             }
-            if reading.disclosure
-                && let Some(d) = read_disclosure(&r, first_disclosure)?
+            if let Some(dc) = &disclosure_columns
+                && let Some(d) = read_disclosure(&r, first_disclosure, dc)?
             {
                 disclosures.push(d);
             }

@@ -59,7 +59,7 @@ pub async fn next_page<C: ConnectionTrait>(
         ids,
         crate::catalog::page::Reading {
             columns: None,
-            disclosure: false,
+            disclosure: None,
         },
     )
     .await?

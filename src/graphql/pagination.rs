@@ -23,6 +23,7 @@ use super::MAX_PAGE_SIZE;
 use super::ids::{self, NodeKind};
 use super::prefetch::{self, Sel};
 use super::types::dataset::Dataset;
+use super::types::disclosure::Disclosure;
 use super::types::page::{Page, PageInfo};
 use crate::catalog::{self, Catalog, Selection, Snapshot};
 use crate::domain::datasets::{DatasetQuery, Order, PageRequest};
@@ -207,9 +208,11 @@ pub async fn datasets(
     };
     let sel = Sel::page(ctx);
     let columns = Dataset::columns(&sel);
+    let disclosure = sel.field("disclosure");
+    let disclosure_columns = Disclosure::columns(&disclosure);
     let reading = catalog::page::Reading {
         columns: Some(&columns),
-        disclosure: sel.field("disclosure").exists(),
+        disclosure: disclosure.exists().then_some(&disclosure_columns[..]),
     };
     let fetched = catalog::page::fetch(db, ids, reading).await?;
     let page = fetched.page;
@@ -231,7 +234,7 @@ pub async fn datasets(
             if institutions {
                 d.attached.institution = snapshot.institution(d.institution_id).cloned();
             }
-            if reading.disclosure {
+            if reading.disclosure.is_some() {
                 d.attached.disclosure = Some(disclosures.remove(&d.row_id));
             }
             (ids::encode_cursor(&p), d)

@@ -122,6 +122,30 @@ impl From<disclosure::Model> for Disclosure {
     }
 }
 
+/// Fields of `Disclosure` and the columns each needs (the status is always read).
+const OPTIONAL_COLUMNS: &[(&str, disclosure::Column)] = &[
+    ("ground", disclosure::Column::Ground),
+    ("legalBasis", disclosure::Column::LegalBasis),
+    ("explanation", disclosure::Column::Explanation),
+    ("mitigation", disclosure::Column::Mitigation),
+    ("plannedOpenOn", disclosure::Column::PlannedOpenOn),
+    ("nextReviewOn", disclosure::Column::NextReviewOn),
+    ("version", disclosure::Column::Version),
+    ("updatedAt", disclosure::Column::UpdatedAt),
+];
+
+impl Disclosure {
+    /// The columns a page must read for `sel` (the selection of a `disclosure` field, fragments
+    /// included) besides the dataset id and status: see [`crate::catalog::page::fetch`].
+    pub fn columns(sel: &crate::graphql::prefetch::Sel<'_>) -> Vec<disclosure::Column> {
+        OPTIONAL_COLUMNS
+            .iter()
+            .filter(|(field, _)| sel.field(field).exists())
+            .map(|(_, c)| *c)
+            .collect()
+    }
+}
+
 #[ComplexObject]
 impl Disclosure {
     /// Labels of the status.
