@@ -1,10 +1,10 @@
-//! Targets measured as of a day, reconciled with `openingsPerMonth` and the history, on every
-//! backend.
+//! Targets measured as of a day (reconciled with `openingsPerMonth` and the history), and admins
+//! editing and deleting plans, commitments, milestones, targets and bundles, on every backend.
 
 mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
-use common::api::{call, gid};
+use common::api::{call, code, gid};
 use common::backends;
 use common::world::{World, world};
 use serde_json::{Value, json};
@@ -263,6 +263,260 @@ async fn a_target_counts_openings_up_to_its_due_date_as_openings_per_month_and_t
         assert_eq!(of(&met)["due"]["achieved"], 10, "{v}");
         assert_eq!(of(&met)["progress"]["achieved"], 12, "{v}");
         assert_eq!(of(&missed)["due"]["status"], "MISSED", "{v}");
+        w.t.cleanup().await;
+    }
+}
+
+/// The rows of the audit trail recording `action`.
+async fn audited(w: &World, action: &str) -> i64 {
+    common::count(
+        &w.t.db,
+        &format!(
+            "SELECT COUNT(*) FROM outbox WHERE topic = 'audit' AND CAST(payload AS TEXT) LIKE '%\"{action}\"%'"
+        ),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn admins_edit_and_delete_plans_commitments_targets_and_bundles() {
+    for b in backends().await {
+        let w = world(b, utc(2026, 11, 2, 0, 0)).await;
+        let admin = Some(w.tokens["admin"].as_str());
+        let run = async |q: &str, vars: Value| call(&w.app, admin, q, vars).await;
+        let v = run("mutation { createPlan(kind: OGP_ACTION_PLAN, name: \"제6차 국가실행계획\", startsOn: \"2023-01-01\", endsOn: \"2025-12-31\") { id } }", json!({})).await;
+        let plan = v["data"]["createPlan"]["id"].as_str().unwrap().to_string();
+        let v = run("mutation($p: ID!) { createCommitment(planId: $p, code: \"KR0070\", title: \"비공개 데이터 개방\") { id } }", json!({ "p": plan })).await;
+        let commitment = v["data"]["createCommitment"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        run(
+            "mutation { createCommitment(code: \"KR0071\", title: \"다른 약속\") { id } }",
+            json!({}),
+        )
+        .await;
+        let v = run("mutation($c: ID!) { createMilestone(commitmentId: $c, title: \"목록 공개\", startsOn: \"2023-06-01\", continuesYearly: true) { id } }", json!({ "c": commitment })).await;
+        let milestone = v["data"]["createMilestone"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let v = run("mutation($c: ID!) { createTarget(title: \"개방 목표\", metric: WITHHELD_OPENED, baselineOn: \"2025-01-01\", baselineValue: 13, targetValue: 4, dueOn: \"2025-12-31\", commitmentId: $c) { id } }", json!({ "c": commitment })).await;
+        let target = v["data"]["createTarget"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        // Plans: a bad edit changes nothing; a good one changes only what it names.
+        let plan_q = "query($id: ID!) { node(id: $id) { ... on Plan { name nameEn startsOn endsOn kind } } }";
+        let before = run(plan_q, json!({ "id": plan })).await;
+        let v = run("mutation($id: ID!) { updatePlan(input: { id: $id, name: \"바뀐 이름\", endsOn: \"2022-12-31\" }) { name } }", json!({ "id": plan })).await;
+        assert_eq!(code(&v), Some("BAD_USER_INPUT"), "{b:?}: {v}");
+        assert!(
+            v["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("endsOn"),
+            "{v}"
+        );
+        assert_eq!(
+            run(plan_q, json!({ "id": plan })).await["data"],
+            before["data"]
+        );
+        assert_eq!(audited(&w, "updatePlan").await, 0);
+        let v = run("mutation($id: ID!) { updatePlan(input: { id: $id, name: \" 제6차 OGP 국가실행계획 \", nameEn: \"6th National Action Plan\", endsOn: \"2026-06-30\" }) { name nameEn startsOn endsOn kind } }", json!({ "id": plan })).await;
+        assert_eq!(
+            v["data"]["updatePlan"],
+            json!({ "name": "제6차 OGP 국가실행계획", "nameEn": "6th National Action Plan", "startsOn": "2023-01-01", "endsOn": "2026-06-30", "kind": "OGP_ACTION_PLAN" }),
+            "{b:?}: {v}"
+        );
+        assert_eq!(audited(&w, "updatePlan").await, 1);
+        let v = run(
+            "mutation($id: ID!) { updatePlan(input: { id: $id, nameEn: null }) { nameEn } }",
+            json!({ "id": plan }),
+        )
+        .await;
+        assert_eq!(v["data"]["updatePlan"]["nameEn"], Value::Null, "{v}");
+        let v = run(
+            "mutation($id: ID!) { updatePlan(input: { id: $id, name: \"x\" }) { name } }",
+            json!({ "id": gid("Plan", 999) }),
+        )
+        .await;
+        assert_eq!(code(&v), Some("NOT_FOUND"), "{v}");
+        // A plan with a commitment is not deleted.
+        let v = run(
+            "mutation($id: ID!) { deletePlan(id: $id) }",
+            json!({ "id": plan }),
+        )
+        .await;
+        assert_eq!(code(&v), Some("CONFLICT"), "{b:?}: {v}");
+        assert!(
+            v["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("1 commitment"),
+            "{v}"
+        );
+
+        // Commitments: a taken code is a conflict and changes nothing; detaching from the plan.
+        let c_q = "query($id: ID!) { node(id: $id) { ... on Commitment { code title plan { id } leadInstitution { code } } } }";
+        let v = run("mutation($id: ID!) { updateCommitment(input: { id: $id, code: \"KR0071\", title: \"새 제목\" }) { code } }", json!({ "id": commitment })).await;
+        assert_eq!(code(&v), Some("CONFLICT"), "{v}");
+        let v = run(c_q, json!({ "id": commitment })).await;
+        assert_eq!(v["data"]["node"]["title"], "비공개 데이터 개방", "{v}");
+        let v = run("mutation($id: ID!) { updateCommitment(input: { id: $id, leadInstitutionCode: \"0000000\" }) { code } }", json!({ "id": commitment })).await;
+        assert_eq!(code(&v), Some("NOT_FOUND"), "{v}");
+        let v = run("mutation($id: ID!) { updateCommitment(input: { id: $id, planId: null, leadInstitutionCode: \"1741000\", title: \"새 제목\" }) { code title plan { id } leadInstitution { code } } }", json!({ "id": commitment })).await;
+        assert_eq!(
+            v["data"]["updateCommitment"],
+            json!({ "code": "KR0070", "title": "새 제목", "plan": null, "leadInstitution": { "code": "1741000" } }),
+            "{b:?}: {v}"
+        );
+        // Now nothing hangs on the plan.
+        let v = run(
+            "mutation($id: ID!) { deletePlan(id: $id) }",
+            json!({ "id": plan }),
+        )
+        .await;
+        assert_eq!(v["data"]["deletePlan"], plan, "{b:?}: {v}");
+        let v = run(plan_q, json!({ "id": plan })).await;
+        assert_eq!(v["data"]["node"], Value::Null, "{v}");
+        assert_eq!(audited(&w, "deletePlan").await, 1);
+        let v = run(
+            "mutation($id: ID!) { deletePlan(id: $id) }",
+            json!({ "id": plan }),
+        )
+        .await;
+        assert_eq!(code(&v), Some("NOT_FOUND"), "{v}");
+        // A commitment with a milestone and a target is not deleted, and says why.
+        let v = run(
+            "mutation($id: ID!) { deleteCommitment(id: $id) }",
+            json!({ "id": commitment }),
+        )
+        .await;
+        assert_eq!(code(&v), Some("CONFLICT"), "{v}");
+        let msg = v["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            msg.contains("1 milestone") && msg.contains("1 target"),
+            "{msg}"
+        );
+
+        // Targets: a bad edit changes nothing; the progress follows a good one.
+        let t_q = "query($id: ID!) { node(id: $id) { ... on Target { title targetValue dueOn commitment { code } progress { achieved ratio status } } } }";
+        let before = run(t_q, json!({ "id": target })).await;
+        assert_eq!(
+            before["data"]["node"]["progress"]["achieved"], 6,
+            "{before}"
+        );
+        let v = run("mutation($id: ID!) { updateTarget(input: { id: $id, targetValue: 8, dueOn: \"2024-12-31\" }) { title } }", json!({ "id": target })).await;
+        assert_eq!(code(&v), Some("BAD_USER_INPUT"), "{v}");
+        let v = run(
+            "mutation($id: ID!) { updateTarget(input: { id: $id, targetValue: 0 }) { title } }",
+            json!({ "id": target }),
+        )
+        .await;
+        assert_eq!(code(&v), Some("BAD_USER_INPUT"), "{v}");
+        let v = run("mutation($id: ID!) { updateTarget(input: { id: $id, planId: \"UGxhbjo5OTk\" }) { title } }", json!({ "id": target })).await;
+        assert_eq!(code(&v), Some("NOT_FOUND"), "{v}");
+        assert_eq!(
+            run(t_q, json!({ "id": target })).await["data"],
+            before["data"]
+        );
+        let v = run("mutation($id: ID!) { updateTarget(input: { id: $id, targetValue: 12, commitmentId: null }) { title targetValue dueOn commitment { code } progress { achieved ratio status } } }", json!({ "id": target })).await;
+        assert_eq!(
+            v["data"]["updateTarget"],
+            json!({ "title": "개방 목표", "targetValue": 12, "dueOn": "2025-12-31", "commitment": null, "progress": { "achieved": 6, "ratio": 0.5, "status": "MISSED" } }),
+            "{b:?}: {v}"
+        );
+        // Milestone and target gone, the commitment goes.
+        let v = run(
+            "mutation($id: ID!) { deleteMilestone(id: $id) }",
+            json!({ "id": milestone }),
+        )
+        .await;
+        assert_eq!(v["data"]["deleteMilestone"], milestone, "{v}");
+        let v = run(
+            "mutation($id: ID!) { deleteCommitment(id: $id) }",
+            json!({ "id": commitment }),
+        )
+        .await;
+        assert_eq!(v["data"]["deleteCommitment"], commitment, "{b:?}: {v}");
+        let v = run(
+            "mutation($id: ID!) { deleteTarget(id: $id) }",
+            json!({ "id": target }),
+        )
+        .await;
+        assert_eq!(v["data"]["deleteTarget"], target, "{v}");
+        let v = run("{ targets { id } }", json!({})).await;
+        assert_eq!(v["data"]["targets"], json!([]), "{v}");
+        let v = run(
+            "mutation($id: ID!) { deleteTarget(id: $id) }",
+            json!({ "id": target }),
+        )
+        .await;
+        assert_eq!(code(&v), Some("NOT_FOUND"), "{v}");
+        // A wrong kind of id is bad input, not a lookup.
+        let v = run(
+            "mutation($id: ID!) { deleteTarget(id: $id) }",
+            json!({ "id": gid("Plan", 1) }),
+        )
+        .await;
+        assert_eq!(code(&v), Some("BAD_USER_INPUT"), "{v}");
+
+        // Bundles: the fixture's holds two datasets.
+        let bundle = gid("CoreDataBundle", 1);
+        let b_q = "query($id: ID!) { node(id: $id) { ... on CoreDataBundle { name nameEn round releaseYear leadInstitution { code } } } }";
+        let before = run(b_q, json!({ "id": bundle })).await;
+        let v = run("mutation($id: ID!) { updateCoreDataBundle(input: { id: $id, name: \"새 이름\", round: 9 }) { name } }", json!({ "id": bundle })).await;
+        assert_eq!(code(&v), Some("BAD_USER_INPUT"), "{v}");
+        let v = run("mutation($id: ID!) { updateCoreDataBundle(input: { id: $id, name: \"새 이름\", leadInstitutionCode: \"0000000\" }) { name } }", json!({ "id": bundle })).await;
+        assert_eq!(code(&v), Some("NOT_FOUND"), "{v}");
+        assert_eq!(
+            run(b_q, json!({ "id": bundle })).await["data"],
+            before["data"]
+        );
+        let v = run("mutation($id: ID!) { updateCoreDataBundle(input: { id: $id, name: \"대기질\", releaseYear: null, leadInstitutionCode: null }) { name nameEn round releaseYear leadInstitution { code } } }", json!({ "id": bundle })).await;
+        assert_eq!(
+            v["data"]["updateCoreDataBundle"],
+            json!({ "name": "대기질", "nameEn": "Air quality", "round": 4, "releaseYear": null, "leadInstitution": null }),
+            "{b:?}: {v}"
+        );
+        let v = run(
+            "mutation($id: ID!) { deleteCoreDataBundle(id: $id) }",
+            json!({ "id": bundle }),
+        )
+        .await;
+        assert_eq!(code(&v), Some("CONFLICT"), "{v}");
+        assert!(
+            v["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("2 dataset"),
+            "{v}"
+        );
+        let v = run("mutation($id: ID!, $a: ID!, $b: ID!) { setBundleDatasets(bundleId: $id, remove: [$a, $b]) { id } }", json!({ "id": bundle, "a": gid("Dataset", 1), "b": gid("Dataset", 2) })).await;
+        assert!(v["errors"].is_null(), "{v}");
+        let v = run(
+            "mutation($id: ID!) { deleteCoreDataBundle(id: $id) }",
+            json!({ "id": bundle }),
+        )
+        .await;
+        assert_eq!(v["data"]["deleteCoreDataBundle"], bundle, "{b:?}: {v}");
+        let v = run("{ coreDataBundles(first: 10) { totalCount } }", json!({})).await;
+        assert_eq!(v["data"]["coreDataBundles"]["totalCount"], 0, "{v}");
+
+        // Every change is in the audit trail, with the admin as actor and no more.
+        for action in [
+            "updateCommitment",
+            "deleteCommitment",
+            "deleteMilestone",
+            "updateTarget",
+            "deleteTarget",
+            "updateCoreDataBundle",
+            "deleteCoreDataBundle",
+        ] {
+            assert_eq!(audited(&w, action).await, 1, "{b:?}: {action}");
+        }
         w.t.cleanup().await;
     }
 }

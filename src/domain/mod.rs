@@ -4,6 +4,7 @@ pub mod bundles;
 pub mod datasets;
 pub mod deadlines;
 pub mod disclosure;
+pub mod edits;
 pub mod error;
 pub mod institutions;
 pub mod labels;

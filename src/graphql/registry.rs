@@ -27,7 +27,7 @@ use crate::error::ApiError;
 #[derive(Default)]
 pub struct RegistryMutation;
 
-async fn institution_id(db: &DatabaseConnection, code: &str) -> Result<i64, ApiError> {
+pub(super) async fn institution_id(db: &DatabaseConnection, code: &str) -> Result<i64, ApiError> {
     Ok(institution::Entity::find()
         .filter(institution::Column::Code.eq(code.trim()))
         .one(db)
