@@ -18,6 +18,13 @@ pub fn seoul_date(t: DateTime<Utc>) -> chrono::NaiveDate {
     (t + chrono::Duration::hours(9)).date_naive()
 }
 
+/// The instant an Asia/Seoul calendar day starts (its midnight, 15:00 UTC the day before). A day
+/// `d` runs from `seoul_start(d)` up to, not including, `seoul_start(d + 1)`; "the end of `d`"
+/// is that second bound.
+pub fn seoul_start(d: chrono::NaiveDate) -> DateTime<Utc> {
+    d.and_hms_opt(0, 0, 0).expect("midnight").and_utc() - chrono::Duration::hours(9)
+}
+
 /// The wall clock.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;

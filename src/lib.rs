@@ -30,7 +30,9 @@
 //!     [`domain::deadlines`]: periods and holidays;
 //!   - [`domain::disclosure`], [`domain::registry`], [`domain::institutions`],
 //!     [`domain::bundles`], [`domain::plans`], [`domain::stats`], [`domain::labels`],
-//!     [`domain::text`], [`domain::signup`].
+//!     [`domain::text`], [`domain::signup`]; [`domain::openings`]: what counts as an opening
+//!     (openings per month and targets' progress); [`domain::edits`]: editing and deleting
+//!     plans, commitments, milestones, targets and bundles.
 //! - [`events`]: the outbox of committed changes, in commit order, as one typed `Event` (topic
 //!   from the variant); the audit trail; the PostgreSQL notification channel. [`hub`] follows it
 //!   for subscribers.

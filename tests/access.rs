@@ -47,6 +47,17 @@ async fn authorization_matrix() {
             ("createMilestone", "mutation($c: ID!) { createMilestone(commitmentId: $c, title: \"t\", startsOn: \"2027-01-01\", continuesYearly: true) { id } }".into(), json!({ "c": gid("Commitment", 1) })),
             ("createTarget", "mutation { createTarget(title: \"t\", metric: WITHHELD_OPENED, baselineOn: \"2027-01-01\", baselineValue: 0, targetValue: 10, dueOn: \"2028-01-01\") { id } }".into(), json!({})),
             ("updateMilestone", "mutation($m: ID!) { updateMilestone(id: $m, completion: LIMITED) { id } }".into(), json!({ "m": gid("Milestone", 1) })),
+            // Edits and deletes of what the cases above created (plan 1, commitment 1 with milestone 1,
+            // target 1, bundle 2 without datasets) and of the fixture's bundle 1.
+            ("updatePlan", "mutation($p: ID!) { updatePlan(input: { id: $p, name: \"제7차 계획\" }) { id } }".into(), json!({ "p": gid("Plan", 1) })),
+            ("updateCommitment", "mutation($c: ID!) { updateCommitment(input: { id: $c, title: \"t2\" }) { id } }".into(), json!({ "c": gid("Commitment", 1) })),
+            ("updateTarget", "mutation($t: ID!) { updateTarget(input: { id: $t, targetValue: 20 }) { id } }".into(), json!({ "t": gid("Target", 1) })),
+            ("updateCoreDataBundle", "mutation($b: ID!) { updateCoreDataBundle(input: { id: $b, round: 4 }) { id } }".into(), json!({ "b": gid("CoreDataBundle", 1) })),
+            ("deleteTarget", "mutation($t: ID!) { deleteTarget(id: $t) }".into(), json!({ "t": gid("Target", 1) })),
+            ("deleteMilestone", "mutation($m: ID!) { deleteMilestone(id: $m) }".into(), json!({ "m": gid("Milestone", 1) })),
+            ("deleteCommitment", "mutation($c: ID!) { deleteCommitment(id: $c) }".into(), json!({ "c": gid("Commitment", 1) })),
+            ("deletePlan", "mutation($p: ID!) { deletePlan(id: $p) }".into(), json!({ "p": gid("Plan", 1) })),
+            ("deleteCoreDataBundle", "mutation($b: ID!) { deleteCoreDataBundle(id: $b) }".into(), json!({ "b": gid("CoreDataBundle", 2) })),
         ];
         // Who may pass the permission check of each mutation (state errors count as passing).
         let allowed = |m: &str, who: &str| -> bool {
@@ -72,7 +83,16 @@ async fn authorization_matrix() {
                 | "createCommitment"
                 | "createMilestone"
                 | "createTarget"
-                | "updateMilestone" => who == "admin",
+                | "updateMilestone"
+                | "updatePlan"
+                | "updateCommitment"
+                | "updateTarget"
+                | "updateCoreDataBundle"
+                | "deleteTarget"
+                | "deleteMilestone"
+                | "deleteCommitment"
+                | "deletePlan"
+                | "deleteCoreDataBundle" => who == "admin",
                 "registerDataset" | "updateDataset" => who == "officer" || who == "parent_officer",
                 _ => unreachable!(),
             }
@@ -124,6 +144,21 @@ async fn authorization_matrix() {
                 assert!(ok, "{b:?}: {m} as {who}: expected {expected}, got {c}: {v}");
                 table.push(format!("{m}/{who}={c}"));
             }
+        }
+        // The edits and deletes really ran for the admin (not refused for the data's state).
+        for m in [
+            "updatePlan",
+            "updateCommitment",
+            "updateTarget",
+            "updateCoreDataBundle",
+            "deleteTarget",
+            "deleteMilestone",
+            "deleteCommitment",
+            "deletePlan",
+            "deleteCoreDataBundle",
+        ] {
+            let ok = format!("{m}/admin=OK");
+            assert!(table.contains(&ok), "{b:?}: {ok} not in {table:?}");
         }
         w.t.cleanup().await;
     }

@@ -144,7 +144,7 @@ const NESTED: &str = r#"query($n: Int, $b: Int, $d: Int) {
       }
     }
   }
-  targets { title progress { achieved } plan { name } commitment { code milestones { title } } }
+  targets { title progress { achieved } endOf2024: progress(asOf: "2024-12-31") { achieved status } plan { name } commitment { code milestones { title } } }
 }"#;
 
 /// Plans → commitments → milestones and bundles → datasets (with their relations): one statement
@@ -223,7 +223,7 @@ const NODES: &str = r#"query($ids: [ID!]!) {
     ... on Plan { name commitments { code milestones { title } } }
     ... on Commitment { code }
     ... on Milestone { title }
-    ... on Target { title progress { achieved } }
+    ... on Target { title progress { achieved } endOf2024: progress(asOf: "2024-12-31") { achieved status metOn } }
     ... on DataRequest { state }
     ... on DisclosureEvent { toStatus dataset { title } }
   }

@@ -199,7 +199,8 @@ pub enum Completion {
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 pub enum TargetMetric {
-    /// Entries not open on the baseline date that have been opened (fully or partly) since.
+    /// Openings since the baseline (changes to OPEN from another status; see
+    /// `inventory::domain::openings`).
     #[sea_orm(string_value = "WITHHELD_OPENED")]
     WithheldOpened,
     /// Core-data bundles released.

@@ -182,20 +182,20 @@ async fn requested<C: ConnectionTrait>(
         .collect()
 }
 
-/// Openings (changes to OPEN from another status) of datasets (of `ids`, or all).
+/// The instants of the openings ([`crate::domain::openings`]) of datasets (of `ids`, or all).
 async fn openings<C: ConnectionTrait>(
     db: &C,
     ids: Option<&[i64]>,
 ) -> Result<HashMap<i64, Vec<i64>>, DbErr> {
     let scope = ids
-        .map(|ids| format!(" AND dataset_id IN ({})", id_list(ids)))
+        .map(|ids| format!(" AND e.dataset_id IN ({})", id_list(ids)))
         .unwrap_or_default();
     let rows = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
             format!(
-                "SELECT dataset_id, occurred_at FROM disclosure_event \
-                 WHERE to_status = 'OPEN' AND from_status IS NOT NULL AND from_status <> 'OPEN'{scope}"
+                "SELECT e.dataset_id, e.occurred_at FROM disclosure_event e WHERE {}{scope}",
+                crate::domain::openings::condition("e")
             ),
         ))
         .await?;

@@ -4,10 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, NaiveDate};
+use chrono::NaiveDate;
 use roaring::RoaringBitmap;
 
 use super::snapshot::{Snapshot, code_of};
+use crate::domain::openings;
 use crate::domain::stats::InstitutionTotals;
 
 /// The institutions holding most rows of `rows`: most first, then by institution id. Totals come
@@ -46,32 +47,26 @@ pub fn top_institutions(
         .collect()
 }
 
-/// Openings (changes to OPEN from another status) of `rows` per month (`YYYY-MM`, UTC), oldest
-/// first, between `from` and `to` inclusive (UTC days).
+/// Openings ([`openings`]) of `rows` per Asia/Seoul month (`YYYY-MM`), oldest first, between
+/// the days `from` and `to` inclusive (Asia/Seoul): what
+/// [`crate::domain::stats::openings_per_month`] counts in SQL.
 pub fn openings_per_month(
     snap: &Snapshot,
     rows: &RoaringBitmap,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> Vec<(String, u64)> {
-    let midnight = |d: NaiveDate| {
-        d.and_hms_opt(0, 0, 0)
-            .expect("midnight")
-            .and_utc()
-            .timestamp()
-    };
-    let lo = from.map(midnight).unwrap_or(i64::MIN);
-    let hi = to
-        .map(|t| midnight(t + chrono::Days::new(1)))
-        .unwrap_or(i64::MAX);
+    let (lo, hi) = openings::window(from, to);
+    let lo = lo.map(|t| t.timestamp()).unwrap_or(i64::MIN);
+    let hi = hi.map(|t| t.timestamp()).unwrap_or(i64::MAX);
     let mut by_month: BTreeMap<(i32, u32), u64> = BTreeMap::new();
     for r in &(rows & snap.opened.as_ref()) {
         for at in snap.row(r).openings.iter() {
             if *at >= lo
                 && *at < hi
-                && let Some(t) = DateTime::from_timestamp(*at, 0)
+                && let Some(month) = openings::month_of(*at)
             {
-                *by_month.entry((t.year(), t.month())).or_default() += 1;
+                *by_month.entry(month).or_default() += 1;
             }
         }
     }

@@ -18,7 +18,7 @@ use crate::domain::disclosure::{self as disclosure_change, Change};
 use crate::domain::{Error, institutions, text};
 use crate::events::{self, DisclosureChanged, Event, MilestoneChanged};
 
-fn text_field(name: &str, v: &str, max: usize) -> Result<String, Error> {
+pub(crate) fn text_field(name: &str, v: &str, max: usize) -> Result<String, Error> {
     let t = v.trim();
     if t.is_empty() || t.chars().count() > max {
         return Err(Error::Invalid(format!(
@@ -330,17 +330,7 @@ pub async fn create_bundle<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<core_bundle::Model, Error> {
     let name = text_field("name", &b.name, 200)?;
-    if !(1..=5).contains(&b.round) {
-        return Err(Error::Invalid(format!(
-            "round must be 1 to 5, got {}",
-            b.round
-        )));
-    }
-    if b.release_year.is_some_and(|y| !(2013..=2035).contains(&y)) {
-        return Err(Error::Invalid(
-            "releaseYear must be between 2013 and 2035".into(),
-        ));
-    }
+    check_bundle(b.round, b.release_year)?;
     let m = core_bundle::ActiveModel {
         id: NotSet,
         name: Set(name),
@@ -355,6 +345,19 @@ pub async fn create_bundle<C: ConnectionTrait>(
     .await?;
     events::audit(txn, actor, "createCoreDataBundle", "core_bundle", m.id, now).await?;
     Ok(m)
+}
+
+/// A bundle's release-plan round (1 to 5) and release year (2013 to 2035).
+pub(crate) fn check_bundle(round: i32, release_year: Option<i32>) -> Result<(), Error> {
+    if !(1..=5).contains(&round) {
+        return Err(Error::Invalid(format!("round must be 1 to 5, got {round}")));
+    }
+    if release_year.is_some_and(|y| !(2013..=2035).contains(&y)) {
+        return Err(Error::Invalid(
+            "releaseYear must be between 2013 and 2035".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Adds and removes datasets of a bundle.
@@ -406,6 +409,16 @@ pub async fn set_bundle_datasets<C: ConnectionTrait>(
     Ok(b)
 }
 
+/// A plan's days: it cannot end before it starts.
+pub(crate) fn check_plan_days(starts_on: NaiveDate, ends_on: NaiveDate) -> Result<(), Error> {
+    if ends_on < starts_on {
+        return Err(Error::Invalid(format!(
+            "endsOn ({ends_on}) is before startsOn ({starts_on})"
+        )));
+    }
+    Ok(())
+}
+
 #[allow(clippy::too_many_arguments)]
 pub async fn create_plan<C: ConnectionTrait>(
     txn: &C,
@@ -419,11 +432,7 @@ pub async fn create_plan<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<plan::Model, Error> {
     let name = text_field("name", name, 200)?;
-    if ends_on < starts_on {
-        return Err(Error::Invalid(format!(
-            "endsOn ({ends_on}) is before startsOn ({starts_on})"
-        )));
-    }
+    check_plan_days(starts_on, ends_on)?;
     let m = plan::ActiveModel {
         id: NotSet,
         kind: Set(kind),
@@ -559,6 +568,23 @@ pub async fn update_milestone<C: ConnectionTrait>(
     Ok(m)
 }
 
+/// A target's days and values: due after its baseline, a positive target value, a baseline value
+/// not below zero.
+pub(crate) fn check_target(
+    baseline_on: NaiveDate,
+    baseline_value: i64,
+    target_value: i64,
+    due_on: NaiveDate,
+) -> Result<(), Error> {
+    if due_on <= baseline_on {
+        return Err(Error::Invalid("dueOn must be after baselineOn".into()));
+    }
+    if target_value <= 0 || baseline_value < 0 {
+        return Err(Error::Invalid("values must be positive".into()));
+    }
+    Ok(())
+}
+
 #[allow(clippy::too_many_arguments)]
 pub async fn create_target<C: ConnectionTrait>(
     txn: &C,
@@ -573,12 +599,7 @@ pub async fn create_target<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<target::Model, Error> {
     let title = text_field("title", title, 300)?;
-    if due_on <= baseline_on {
-        return Err(Error::Invalid("dueOn must be after baselineOn".into()));
-    }
-    if target_value <= 0 || baseline_value < 0 {
-        return Err(Error::Invalid("values must be positive".into()));
-    }
+    check_target(baseline_on, baseline_value, target_value, due_on)?;
     let m = target::ActiveModel {
         id: NotSet,
         commitment_id: Set(commitment_id),

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 
 use crate::domain::datasets::{DatasetQuery, ResolvedSearch, from_where};
+use crate::domain::openings;
 use crate::domain::requests::{AWAITING_INSTITUTION, overdue_condition};
 use crate::domain::sql::Sql;
 
@@ -101,7 +102,8 @@ pub async fn top_institutions<C: ConnectionTrait>(
         .collect()
 }
 
-/// Entries opened (a change to OPEN from any other status) per month, `YYYY-MM`, oldest first.
+/// Openings ([`openings`]) per Asia/Seoul month, `YYYY-MM`, oldest first, between the days
+/// `from` and `to` (inclusive, Asia/Seoul).
 pub async fn openings_per_month<C: ConnectionTrait>(
     db: &C,
     q: &DatasetQuery,
@@ -110,26 +112,19 @@ pub async fn openings_per_month<C: ConnectionTrait>(
     to: Option<NaiveDate>,
 ) -> Result<Vec<(String, u64)>, DbErr> {
     let backend = db.get_database_backend();
-    let month = match backend {
-        DbBackend::Postgres => "to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM')",
-        _ => "strftime('%Y-%m', e.occurred_at)",
-    };
+    let month = openings::month_sql(backend, "e.occurred_at");
     let mut sql = Sql::new(backend);
     sql.push(&format!(
-        "SELECT {month} AS m, COUNT(*) FROM disclosure_event e \
-         WHERE e.to_status = 'OPEN' AND e.from_status IS NOT NULL AND e.from_status <> 'OPEN'"
+        "SELECT {month} AS m, COUNT(*) FROM disclosure_event e WHERE {}",
+        openings::condition("e")
     ));
-    if let Some(f) = from {
-        let p = sql.param(f.and_hms_opt(0, 0, 0).expect("midnight").and_utc());
+    let (lo, hi) = openings::window(from, to);
+    if let Some(lo) = lo {
+        let p = sql.param(lo);
         sql.push(&format!(" AND e.occurred_at >= {p}"));
     }
-    if let Some(t) = to {
-        let p = sql.param(
-            (t + chrono::Days::new(1))
-                .and_hms_opt(0, 0, 0)
-                .expect("midnight")
-                .and_utc(),
-        );
+    if let Some(hi) = hi {
+        let p = sql.param(hi);
         sql.push(&format!(" AND e.occurred_at < {p}"));
     }
     if !is_everything(q) {

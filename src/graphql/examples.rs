@@ -129,7 +129,8 @@ query WhatIsWithheld($status: [DisclosureStatus!]) {
     baselineValue
     targetValue
     dueOn
-    progress { achieved achievedSynthetic ratio synthetic }
+    progress { asOf achieved achievedSynthetic ratio synthetic status metOn }
+    endOf2024: progress(asOf: "2024-12-31") { achieved status }
   }
 }"#,
         variables: None,

@@ -4,6 +4,7 @@
 pub mod codes;
 pub mod context;
 pub mod cost;
+pub mod edits;
 pub mod examples;
 pub mod ids;
 pub mod loaders;
@@ -18,12 +19,17 @@ pub mod types;
 
 use async_graphql::{Schema, SchemaBuilder};
 
-/// Every change: sign-up and tokens, disclosures, the request workflow, and registry upkeep.
+/// Every change: sign-up and tokens, disclosures, the request workflow, registry upkeep, and
+/// edits and deletes of plans, commitments, milestones, targets and bundles.
 /// Each mutation checks the caller, writes all or nothing, and leaves a history, request or
 /// audit event.
 #[derive(async_graphql::MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(mutation::WorkflowMutation, registry::RegistryMutation);
+pub struct MutationRoot(
+    mutation::WorkflowMutation,
+    registry::RegistryMutation,
+    edits::EditMutation,
+);
 pub use query::QueryRoot;
 pub use subscription::SubscriptionRoot;
 

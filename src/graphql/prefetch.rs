@@ -165,6 +165,22 @@ fn history_pages(sel: &Sel<'_>) -> Vec<(u64, Option<i64>)> {
     distinct(pages)
 }
 
+/// The days every selection of a target's `progress` asks for (`None`: the due date); a
+/// malformed one is left to the field, which reports it.
+fn as_of_days(sel: &Sel<'_>) -> Vec<Option<chrono::NaiveDate>> {
+    let days = sel
+        .selection_fields()
+        .into_iter()
+        .filter_map(|f| match argument(&f, "asOf") {
+            None | Some(async_graphql::Value::Null) => Some(None),
+            Some(async_graphql::Value::String(s)) => Some(Some(
+                chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()?,
+            )),
+            Some(_) => None,
+        });
+    distinct(days)
+}
+
 /// Primes the relations of a page of core-data bundles: lead institutions, and the datasets
 /// (with their own relations) for every page size asked.
 pub async fn bundles(
@@ -268,8 +284,13 @@ pub async fn targets(
         return Ok(());
     }
     let loaders = ctx.data_unchecked::<Loaders>();
-    if sel.field("progress").exists() {
-        prime(loaders, distinct(page.iter().map(ProgressOf::from))).await?;
+    let progress = sel.field("progress");
+    if progress.exists() {
+        let mut keys = Vec::new();
+        for as_of in as_of_days(&progress) {
+            keys.extend(page.iter().map(|t| ProgressOf::of(t, as_of)));
+        }
+        prime(loaders, distinct(keys)).await?;
     }
     if sel.field("plan").exists() {
         let keys = distinct(page.iter().filter_map(|t| t.plan_id));

@@ -27,7 +27,7 @@ use crate::error::ApiError;
 #[derive(Default)]
 pub struct RegistryMutation;
 
-async fn institution_id(db: &DatabaseConnection, code: &str) -> Result<i64, ApiError> {
+pub(super) async fn institution_id(db: &DatabaseConnection, code: &str) -> Result<i64, ApiError> {
     Ok(institution::Entity::find()
         .filter(institution::Column::Code.eq(code.trim()))
         .one(db)
@@ -403,10 +403,11 @@ impl RegistryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Title.")] title: String,
         #[graphql(desc = "What is counted.")] metric: TargetMetric,
-        #[graphql(desc = "Counting starts after this day.")] baseline_on: Date,
+        #[graphql(desc = "Counting starts at the start of this day (Asia/Seoul).")]
+        baseline_on: Date,
         #[graphql(desc = "The figure at the baseline (e.g. 263342 withheld).")] baseline_value: i64,
         #[graphql(desc = "The figure to reach (e.g. 106930 opened).")] target_value: i64,
-        #[graphql(desc = "Deadline.")] due_on: Date,
+        #[graphql(desc = "Deadline: reached by the end of this day (Asia/Seoul).")] due_on: Date,
         #[graphql(desc = "The commitment it measures.")] commitment_id: Option<ID>,
     ) -> Result<Target> {
         let v = viewer(ctx);

@@ -173,10 +173,24 @@ pub enum Completion {
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "entity::enums::TargetMetric")]
 pub enum TargetMetric {
-    /// Entries not open on the baseline date that were opened (fully or partly) since.
+    /// Openings since the baseline: changes of an entry's disclosure to OPEN from another
+    /// status, as `stats.openingsPerMonth` counts them (an entry's first event is never one).
     WithheldOpened,
     /// National core-data bundles released.
     CoreBundlesReleased,
+}
+
+/// Where a target stands as of a day.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::domain::plans::Status")]
+pub enum TargetStatus {
+    /// The count reached the target value on or before the due date.
+    Met,
+    /// The due date has passed (as of the day asked, and by today) without the count reaching
+    /// the target value by then.
+    Missed,
+    /// Neither yet: the due date is still ahead, as of the day asked or today.
+    InProgress,
 }
 
 /// State of a data request.

@@ -4,10 +4,11 @@ use super::date::Date;
 use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject};
 use entity::{commitment, milestone, plan, target};
 
-use super::enums::{Completion, PlanKind, TargetMetric};
+use super::enums::{Completion, PlanKind, TargetMetric, TargetStatus};
 use super::institution::Institution;
 use super::label::Label;
-use crate::domain::labels;
+use crate::clock::SharedClock;
+use crate::domain::{labels, plans};
 use crate::graphql::ids::{NodeKind, encode};
 use crate::graphql::loaders::{
     CommitmentId, CommitmentsOf, InstitutionId, Loaders, MilestonesOf, PlanId, ProgressOf,
@@ -263,13 +264,14 @@ pub struct Target {
     pub title: String,
     /// What it counts.
     pub metric: TargetMetric,
-    /// Baseline date.
+    /// Baseline date: counting starts at the start of this day (Asia/Seoul).
     pub baseline_on: Date,
     /// Size of the population at the baseline (e.g. 263,342 withheld entries).
     pub baseline_value: i64,
     /// How many must be reached (e.g. 106,930 opened).
     pub target_value: i64,
-    /// Deadline.
+    /// Deadline: the target must be reached by the end of this day (Asia/Seoul); its progress
+    /// is measured as of this day unless asked otherwise.
     pub due_on: Date,
     #[graphql(skip)]
     pub model: target::Model,
@@ -290,10 +292,15 @@ impl From<target::Model> for Target {
     }
 }
 
-/// Progress toward a target, computed from the history.
+/// Progress toward a target as of a day, computed from the history.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct TargetProgress {
-    /// How many were reached since the baseline.
+    /// The last day counted (Asia/Seoul, to its end): `asOf` if given, else the due date.
+    pub as_of: Date,
+    /// How many were reached from the start of the baseline day to the end of `asOf`. For
+    /// WITHHELD_OPENED: openings, counted as `stats.openingsPerMonth` counts them (the sum of
+    /// its months over the same days); for CORE_BUNDLES_RELEASED: bundles released in the
+    /// baseline's year or later, each counted from 31 December of its release year.
     pub achieved: i64,
     /// Of those, how many are fictional demo rows.
     pub achieved_synthetic: i64,
@@ -301,22 +308,40 @@ pub struct TargetProgress {
     pub ratio: f64,
     /// True when any of the counted rows is synthetic: the figure is not a real measurement.
     pub synthetic: bool,
+    /// Met, missed or in progress as of `asOf`.
+    pub status: TargetStatus,
+    /// The day (Asia/Seoul) the count first reached `targetValue`, from the history; null when
+    /// it had not by `asOf`. A day after `dueOn` means reached late (the status is MISSED).
+    pub met_on: Option<Date>,
 }
 
 #[ComplexObject]
 impl Target {
-    /// Progress, computed from the disclosure history.
-    async fn progress(&self, ctx: &Context<'_>) -> Result<TargetProgress> {
+    /// Progress as of a day, computed from the disclosure history (or the bundles' release
+    /// years).
+    async fn progress(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Count up to the end of this day (Asia/Seoul); the target's due date when omitted. A day before the baseline counts nothing; a day after today counts up to now."
+        )]
+        as_of: Option<Date>,
+    ) -> Result<TargetProgress> {
+        let measure = ProgressOf::of(&self.model, as_of.map(|d| d.0));
         let p = ctx
             .data_unchecked::<Loaders>()
-            .load_one(ProgressOf::from(&self.model))
+            .load_one(measure)
             .await?
             .unwrap_or_default();
+        let today = ctx.data_unchecked::<SharedClock>().today_seoul();
         Ok(TargetProgress {
+            as_of: Date(measure.as_of),
             achieved: p.achieved,
             achieved_synthetic: p.achieved_synthetic,
             ratio: p.achieved as f64 / self.target_value.max(1) as f64,
             synthetic: p.achieved_synthetic > 0,
+            status: plans::status(self.model.due_on, &p, measure.as_of, today).into(),
+            met_on: p.met_on.map(Date),
         })
     }
 

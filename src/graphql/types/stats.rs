@@ -53,9 +53,11 @@ pub struct InstitutionTotal {
 /// Openings in one month.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct MonthCount {
-    /// The month, `YYYY-MM` (UTC).
+    /// The month, `YYYY-MM` (Asia/Seoul).
     pub month: String,
-    /// Entries changed to OPEN from another status that month.
+    /// Openings that month: changes of an entry's disclosure to OPEN from another status (an
+    /// entry's first event is never one; a reopened entry counts again). A `WITHHELD_OPENED`
+    /// target counts the same.
     pub count: u64,
 }
 
@@ -190,12 +192,12 @@ impl Stats {
             .collect())
     }
 
-    /// Entries opened per month, from the disclosure history.
+    /// Openings per month (Asia/Seoul), from the disclosure history.
     async fn openings_per_month(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "From this day (inclusive).")] from: Option<Date>,
-        #[graphql(desc = "To this day (inclusive).")] to: Option<Date>,
+        #[graphql(desc = "From the start of this day (inclusive, Asia/Seoul).")] from: Option<Date>,
+        #[graphql(desc = "To the end of this day (inclusive, Asia/Seoul).")] to: Option<Date>,
     ) -> Result<Vec<MonthCount>> {
         let (snap, sel) = (self.snapshot.clone(), self.selection.clone());
         let (from, to) = (day(from), day(to));
