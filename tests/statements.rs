@@ -29,15 +29,11 @@ async fn statement_count_does_not_grow_with_the_page() {
     for b in backends().await {
         let t = with_demo(b, 0.01).await;
         // A separate connection whose every statement is counted.
-        let mut db = inventory::db::connect(&t.url).await.unwrap();
+        let db = inventory::db::connect(&t.url).await.unwrap();
         let counter = Arc::new(AtomicUsize::new(0));
-        let c = counter.clone();
-        db.set_metric_callback(move |_| {
-            c.fetch_add(1, Ordering::SeqCst);
-        });
         // As a server runs: the catalog loaded before serving and following the outbox over
         // a connection of its own (not counted), so reads take its published snapshot.
-        let app = inventory::app(serving_state(&t.url, &db).await);
+        let app = inventory::app(serving_state(&t.url, &db, counter.clone()).await);
         let mut seen = Vec::new();
         for search in [None, Some("정보")] {
             for n in [10, 100, 10, 100, 100] {
@@ -74,11 +70,22 @@ async fn statement_count_does_not_grow_with_the_page() {
     }
 }
 
-/// A server's state over `db` (the counted connection): the catalog and the outbox hub on a
+/// A server's state over `db`, whose every statement adds one to `counter` (set after the
+/// state's own metrics callback, which it replaces): the catalog and the outbox hub on a
 /// connection of their own, the catalog loaded and following, as `inventory::run` sets up.
-async fn serving_state(url: &str, db: &sea_orm::DatabaseConnection) -> inventory::AppState {
+async fn serving_state(
+    url: &str,
+    db: &sea_orm::DatabaseConnection,
+    counter: Arc<AtomicUsize>,
+) -> inventory::AppState {
     let background = inventory::db::connect(url).await.unwrap();
     let mut state = common::state(db);
+    state.db.set_metric_callback(move |m| {
+        if std::env::var("SHOW_SQL").is_ok() {
+            eprintln!("SQL: {}", m.statement.sql);
+        }
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
     let hub = inventory::hub::Hub::start(background.clone(), None, None)
         .await
         .unwrap();
@@ -96,16 +103,9 @@ async fn count_statements(
     variables: &[serde_json::Value],
     check: impl Fn(&serde_json::Value),
 ) -> Vec<usize> {
-    let mut db = inventory::db::connect(&t.url).await.unwrap();
+    let db = inventory::db::connect(&t.url).await.unwrap();
     let counter = Arc::new(AtomicUsize::new(0));
-    let c = counter.clone();
-    db.set_metric_callback(move |m| {
-        if std::env::var("SHOW_SQL").is_ok() {
-            eprintln!("SQL: {}", m.statement.sql);
-        }
-        c.fetch_add(1, Ordering::SeqCst);
-    });
-    let app = inventory::app(serving_state(&t.url, &db).await);
+    let app = inventory::app(serving_state(&t.url, &db, counter.clone()).await);
     let mut counts = Vec::new();
     for vars in variables {
         counter.store(0, Ordering::SeqCst);
