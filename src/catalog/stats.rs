@@ -11,7 +11,8 @@ use super::snapshot::{Snapshot, code_of};
 use crate::domain::stats::InstitutionTotals;
 
 /// The institutions holding most rows of `rows`: most first, then by institution id. Totals come
-/// from each institution's bitmap (no pass over the rows); open and withheld only for the winners.
+/// from each institution's bitmap (no pass over the rows); open, withheld, national-core and
+/// standard counts only for the winners.
 pub fn top_institutions(
     snap: &Snapshot,
     rows: &RoaringBitmap,
@@ -41,6 +42,8 @@ pub fn top_institutions(
                 total,
                 open: count(&open),
                 withheld: count(&withheld),
+                national_core: mine.intersection_len(&snap.national_core),
+                standard: mine.intersection_len(&snap.standard),
             }
         })
         .collect()
