@@ -595,7 +595,11 @@ async fn institution_requests_are_the_list_with_the_institution_fixed() {
                 &*format!(r#", after: "{dataset_cursor}""#),
                 "cursor",
             ),
-            (json!({ "mine": true }), "", "token"),
+            (
+                json!({ "mine": true }),
+                "",
+                "Institution.requests(filter: { mine: true }) needs an API token",
+            ),
         ] {
             let v = call(
                 &app,

@@ -324,7 +324,7 @@ pub async fn institution_requests(
         after: id_cursor(args.after, NodeKind::DataRequest)?,
         before: id_cursor(args.before, NodeKind::DataRequest)?,
     };
-    let f = super::query::request_filter(ctx, filter).await?;
+    let f = super::query::request_filter(ctx, filter, "Institution.requests").await?;
     Ok((Arc::new(f), page))
 }
 

@@ -385,7 +385,7 @@ impl QueryRoot {
         let today = ctx
             .data_unchecked::<crate::clock::SharedClock>()
             .today_seoul();
-        let f = request_filter(ctx, filter.unwrap_or_default()).await?;
+        let f = request_filter(ctx, filter.unwrap_or_default(), "dataRequests").await?;
         let args = PageArgs::new(after, before, first, last);
         let page = pagination::by_id(ctx, requests::select(&f, today), args).await?;
         Ok(page.map(DataRequest::from).into())
@@ -394,9 +394,11 @@ impl QueryRoot {
 
 /// The domain filter of a `DataRequestFilter`, resolving codes, ids and the caller's worklist
 /// (an officer's scope through the request's loader, so many lists cost one lookup).
+/// `field` names the list in error messages (`dataRequests`, `Institution.requests`).
 pub(crate) async fn request_filter(
     ctx: &Context<'_>,
     f: DataRequestFilter,
+    field: &str,
 ) -> Result<requests::RequestFilter, ApiError> {
     let db = ctx.data_unchecked::<DatabaseConnection>();
     let mut out = requests::RequestFilter {
@@ -424,7 +426,10 @@ pub(crate) async fn request_filter(
             .data_opt::<crate::auth::Viewer>()
             .cloned()
             .unwrap_or_default();
-        let a = viewer.require(&[Role::Citizen], "dataRequests(filter: { followed: true })")?;
+        let a = viewer.require(
+            &[Role::Citizen],
+            &format!("{field}(filter: {{ followed: true }})"),
+        )?;
         out.followed_by = Some(a.account_id);
     }
     if f.mine == Some(true) {
@@ -434,7 +439,7 @@ pub(crate) async fn request_filter(
             .unwrap_or_default();
         let a = viewer.require(
             &[Role::Citizen, Role::Officer, Role::Mediator],
-            "dataRequests(filter: { mine: true })",
+            &format!("{field}(filter: {{ mine: true }})"),
         )?;
         match a.role {
             Role::Citizen => out.requester_id = Some(a.account_id),
