@@ -5,7 +5,9 @@
 //! imports of slices of the real inventory) and, after each step, with the catalog caught up,
 //! compares every figure with the SQL reference in `domain::datasets` and `domain::stats`:
 //! totals, all facets, stats figures, and pages in every ordering walked with cursors both ways,
-//! for random filters and searches (text, institution names, labels, one-character terms).
+//! for random filters and searches (text, institution names, labels, one-character terms); and
+//! every institution's figures (held, open, withheld, partially open, national core, standard)
+//! against its record.
 //! A second test shows that another instance's catalog on the same database catches up.
 
 mod common;
@@ -202,7 +204,16 @@ async fn compare(db: &DatabaseConnection, cat: &Catalog, q: &DatasetQuery, what:
     }
     let top = |v: Vec<stats::InstitutionTotals>| {
         v.into_iter()
-            .map(|t| (t.institution_id, t.total, t.open, t.withheld))
+            .map(|t| {
+                (
+                    t.institution_id,
+                    t.total,
+                    t.open,
+                    t.withheld,
+                    t.national_core,
+                    t.standard,
+                )
+            })
             .collect::<Vec<_>>()
     };
     assert_eq!(
@@ -264,6 +275,44 @@ async fn compare(db: &DatabaseConnection, cat: &Catalog, q: &DatasetQuery, what:
     );
     compare_pages(db, &snap, &sel, q, sql_search.as_ref(), &at).await;
     total
+}
+
+/// Every institution's figures in the catalog (what the institution list orders by) equal its
+/// record, counted in SQL: datasets held, open, withheld, partially open, national core and
+/// standard.
+async fn compare_institution_figures(db: &DatabaseConnection, cat: &Catalog, at: &str) {
+    let snap = cat.sync().await.unwrap();
+    let insts = ids(db, "SELECT id FROM institution ORDER BY id").await;
+    let today = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+    let records = inventory::domain::institutions::records(db, &insts, today)
+        .await
+        .unwrap();
+    let mut holding = 0;
+    for id in insts {
+        let r = &records[&id];
+        let status = |s: &str| {
+            r.by_status
+                .iter()
+                .find(|(k, _)| k == s)
+                .map(|(_, n)| *n)
+                .unwrap_or(0)
+        };
+        let sql = catalog::institutions::Figures {
+            held: r.by_status.iter().map(|(_, n)| n).sum(),
+            open: status("OPEN"),
+            withheld: status("WITHHELD"),
+            partially_open: status("PARTIALLY_OPEN"),
+            national_core: r.national_core,
+            standard: r.standard,
+        };
+        assert_eq!(
+            catalog::institutions::figures_of(&snap, id),
+            sql,
+            "institution {id}, {at}"
+        );
+        holding += usize::from(sql.held > 0 && sql.national_core + sql.standard > 0);
+    }
+    assert!(holding > 0, "no institution holds flagged data, {at}");
 }
 
 /// Pages in `q`'s order, forward from the start and backward from the end, with cursors.
@@ -584,6 +633,7 @@ async fn catalog_equals_sql_after_every_random_change() {
         for step in 0..steps {
             let what = random_change(&t, &mut w, &mut rng).await;
             println!("{b:?} step {step}: {what}");
+            compare_institution_figures(&t.db, &cat, &format!("{b:?} step {step} ({what})")).await;
             let everything = DatasetQuery::default();
             compare(
                 &t.db,

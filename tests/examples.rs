@@ -60,6 +60,26 @@ async fn every_example_query_runs_cleanly() {
             v["data"]["datasets"]["totalCount"].as_u64().unwrap() > 0,
             "{v}"
         );
+        // The institutions example lists institutions that hold data, national core included.
+        let e = inventory::graphql::examples::EXAMPLES
+            .iter()
+            .find(|e| e.title.starts_with("The top 10 institutions"))
+            .unwrap();
+        let v = gql(&app, e.query, serde_json::json!({})).await;
+        let nodes = v["data"]["institutions"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), 10, "{v}");
+        assert!(
+            nodes[0]["record"]["datasetsHeld"].as_u64().unwrap() > 0,
+            "{v}"
+        );
+        assert!(
+            nodes
+                .iter()
+                .any(|n| n["record"]["nationalCore"].as_u64().unwrap() > 0
+                    && n["coreData"]["totalCount"] == n["record"]["nationalCore"]
+                    && !n["coreData"]["nodes"].as_array().unwrap().is_empty()),
+            "{v}"
+        );
         t.cleanup().await;
     }
 }

@@ -1,5 +1,6 @@
-//! Fuzzing every parser of outside input with property tests (proptest): search text, cursors
-//! and ids, filter JSON and orderings in export URLs, and the CSV import reader. Whatever the
+//! Fuzzing every parser of outside input with property tests (proptest): search text (of
+//! datasets and institutions), cursors (of datasets, institutions in every ordering and their
+//! nested lists) and ids, filter JSON and orderings in export URLs, and the CSV import reader. Whatever the
 //! input, the answer is data or an error of the caller's with its code (`BAD_USER_INPUT`,
 //! `NOT_FOUND`), never a panic, a 500 or an `INTERNAL_SERVER_ERROR`.
 //!
@@ -73,6 +74,8 @@ fn cursor() -> impl Strategy<Value = String> {
                 Just("t".to_string()),
                 Just("r".to_string()),
                 Just("u".to_string()),
+                Just("name".to_string()),
+                Just("share".to_string()),
                 text()
             ],
             any::<i64>(),
@@ -165,7 +168,8 @@ fn search_cursors_ids_and_export_parameters_never_fail_internally() {
                 &app,
                 None,
                 "query($s: String) { datasets(search: $s, first: 5) { totalCount nodes { id } \
-                 facets { status { value count } } } stats(search: $s) { total } }",
+                 facets { status { value count } } } stats(search: $s) { total } \
+                 institutions(search: $s, first: 5) { totalCount nodes { code } } }",
                 json!({ "s": s }),
             ));
             callers_fault_at_most(&v).map_err(fail)
@@ -191,6 +195,29 @@ fn search_cursors_ids_and_export_parameters_never_fail_internally() {
             // An unknown ordering is the caller's fault too (a variable of the wrong value).
             callers_fault_at_most(&v).map_err(fail)
         })
+        .unwrap();
+
+    let institution_orders = prop_oneof![
+        Just("ID"),
+        Just("NAME"),
+        Just("DATASETS_HELD"),
+        Just("WITHHELD"),
+        Just("OPEN_SHARE"),
+        Just("OPEN_SHARE_LOWEST")
+    ];
+    runner()
+        .run(
+            &(cursor(), institution_orders, any::<bool>()),
+            |(c, order, back)| {
+                let q = if back {
+                    "query($c: String, $o: InstitutionOrder) { institutions(before: $c, last: 3, orderBy: $o) { nodes { code requests(before: $c, last: 2) { totalCount } } } }"
+                } else {
+                    "query($c: String, $o: InstitutionOrder) { institutions(after: $c, first: 3, orderBy: $o) { nodes { code datasets(after: $c, first: 2) { nodes { id } } } } }"
+                };
+                let v = rt.block_on(call(&app, None, q, json!({ "c": c, "o": order })));
+                callers_fault_at_most(&v).map_err(fail)
+            },
+        )
         .unwrap();
 
     runner()

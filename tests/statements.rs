@@ -1,6 +1,7 @@
 //! No N+1: one request for a page of datasets with institution (and parent), disclosure, ground,
 //! history, requests and bundles runs the same number of SQL statements for 10 and for 100
-//! datasets, every time.
+//! datasets, every time; so do nested lists, `nodes(ids)`, and a page of institutions with their
+//! datasets, requests and bundles.
 
 mod common;
 
@@ -29,15 +30,11 @@ async fn statement_count_does_not_grow_with_the_page() {
     for b in backends().await {
         let t = with_demo(b, 0.01).await;
         // A separate connection whose every statement is counted.
-        let mut db = inventory::db::connect(&t.url).await.unwrap();
+        let db = inventory::db::connect(&t.url).await.unwrap();
         let counter = Arc::new(AtomicUsize::new(0));
-        let c = counter.clone();
-        db.set_metric_callback(move |_| {
-            c.fetch_add(1, Ordering::SeqCst);
-        });
         // As a server runs: the catalog loaded before serving and following the outbox over
         // a connection of its own (not counted), so reads take its published snapshot.
-        let app = inventory::app(serving_state(&t.url, &db).await);
+        let app = inventory::app(serving_state(&t.url, &db, counter.clone()).await);
         let mut seen = Vec::new();
         for search in [None, Some("정보")] {
             for n in [10, 100, 10, 100, 100] {
@@ -74,11 +71,22 @@ async fn statement_count_does_not_grow_with_the_page() {
     }
 }
 
-/// A server's state over `db` (the counted connection): the catalog and the outbox hub on a
+/// A server's state over `db`, whose every statement adds one to `counter` (set after the
+/// state's own metrics callback, which it replaces): the catalog and the outbox hub on a
 /// connection of their own, the catalog loaded and following, as `inventory::run` sets up.
-async fn serving_state(url: &str, db: &sea_orm::DatabaseConnection) -> inventory::AppState {
+async fn serving_state(
+    url: &str,
+    db: &sea_orm::DatabaseConnection,
+    counter: Arc<AtomicUsize>,
+) -> inventory::AppState {
     let background = inventory::db::connect(url).await.unwrap();
     let mut state = common::state(db);
+    state.db.set_metric_callback(move |m| {
+        if std::env::var("SHOW_SQL").is_ok() {
+            eprintln!("SQL: {}", m.statement.sql);
+        }
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
     let hub = inventory::hub::Hub::start(background.clone(), None, None)
         .await
         .unwrap();
@@ -96,16 +104,9 @@ async fn count_statements(
     variables: &[serde_json::Value],
     check: impl Fn(&serde_json::Value),
 ) -> Vec<usize> {
-    let mut db = inventory::db::connect(&t.url).await.unwrap();
+    let db = inventory::db::connect(&t.url).await.unwrap();
     let counter = Arc::new(AtomicUsize::new(0));
-    let c = counter.clone();
-    db.set_metric_callback(move |m| {
-        if std::env::var("SHOW_SQL").is_ok() {
-            eprintln!("SQL: {}", m.statement.sql);
-        }
-        c.fetch_add(1, Ordering::SeqCst);
-    });
-    let app = inventory::app(serving_state(&t.url, &db).await);
+    let app = inventory::app(serving_state(&t.url, &db, counter.clone()).await);
     let mut counts = Vec::new();
     for vars in variables {
         counter.store(0, Ordering::SeqCst);
@@ -319,6 +320,78 @@ async fn nodes_load_each_kind_at_once() {
             counts[0],
             few.len(),
             many.len()
+        );
+        t.cleanup().await;
+    }
+}
+
+const INSTITUTIONS: &str = r#"query($n: Int) {
+  institutions(first: $n, orderBy: DATASETS_HELD) {
+    nodes {
+      name
+      record { datasetsHeld nationalCore }
+      formerNames { name }
+      datasets(first: 3, orderBy: TITLE) {
+        totalCount
+        nodes { title institution { name } disclosure { status } history { toStatus } coreDataBundles { name } }
+      }
+      withheld: datasets(filter: { status: [WITHHELD] }) { totalCount }
+      requests(first: 2) { totalCount nodes { state dataset { title } } }
+      coreDataBundles { name leadInstitution { name } }
+    }
+  }
+  stats {
+    topInstitutions(first: $n) {
+      institution { datasets(first: 2) { nodes { title } } requests { totalCount } }
+    }
+  }
+}"#;
+
+/// A page of institutions with their datasets (a page each, totals, their relations), requests,
+/// bundles and records: the same statements for 2 institutions and for 20, from the list and
+/// from the top institutions of `stats`.
+#[tokio::test]
+async fn institution_relations_do_not_multiply_statements() {
+    for b in backends().await {
+        let t = with_demo(b, 0.01).await;
+        let institutions = common::count(&t.db, "SELECT COUNT(*) FROM institution").await;
+        assert!(institutions >= 20, "{b:?}: {institutions} institutions");
+        let vars = [
+            json!({ "n": 2 }),
+            json!({ "n": 20 }),
+            json!({ "n": 2 }),
+            json!({ "n": 20 }),
+        ];
+        let counts = count_statements(&t, INSTITUTIONS, &vars, |v| {
+            let nodes = v["data"]["institutions"]["nodes"].as_array().unwrap();
+            assert!(nodes.len() == 2 || nodes.len() == 20, "{v}");
+        })
+        .await;
+        assert!(
+            counts.iter().all(|c| *c == counts[0]),
+            "{b:?}: statements per request vary with the page size: {counts:?}"
+        );
+        // The larger page does reach datasets, requests and bundles of many institutions.
+        let app = inventory::app(common::state(&t.db));
+        let v = gql(&app, INSTITUTIONS, vars[1].clone()).await;
+        assert!(v["errors"].is_null(), "{}", v["errors"]);
+        let nodes = v["data"]["institutions"]["nodes"].as_array().unwrap();
+        let with = |f: &dyn Fn(&serde_json::Value) -> bool| nodes.iter().filter(|n| f(n)).count();
+        assert!(
+            with(&|n| !n["datasets"]["nodes"].as_array().unwrap().is_empty()) >= 15,
+            "{b:?}"
+        );
+        assert!(
+            with(&|n| n["requests"]["totalCount"].as_u64().unwrap() > 0) >= 2,
+            "{b:?}"
+        );
+        assert!(
+            with(&|n| !n["coreDataBundles"].as_array().unwrap().is_empty()) >= 2,
+            "{b:?}"
+        );
+        println!(
+            "{b:?}: {} statements for a page of institutions and their data",
+            counts[0]
         );
         t.cleanup().await;
     }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use entity::institution;
+use entity::{institution, institution_name};
 use sea_orm::{
     ActiveEnum, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryOrder, QueryResult, Statement,
     Value,
@@ -39,7 +39,7 @@ fn bad(what: &str, v: &str) -> DbErr {
     DbErr::Custom(format!("catalog: unknown {what} '{v}'"))
 }
 
-/// Every institution, in the order of `keep` first (their dense indexes stay), then new ones by id.
+/// Every institution (with its former names), in the order of `keep` first (their dense indexes stay), then new ones by id.
 pub async fn institutions<C: ConnectionTrait>(
     db: &C,
     vocab: &Vocabularies,
@@ -49,6 +49,18 @@ pub async fn institutions<C: ConnectionTrait>(
         .order_by_asc(institution::Column::Id)
         .all(db)
         .await?;
+    let mut former: HashMap<i64, String> = HashMap::new();
+    for n in institution_name::Entity::find()
+        .order_by_asc(institution_name::Column::Id)
+        .all(db)
+        .await?
+    {
+        let names = former.entry(n.institution_id).or_default();
+        if !names.is_empty() {
+            names.push(FIELD_SEPARATOR);
+        }
+        names.push_str(&normalize(&n.name));
+    }
     let mut fresh: HashMap<i64, Inst> = HashMap::with_capacity(rows.len());
     let mut order = Vec::with_capacity(rows.len());
     for m in rows {
@@ -66,6 +78,7 @@ pub async fn institutions<C: ConnectionTrait>(
                     normalize(&m.name),
                     normalize(m.name_en.as_deref().unwrap_or(""))
                 ),
+                former_names: former.remove(&id).unwrap_or_default(),
                 model: Some(Arc::new(m)),
             },
         );

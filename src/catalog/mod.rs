@@ -9,6 +9,7 @@
 //!   and facet counts;
 //! - [`page`]: keyset pages (bounded heap), then the rows read by id in one statement;
 //! - [`stats`]: top institutions and openings per month;
+//! - [`institutions`]: each institution's figures, institution search and ordered pages;
 //! - [`gate`]: the concurrency bound heavy figures run under ([`Catalog::compute`]).
 //!
 //! # Consistency
@@ -29,6 +30,7 @@
 
 pub mod apply;
 pub mod gate;
+pub mod institutions;
 pub mod load;
 pub mod page;
 pub mod select;

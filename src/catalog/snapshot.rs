@@ -132,6 +132,9 @@ pub struct Inst {
     pub parent_id: Option<i64>,
     /// Normalized Korean and English names, joined by the field separator.
     pub names: String,
+    /// Normalized former names, joined by the field separator (institution search only; a
+    /// dataset search matches the current names).
+    pub former_names: String,
     /// The whole row, for institution lookups; `None` once the institution is gone.
     pub model: Option<Arc<entity::institution::Model>>,
 }
@@ -531,6 +534,7 @@ mod tests {
             kind,
             parent_id: None,
             names: String::new(),
+            former_names: String::new(),
             model: None,
         }
     }

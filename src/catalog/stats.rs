@@ -12,7 +12,8 @@ use crate::domain::openings;
 use crate::domain::stats::InstitutionTotals;
 
 /// The institutions holding most rows of `rows`: most first, then by institution id. Totals come
-/// from each institution's bitmap (no pass over the rows); open and withheld only for the winners.
+/// from each institution's bitmap (no pass over the rows); open, withheld, national-core and
+/// standard counts only for the winners.
 pub fn top_institutions(
     snap: &Snapshot,
     rows: &RoaringBitmap,
@@ -42,6 +43,8 @@ pub fn top_institutions(
                 total,
                 open: count(&open),
                 withheld: count(&withheld),
+                national_core: mine.intersection_len(&snap.national_core),
+                standard: mine.intersection_len(&snap.standard),
             }
         })
         .collect()

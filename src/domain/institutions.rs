@@ -1,6 +1,6 @@
 //! Institutions: the kind a portal code implies, parents guessed from names, the hierarchy
 //! below an institution (an officer's scope), and each institution's record (datasets per
-//! status and ground, requests pending and overdue).
+//! status and ground, national-core and standard datasets, requests pending and overdue).
 
 use std::collections::HashMap;
 
@@ -82,6 +82,10 @@ pub struct Record {
     pub by_status: Vec<(String, u64)>,
     /// Withheld or partially open datasets per ground (stored value).
     pub by_ground: Vec<(String, u64)>,
+    /// Datasets flagged national core data, whatever their status.
+    pub national_core: u64,
+    /// Datasets flagged standard data, whatever their status.
+    pub standard: u64,
     /// Requests still open.
     pub requests_pending: u64,
     /// Requests awaiting the institution past the deadline of their current step.
@@ -100,7 +104,9 @@ pub async fn records<C: ConnectionTrait>(
     let mut sql = Sql::new(backend);
     let list = sql.params(ids.iter().copied());
     sql.push(&format!(
-        "SELECT d.institution_id, s.status, s.ground, COUNT(*) FROM dataset d JOIN disclosure s ON s.dataset_id = d.id \
+        "SELECT d.institution_id, s.status, s.ground, COUNT(*), \
+         SUM(CASE WHEN d.national_core THEN 1 ELSE 0 END), SUM(CASE WHEN d.standard THEN 1 ELSE 0 END) \
+         FROM dataset d JOIN disclosure s ON s.dataset_id = d.id \
          WHERE d.institution_id IN ({list}) GROUP BY d.institution_id, s.status, s.ground"
     ));
     for r in db.query_all_raw(sql.statement()).await? {
@@ -109,6 +115,8 @@ pub async fn records<C: ConnectionTrait>(
         let ground: Option<String> = r.try_get_by_index(2)?;
         let n = r.try_get_by_index::<i64>(3)? as u64;
         let rec = out.entry(id).or_default();
+        rec.national_core += r.try_get_by_index::<i64>(4)? as u64;
+        rec.standard += r.try_get_by_index::<i64>(5)? as u64;
         match rec.by_status.iter_mut().find(|(s, _)| *s == status) {
             Some((_, c)) => *c += n,
             None => rec.by_status.push((status, n)),

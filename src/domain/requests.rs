@@ -10,7 +10,8 @@
 //! (`MEDIATION_ACCEPTED`); the mediation committee for its proposal (`MEDIATION_APPLIED`). A
 //! proposal left unanswered past its deadline is not overdue but lapsed ([`effective_state`]).
 //!
-//! Also: request lists ([`select`]) and supporter counts ([`supporter_counts`]).
+//! Also: request lists ([`select`]), the same list for many institutions at once
+//! ([`pages_by_institution`]) and supporter counts ([`supporter_counts`]).
 
 use std::collections::HashMap;
 
@@ -144,7 +145,7 @@ pub fn overdue_condition(
 }
 
 /// Which requests a list shows; every field narrows.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RequestFilter {
     /// Effective states (a lapsed proposal counts as `MEDIATION_LAPSED` before it is recorded).
     pub states: Option<Vec<RequestState>>,
@@ -231,6 +232,97 @@ pub fn select(f: &RequestFilter, today: NaiveDate) -> Select<data_request::Entit
         q = q.filter(if o { cond } else { cond.not() });
     }
     q
+}
+
+/// A page of a request list in id order: at most `size` after the request `after` and before
+/// `before` (ids), from the end when `backward`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct IdPage {
+    pub size: u64,
+    pub backward: bool,
+    pub after: Option<i64>,
+    pub before: Option<i64>,
+}
+
+/// One institution's page of a request list: up to `size + 1` rows in list order (the extra
+/// one says there is more), and how many requests the list holds.
+#[derive(Debug, Clone, Default)]
+pub struct InstitutionPage {
+    pub rows: Vec<data_request::Model>,
+    pub total: u64,
+}
+
+/// The list `f` as of `today`, to each of `institutions`, paged by `page`: two statements
+/// whatever the number of institutions (the totals grouped, the pages numbered within each
+/// institution). Every institution asked gets a page, empty when it has no request.
+pub async fn pages_by_institution<C: ConnectionTrait>(
+    db: &C,
+    f: &RequestFilter,
+    institutions: &[i64],
+    page: IdPage,
+    today: NaiveDate,
+) -> Result<HashMap<i64, InstitutionPage>, DbErr> {
+    use data_request::Column as C;
+    use sea_orm::{FromQueryResult, QueryTrait, Statement};
+    let backend = db.get_database_backend();
+    let mut out: HashMap<i64, InstitutionPage> = institutions
+        .iter()
+        .map(|i| (*i, InstitutionPage::default()))
+        .collect();
+    if institutions.is_empty() {
+        return Ok(out);
+    }
+    let mut within = f.clone();
+    within.institution_ids = Some(match &f.institution_ids {
+        Some(allowed) => institutions
+            .iter()
+            .copied()
+            .filter(|i| allowed.contains(i))
+            .collect(),
+        None => institutions.to_vec(),
+    });
+    let list = select(&within, today);
+    let counted = list.clone().build(backend);
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT t.institution_id, COUNT(*) FROM ({}) t GROUP BY t.institution_id",
+                counted.sql
+            ),
+            counted.values.map(|v| v.0).unwrap_or_default(),
+        ))
+        .await?;
+    for r in rows {
+        let id: i64 = r.try_get_by_index(0)?;
+        out.entry(id).or_default().total = r.try_get_by_index::<i64>(1)? as u64;
+    }
+    let mut paged = list;
+    if let Some(a) = page.after {
+        paged = paged.filter(C::Id.gt(a));
+    }
+    if let Some(b) = page.before {
+        paged = paged.filter(C::Id.lt(b));
+    }
+    let inner = paged.build(backend);
+    let direction = if page.backward { "DESC" } else { "ASC" };
+    let rows = data_request::Model::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER \
+             (PARTITION BY t.institution_id ORDER BY t.id {direction}) AS rn FROM ({}) t) u \
+             WHERE u.rn <= {} ORDER BY u.institution_id, u.rn",
+            inner.sql,
+            page.size + 1
+        ),
+        inner.values.map(|v| v.0).unwrap_or_default(),
+    ))
+    .all(db)
+    .await?;
+    for r in rows {
+        out.entry(r.institution_id).or_default().rows.push(r);
+    }
+    Ok(out)
 }
 
 /// How many citizens support each of the requests `ids`, in one statement; requests without

@@ -70,6 +70,10 @@ pub struct InstitutionTotals {
     pub total: u64,
     pub open: u64,
     pub withheld: u64,
+    /// Of which flagged national core data.
+    pub national_core: u64,
+    /// Of which flagged standard data.
+    pub standard: u64,
 }
 
 pub async fn top_institutions<C: ConnectionTrait>(
@@ -82,7 +86,9 @@ pub async fn top_institutions<C: ConnectionTrait>(
     sql.push(
         "SELECT d.institution_id, COUNT(*) AS n, \
          SUM(CASE WHEN s.status = 'OPEN' THEN 1 ELSE 0 END), \
-         SUM(CASE WHEN s.status = 'WITHHELD' THEN 1 ELSE 0 END)",
+         SUM(CASE WHEN s.status = 'WITHHELD' THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN d.national_core THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN d.standard THEN 1 ELSE 0 END)",
     );
     from_where(&mut sql, q, search, &[]);
     sql.push(&format!(
@@ -97,6 +103,8 @@ pub async fn top_institutions<C: ConnectionTrait>(
                 total: r.try_get_by_index::<i64>(1)? as u64,
                 open: r.try_get_by_index::<i64>(2)? as u64,
                 withheld: r.try_get_by_index::<i64>(3)? as u64,
+                national_core: r.try_get_by_index::<i64>(4)? as u64,
+                standard: r.try_get_by_index::<i64>(5)? as u64,
             })
         })
         .collect()

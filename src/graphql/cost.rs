@@ -6,7 +6,7 @@
 //! [`RULES`]): every field costs 1 plus what it selects; a root list (`datasets`,
 //! `institutions`, …) costs its page size (`first` or `last`, literal or variable, 20 by
 //! default, clamped to 1–100 as [`super::pagination::complexity`]) times the cost of one item,
-//! plus 1; a nested list (`Dataset.history`, `Dataset.requests`, `CoreDataBundle.datasets`)
+//! plus 1, and so do `Institution.datasets` and `Institution.requests`; a nested list (`Dataset.history`, `Dataset.requests`, `CoreDataBundle.datasets`)
 //! `first` (default 20) times one item, plus 1; `stats` costs [`super::STATS_COST`] and a
 //! list's `facets` [`super::FACETS_COST`] besides their fields. Fragments count where they are
 //! spread. Unlike async-graphql's own count, `__typename` costs 1 too, and so does every
@@ -43,7 +43,7 @@ pub enum Rule {
 
 /// The fields whose cost is not the default, as the schema's `complexity` attributes say
 /// (a test checks each against async-graphql's own figure).
-pub const RULES: [(&str, &str, Rule); 12] = [
+pub const RULES: [(&str, &str, Rule); 14] = [
     ("Query", "datasets", Rule::Page),
     ("Query", "institutions", Rule::Page),
     ("Query", "coreDataBundles", Rule::Page),
@@ -54,6 +54,8 @@ pub const RULES: [(&str, &str, Rule); 12] = [
     ("Dataset", "history", Rule::Nested),
     ("Dataset", "requests", Rule::Nested),
     ("CoreDataBundle", "datasets", Rule::Nested),
+    ("Institution", "datasets", Rule::Page),
+    ("Institution", "requests", Rule::Page),
     ("Query", "stats", Rule::Fixed(STATS_COST)),
     ("DatasetConnection", "facets", Rule::Fixed(FACETS_COST)),
 ];

@@ -161,6 +161,30 @@ query WhatIsWithheld($status: [DisclosureStatus!]) {
         variables: None,
     },
     Example {
+        title: "The top 10 institutions and their national-core data",
+        query: r#"# The ten institutions holding the most datasets: how many are national core and standard
+# data, the open share, the bundles they lead or hold data of, and their most-viewed
+# national-core datasets. No code is written in: it answers on the demo and on a real import
+# alike. Add `status: [WITHHELD, PARTIALLY_OPEN]` to the datasets filter for the national-core
+# data they do not open (the portal's 2022 inventory file lists open data only). Find one
+# institution by name with `institutions(search: "행정안전부")`.
+query TopInstitutionsCoreData {
+  institutions(orderBy: DATASETS_HELD, first: 10) {
+    nodes {
+      code
+      name
+      record { datasetsHeld nationalCore standard open withheld openShare }
+      coreDataBundles { name round }
+      coreData: datasets(filter: { nationalCore: true }, orderBy: MOST_VIEWED, first: 3) {
+        totalCount
+        nodes { title views disclosure { status ground { labelKo } } }
+      }
+    }
+  }
+}"#,
+        variables: None,
+    },
+    Example {
         title: "Requests for data (anonymized)",
         query: r#"query Requests {
   dataRequests(first: 10) {

@@ -83,6 +83,25 @@ pub struct ChildrenOf(pub i64);
 /// An institution's former names.
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub struct NamesOf(pub i64);
+/// The core-data bundles an institution leads or holds datasets of.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct BundlesOfInstitution(pub i64);
+/// One institution's page of a request list (the filter and page of an
+/// `Institution.requests` field).
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub struct InstitutionRequests {
+    pub institution: i64,
+    pub filter: Arc<requests::RequestFilter>,
+    pub page: requests::IdPage,
+}
+/// A mark that a list of institutions already read the rows (and relations) of the page of
+/// its `Institution.datasets` field with this response key (alias or name) into the loaders.
+/// Only a list's prefetch feeds it; loading it otherwise finds nothing.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub struct PrimedDatasets {
+    pub institution: i64,
+    pub field: Arc<str>,
+}
 
 type LoadResult<K, V> = Result<HashMap<K, V>, Arc<DbErr>>;
 
@@ -326,6 +345,68 @@ impl Loader<NamesOf> for DbLoader {
             out.entry(NamesOf(r.institution_id)).or_default().push(r);
         }
         Ok(out)
+    }
+}
+
+impl Loader<BundlesOfInstitution> for DbLoader {
+    type Value = Vec<core_bundle::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[BundlesOfInstitution],
+    ) -> LoadResult<BundlesOfInstitution, Self::Value> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let mut found = bundles::of_institutions(&self.db, &ids).await?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, found.remove(&k.0).unwrap_or_default()))
+            .collect())
+    }
+}
+
+impl Loader<InstitutionRequests> for DbLoader {
+    type Value = requests::InstitutionPage;
+    type Error = Arc<DbErr>;
+
+    /// Two statements per distinct filter and page among the keys (one pair for a page of
+    /// institutions).
+    async fn load(
+        &self,
+        keys: &[InstitutionRequests],
+    ) -> LoadResult<InstitutionRequests, Self::Value> {
+        let mut groups: HashMap<(Arc<requests::RequestFilter>, requests::IdPage), Vec<i64>> =
+            HashMap::new();
+        for k in keys {
+            groups
+                .entry((k.filter.clone(), k.page))
+                .or_default()
+                .push(k.institution);
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for ((filter, page), institutions) in groups {
+            let pages =
+                requests::pages_by_institution(&self.db, &filter, &institutions, page, self.today)
+                    .await?;
+            for (institution, p) in pages {
+                let key = InstitutionRequests {
+                    institution,
+                    filter: filter.clone(),
+                    page,
+                };
+                out.insert(key, p);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<PrimedDatasets> for DbLoader {
+    type Value = ();
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, _keys: &[PrimedDatasets]) -> LoadResult<PrimedDatasets, Self::Value> {
+        Ok(HashMap::new())
     }
 }
 

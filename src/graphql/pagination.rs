@@ -179,34 +179,91 @@ pub async fn by_id<E: Listed>(
     })
 }
 
-/// One page of a dataset list with its items' relations prefetched: (cursor, row) in list order
-/// and where the page sits. Its total and facets come from the connection, only when selected.
-pub async fn datasets(
+/// The ids (with positions) of one page of a dataset list, chosen by the catalog: heavy work
+/// when a large list is ordered by anything but id.
+pub async fn dataset_ids(
     ctx: &Context<'_>,
     query: &DatasetQuery,
     snapshot: &Arc<Snapshot>,
     selection: &Arc<Selection>,
-    args: PageArgs,
-) -> Result<(Vec<(String, Dataset)>, PageInfo), ApiError> {
-    let db = ctx.data_unchecked::<DatabaseConnection>();
+    args: &PageArgs,
+) -> Result<catalog::page::IdPage, ApiError> {
     let req = PageRequest {
         size: page_size(args.first, args.last)?,
         backward: args.backward(),
         after: args.after.as_deref().map(ids::decode_cursor).transpose()?,
         before: args.before.as_deref().map(ids::decode_cursor).transpose()?,
     };
-    // The catalog chooses the page's ids (heavy work when a large list is ordered by anything
-    // but id); the rows are read by id in one statement.
     let ordered = crate::domain::datasets::effective_order(query) != Order::Id;
-    let ids = if ordered && selection.all.len() > HEAVY_ORDERED_ROWS {
+    Ok(if ordered && selection.all.len() > HEAVY_ORDERED_ROWS {
         let (snap, q, sel) = (snapshot.clone(), query.clone(), selection.clone());
         ctx.data_unchecked::<Catalog>()
             .compute(move || catalog::page::page(&snap, &q, &sel.all, &req))
             .await??
     } else {
         catalog::page::page(snapshot, query, &selection.all, &req)?
-    };
+    })
+}
+
+/// One page of a dataset list with its items' relations prefetched: (cursor, row) in list order
+/// and where the page sits. Its total and facets come from the connection, only when selected.
+/// With `primed`, a list above already read the page's rows and their relations into the
+/// request's loaders (see [`prefetch::institutions`]): the rows come from there.
+pub async fn datasets(
+    ctx: &Context<'_>,
+    query: &DatasetQuery,
+    snapshot: &Arc<Snapshot>,
+    selection: &Arc<Selection>,
+    args: PageArgs,
+    primed: bool,
+) -> Result<(Vec<(String, Dataset)>, PageInfo), ApiError> {
+    let db = ctx.data_unchecked::<DatabaseConnection>();
+    // The catalog chooses the page's ids; the rows are read by id in one statement.
+    let ids = dataset_ids(ctx, query, snapshot, selection, &args).await?;
     let sel = Sel::page(ctx);
+    let institutions = sel.field("institution").exists();
+    let page_info = |rows: &[(String, Dataset)], has_previous, has_next| PageInfo {
+        has_previous_page: has_previous,
+        has_next_page: has_next,
+        start_cursor: rows.first().map(|(c, _)| c.clone()),
+        end_cursor: rows.last().map(|(c, _)| c.clone()),
+    };
+    if !sel.exists() {
+        // Only totals, facets or the page's place: no rows to read.
+        let cursor = |r: Option<&(crate::domain::datasets::Position, i64)>| {
+            r.map(|(p, _)| ids::encode_cursor(p))
+        };
+        let info = PageInfo {
+            has_previous_page: ids.has_previous,
+            has_next_page: ids.has_next,
+            start_cursor: cursor(ids.rows.first()),
+            end_cursor: cursor(ids.rows.last()),
+        };
+        return Ok((Vec::new(), info));
+    }
+    if primed {
+        let loaders = ctx.data_unchecked::<super::loaders::Loaders>();
+        let mut found = loaders
+            .load_many(
+                ids.rows
+                    .iter()
+                    .map(|(_, id)| super::loaders::DatasetId(*id)),
+            )
+            .await?;
+        let rows: Vec<(String, Dataset)> = ids
+            .rows
+            .iter()
+            .filter_map(|(p, id)| {
+                let mut d = Dataset::from(found.remove(&super::loaders::DatasetId(*id))?);
+                if institutions {
+                    d.attached.institution = snapshot.institution(d.institution_id).cloned();
+                }
+                Some((ids::encode_cursor(p), d))
+            })
+            .collect();
+        let info = page_info(&rows, ids.has_previous, ids.has_next);
+        return Ok((rows, info));
+    }
     let columns = Dataset::columns(&sel);
     let disclosure = sel.field("disclosure");
     let disclosure_columns = Disclosure::columns(&disclosure);
@@ -225,7 +282,6 @@ pub async fn datasets(
         .into_iter()
         .map(|d| (d.dataset_id, Arc::new(d)))
         .collect();
-    let institutions = sel.field("institution").exists();
     let rows: Vec<(String, Dataset)> = positions
         .into_iter()
         .zip(models)
@@ -240,13 +296,127 @@ pub async fn datasets(
             (ids::encode_cursor(&p), d)
         })
         .collect();
-    let page_info = PageInfo {
-        has_previous_page: page.has_previous,
-        has_next_page: page.has_next,
-        start_cursor: rows.first().map(|(c, _)| c.clone()),
-        end_cursor: rows.last().map(|(c, _)| c.clone()),
+    let info = page_info(&rows, page.has_previous, page.has_next);
+    Ok((rows, info))
+}
+
+/// The filter and page of an `Institution.requests` field: the list of `dataRequests` without
+/// `institutionCode` (the institution is fixed), paged by id.
+pub async fn institution_requests(
+    ctx: &Context<'_>,
+    filter: Option<super::types::request::DataRequestFilter>,
+    args: PageArgs,
+) -> Result<
+    (
+        Arc<crate::domain::requests::RequestFilter>,
+        crate::domain::requests::IdPage,
+    ),
+    ApiError,
+> {
+    let filter = filter.unwrap_or_default();
+    if filter.institution_code.is_some() {
+        return Err(ApiError::bad_input(
+            "Institution.requests lists the requests to that institution: leave out `institutionCode` (use the top-level `dataRequests` for others)",
+        ));
+    }
+    let size = page_size(args.first, args.last)?;
+    let backward = args.backward();
+    let page = crate::domain::requests::IdPage {
+        size: size as u64,
+        backward,
+        after: id_cursor(args.after, NodeKind::DataRequest)?,
+        before: id_cursor(args.before, NodeKind::DataRequest)?,
     };
-    Ok((rows, page_info))
+    let f = super::query::request_filter(ctx, filter, "Institution.requests").await?;
+    Ok((Arc::new(f), page))
+}
+
+/// One institution's page of requests as a [`Page`] (see
+/// [`crate::domain::requests::pages_by_institution`]).
+pub fn request_page(
+    found: crate::domain::requests::InstitutionPage,
+    page: &crate::domain::requests::IdPage,
+) -> Page<data_request::Model> {
+    let mut rows = found.rows;
+    let more = rows.len() as u64 > page.size;
+    rows.truncate(page.size as usize);
+    if page.backward {
+        rows.reverse();
+    }
+    let (has_previous, has_next) = if page.backward {
+        (more, page.before.is_some())
+    } else {
+        (page.after.is_some(), more)
+    };
+    Page {
+        rows: rows
+            .into_iter()
+            .map(|m| (ids::encode(NodeKind::DataRequest, m.id).0, m))
+            .collect(),
+        has_previous,
+        has_next,
+        total: found.total,
+    }
+}
+
+/// A page of institutions chosen by the catalog, their relations prefetched. In id order the
+/// cursors are the institutions' global ids (as always); in other orderings they hold the
+/// ordering, the key and the id, and a cursor of another ordering is `BAD_USER_INPUT`.
+pub async fn institutions(
+    ctx: &Context<'_>,
+    query: &catalog::institutions::Query,
+    args: PageArgs,
+) -> Result<Page<institution::Model>, ApiError> {
+    use catalog::institutions::{self as list, Key, Order};
+    let size = page_size(args.first, args.last)?;
+    let backward = args.backward();
+    let tag = query.order.tag();
+    let position = |c: Option<String>| -> Result<Option<(Key, i64)>, ApiError> {
+        if query.order == Order::Id {
+            return Ok(id_cursor(c, NodeKind::Institution)?.map(|id| (Key::Int(0), id)));
+        }
+        c.map(|c| {
+            let p: list::Position = ids::decode_cursor(&c)?;
+            if p.o != tag {
+                return Err(ApiError::bad_input(format!(
+                    "'{c}' is a cursor of this list in another order: pass the `orderBy` it was made with, or start again"
+                )));
+            }
+            Ok((p.k, p.id))
+        })
+        .transpose()
+    };
+    let req = list::PageRequest {
+        size,
+        backward,
+        after: position(args.after)?,
+        before: position(args.before)?,
+    };
+    let snap = ctx.data_unchecked::<Catalog>().read().await?;
+    let page = list::page(&snap, query, &req);
+    let rows: Vec<(list::Position, institution::Model)> = page
+        .rows
+        .into_iter()
+        .filter_map(|(p, id)| Some((p, snap.institution(id)?.as_ref().clone())))
+        .collect();
+    let models: Vec<institution::Model> = rows.iter().map(|(_, m)| m.clone()).collect();
+    prefetch::institutions(ctx, &Sel::page(ctx), &models).await?;
+    Ok(Page {
+        rows: rows
+            .into_iter()
+            .map(|(p, m)| {
+                let cursor = if query.order == Order::Id {
+                    ids::encode(NodeKind::Institution, m.id).0
+                } else {
+                    ids::encode_cursor(&p)
+                };
+                (cursor, m)
+            })
+            .collect(),
+        has_previous: page.has_previous,
+        has_next: page.has_next,
+        total: page.total,
+    })
 }
 
 /// At most `first` rows of a nested list after the row whose id is `after` (from the start

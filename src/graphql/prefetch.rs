@@ -8,12 +8,18 @@ use std::collections::{HashMap, HashSet};
 
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Lookahead, SelectionField};
-use entity::{commitment, core_bundle, dataset, disclosure_event, milestone, plan, target};
+use entity::{
+    commitment, core_bundle, dataset, disclosure_event, institution, milestone, plan, target,
+};
 
 use super::loaders::{
-    BundleDatasets, BundlesOf, CommitmentId, CommitmentsOf, DatasetId, DbLoader, DisclosureOf,
-    HistoryOf, InstitutionId, Loaders, MilestonesOf, PlanId, ProgressOf, RequestsOf,
+    BundleDatasets, BundlesOf, BundlesOfInstitution, ChildrenOf, CommitmentId, CommitmentsOf,
+    DatasetId, DbLoader, DisclosureOf, HistoryOf, InstitutionId, InstitutionRequests, Loaders,
+    MilestonesOf, NamesOf, PlanId, PrimedDatasets, ProgressOf, RecordOf, RequestsOf,
 };
+use super::pagination::PageArgs;
+use super::types::dataset_list::{self, DatasetFilter, DatasetOrder};
+use super::types::request::DataRequestFilter;
 use crate::error::ApiError;
 
 /// The selection of the items of a list: every place in the query where they are selected.
@@ -29,6 +35,15 @@ impl<'a> Sel<'a> {
     /// Items of a plain list field (or of the field itself): its own selection.
     pub fn list(ctx: &'a Context<'_>) -> Self {
         Sel(vec![ctx.look_ahead()])
+    }
+
+    /// The items of a connection selected at every place: `nodes` and `edges { node }`.
+    pub fn items(&self) -> Self {
+        Sel(self
+            .0
+            .iter()
+            .flat_map(|l| [l.field("nodes"), l.field("edges").field("node")])
+            .collect())
     }
 
     /// The selection of a field of the items.
@@ -131,6 +146,166 @@ fn argument(f: &SelectionField<'_>, name: &str) -> Option<async_graphql::Value> 
         .into_iter()
         .find(|(n, _)| n.as_str() == name)
         .map(|(_, v)| v)
+}
+
+/// Argument `name` of a selected field as its input type (absent or null: `None` for an
+/// optional type); `None` when it does not parse (the field itself reports that).
+fn typed<T: async_graphql::InputType>(f: &SelectionField<'_>, name: &str) -> Option<T> {
+    T::parse(argument(f, name)).ok()
+}
+
+/// The paging arguments of a selected list field, if they parse.
+fn page_args(f: &SelectionField<'_>) -> Option<PageArgs> {
+    Some(PageArgs::new(
+        typed(f, "after")?,
+        typed(f, "before")?,
+        typed(f, "first")?,
+        typed(f, "last")?,
+    ))
+}
+
+/// Primes the relations of a page of institutions that `sel` selects: records, former names,
+/// sub-institutions and bundles; for `requests`, every institution's page (two statements per
+/// alias); for `datasets`, every institution's page chosen by the catalog, their rows read in
+/// one statement and their relations primed once, for all aliases. A field whose arguments are
+/// wrong is left alone: it reports the error itself.
+pub async fn institutions(
+    ctx: &Context<'_>,
+    sel: &Sel<'_>,
+    page: &[institution::Model],
+) -> Result<(), ApiError> {
+    if page.is_empty() || !sel.exists() {
+        return Ok(());
+    }
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let ids: Vec<i64> = distinct(page.iter().map(|i| i.id));
+    if sel.field("record").exists() {
+        prime(loaders, ids.iter().copied().map(RecordOf).collect()).await?;
+    }
+    if sel.field("formerNames").exists() {
+        prime(loaders, ids.iter().copied().map(NamesOf).collect()).await?;
+    }
+    if sel.field("subInstitutions").exists() {
+        prime(loaders, ids.iter().copied().map(ChildrenOf).collect()).await?;
+    }
+    let b = sel.field("coreDataBundles");
+    if b.exists() {
+        let found = prime(
+            loaders,
+            ids.iter().copied().map(BundlesOfInstitution).collect(),
+        )
+        .await?;
+        let mut list: Vec<core_bundle::Model> = found.into_values().flatten().collect();
+        list.sort_by_key(|b| b.id);
+        list.dedup_by_key(|b| b.id);
+        bundles(ctx, &b, &list).await?;
+    }
+    let mut keys = Vec::new();
+    for f in sel.field("requests").selection_fields() {
+        let (Some(filter), Some(args)) = (
+            typed::<Option<DataRequestFilter>>(&f, "filter"),
+            page_args(&f),
+        ) else {
+            continue;
+        };
+        let Ok((filter, page)) = super::pagination::institution_requests(ctx, filter, args).await
+        else {
+            continue;
+        };
+        keys.extend(ids.iter().map(|i| InstitutionRequests {
+            institution: *i,
+            filter: filter.clone(),
+            page,
+        }));
+    }
+    prime(loaders, keys).await?;
+    institution_datasets(ctx, sel, page).await
+}
+
+/// The `datasets` pages of a page of institutions (see [`institutions`]).
+async fn institution_datasets(
+    ctx: &Context<'_>,
+    sel: &Sel<'_>,
+    page: &[institution::Model],
+) -> Result<(), ApiError> {
+    let ds = sel.field("datasets");
+    let mut chosen: Vec<(crate::domain::datasets::Position, i64)> = Vec::new();
+    let mut marks = Vec::new();
+    for f in ds.selection_fields() {
+        if !f
+            .selection_set()
+            .any(|c| matches!(c.name(), "nodes" | "edges"))
+        {
+            continue; // totals and facets only: nothing to read
+        }
+        let (Some(filter), Some(search), Some(order), Some(args)) = (
+            typed::<Option<DatasetFilter>>(&f, "filter"),
+            typed::<Option<String>>(&f, "search"),
+            typed::<Option<DatasetOrder>>(&f, "orderBy"),
+            page_args(&f),
+        ) else {
+            continue;
+        };
+        let field: std::sync::Arc<str> = f.alias().unwrap_or(f.name()).into();
+        let mut pages = Vec::with_capacity(page.len());
+        for inst in page {
+            let Ok(query) = dataset_list::institution_query(
+                &inst.code,
+                filter.clone(),
+                search.as_deref(),
+                order,
+            ) else {
+                break;
+            };
+            let Ok((snapshot, selection)) = dataset_list::select(ctx, &query).await else {
+                break;
+            };
+            let Ok(ids) =
+                super::pagination::dataset_ids(ctx, &query, &snapshot, &selection, &args).await
+            else {
+                break;
+            };
+            pages.push((inst.id, ids));
+        }
+        if pages.len() < page.len() {
+            continue; // wrong arguments: the fields say so
+        }
+        for (institution, ids) in pages {
+            chosen.extend(ids.rows);
+            marks.push((
+                PrimedDatasets {
+                    institution,
+                    field: field.clone(),
+                },
+                (),
+            ));
+        }
+    }
+    if marks.is_empty() {
+        return Ok(());
+    }
+    let mut seen = HashSet::new();
+    chosen.retain(|(_, id)| seen.insert(*id));
+    let db = ctx.data_unchecked::<sea_orm::DatabaseConnection>();
+    let ids = crate::catalog::page::IdPage {
+        rows: chosen,
+        has_previous: false,
+        has_next: false,
+    };
+    // Every column: other fields of the request may load these datasets too.
+    let reading = crate::catalog::page::Reading {
+        columns: None,
+        disclosure: false,
+    };
+    let fetched = crate::catalog::page::fetch(db, ids, reading).await?;
+    let models: Vec<dataset::Model> = fetched.page.rows.into_iter().map(|(_, m)| m).collect();
+    let loaders = ctx.data_unchecked::<Loaders>();
+    loaders
+        .feed_many(models.iter().map(|m| (DatasetId(m.id), m.clone())))
+        .await;
+    datasets(ctx, &ds.items(), &models, false).await?;
+    loaders.feed_many(marks).await;
+    Ok(())
 }
 
 /// The page size every selection of a bundle's `datasets` asks for (20 when omitted).

@@ -14,11 +14,12 @@ use super::prefetch::{self, Sel};
 use super::types::bundle::CoreDataBundle;
 use super::types::dataset::Dataset;
 use super::types::dataset_list::{
-    self, DatasetConnection, DatasetEdge, DatasetFilter, DatasetOrder, parse_search,
+    self, DatasetConnection, DatasetFilter, DatasetOrder, parse_search,
 };
 use super::types::enums::InstitutionKind;
 use super::types::feed::{DisclosureChange, DisclosureChangePage, FeedPosition};
 use super::types::institution::Institution;
+use super::types::institution_list::InstitutionOrder;
 use super::types::page::connection;
 use super::types::plan::{Commitment, Milestone, Plan, Target};
 use super::types::rate_limit::RateLimit;
@@ -153,38 +154,9 @@ impl QueryRoot {
         #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
     ) -> Result<DatasetConnection> {
-        let query = DatasetQuery {
-            filter: filter.unwrap_or_default().to_domain()?,
-            search: parse_search(search.as_deref())?,
-            order: order_by.unwrap_or_default().into(),
-        };
-        let (snapshot, selection) = dataset_list::select(ctx, &query).await?;
+        let query = dataset_list::query(filter, search.as_deref(), order_by)?;
         let args = PageArgs::new(after, before, first, last);
-        let (rows, page_info) =
-            pagination::datasets(ctx, &query, &snapshot, &selection, args).await?;
-        // Items only where selected: `nodes`, `edges`, or (rarely) both.
-        let la = ctx.look_ahead();
-        let (want_nodes, want_edges) = (la.field("nodes").exists(), la.field("edges").exists());
-        let mut nodes = Vec::new();
-        let mut edges = Vec::new();
-        for (cursor, node) in rows {
-            if want_nodes && want_edges {
-                nodes.push(node.clone());
-            }
-            if want_edges {
-                edges.push(DatasetEdge { cursor, node });
-            } else if want_nodes {
-                nodes.push(node);
-            }
-        }
-        Ok(DatasetConnection {
-            nodes,
-            edges,
-            page_info,
-            query,
-            snapshot,
-            selection,
-        })
+        Ok(dataset_list::connection(ctx, query, args, false).await?)
     }
 
     /// Dashboard statistics over the datasets chosen by `filter` and `search` (all when omitted).
@@ -277,22 +249,33 @@ impl QueryRoot {
             .ok_or_else(|| ApiError::NotFound("no such institution".into()).into())
     }
 
-    /// Institutions, by id. Page size is at most 100.
+    /// Institutions, found by name and ordered by name or by what they hold. Page size is at
+    /// most 100.
+    ///
+    /// `search` matches the current Korean or English name and former names, with the
+    /// normalization of the dataset search (spacing, case and Unicode normalization do not
+    /// matter; every whitespace-separated term must match; terms of two or more characters).
+    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "pagination::complexity(first, last, child_complexity)")]
     async fn institutions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Words of the name, e.g. `행정안전부`, `교육 청`, `Ministry`.")]
+        search: Option<String>,
         #[graphql(desc = "Only institutions of this kind.")] kind: Option<InstitutionKind>,
+        #[graphql(desc = "Ordering; by id when omitted.")] order_by: Option<InstitutionOrder>,
         #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
         #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
         #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
     ) -> Result<InstitutionConnection> {
-        let mut q = institution::Entity::find();
-        if let Some(k) = kind {
-            q = q.filter(institution::Column::Kind.eq(entity::enums::InstitutionKind::from(k)));
-        }
-        let page = pagination::by_id(ctx, q, PageArgs::new(after, before, first, last)).await?;
+        let query = crate::catalog::institutions::Query {
+            kinds: kind.map(|k| vec![k.into()]),
+            search: parse_search(search.as_deref())?,
+            order: order_by.unwrap_or_default().into(),
+        };
+        let args = PageArgs::new(after, before, first, last);
+        let page = pagination::institutions(ctx, &query, args).await?;
         Ok(page.map(Institution::from).into())
     }
 
@@ -402,17 +385,20 @@ impl QueryRoot {
         let today = ctx
             .data_unchecked::<crate::clock::SharedClock>()
             .today_seoul();
-        let f = request_filter(ctx, filter.unwrap_or_default()).await?;
+        let f = request_filter(ctx, filter.unwrap_or_default(), "dataRequests").await?;
         let args = PageArgs::new(after, before, first, last);
         let page = pagination::by_id(ctx, requests::select(&f, today), args).await?;
         Ok(page.map(DataRequest::from).into())
     }
 }
 
-/// The domain filter of a `DataRequestFilter`, resolving codes, ids and the caller's worklist.
-async fn request_filter(
+/// The domain filter of a `DataRequestFilter`, resolving codes, ids and the caller's worklist
+/// (an officer's scope through the request's loader, so many lists cost one lookup).
+/// `field` names the list in error messages (`dataRequests`, `Institution.requests`).
+pub(crate) async fn request_filter(
     ctx: &Context<'_>,
     f: DataRequestFilter,
+    field: &str,
 ) -> Result<requests::RequestFilter, ApiError> {
     let db = ctx.data_unchecked::<DatabaseConnection>();
     let mut out = requests::RequestFilter {
@@ -440,7 +426,10 @@ async fn request_filter(
             .data_opt::<crate::auth::Viewer>()
             .cloned()
             .unwrap_or_default();
-        let a = viewer.require(&[Role::Citizen], "dataRequests(filter: { followed: true })")?;
+        let a = viewer.require(
+            &[Role::Citizen],
+            &format!("{field}(filter: {{ followed: true }})"),
+        )?;
         out.followed_by = Some(a.account_id);
     }
     if f.mine == Some(true) {
@@ -450,13 +439,17 @@ async fn request_filter(
             .unwrap_or_default();
         let a = viewer.require(
             &[Role::Citizen, Role::Officer, Role::Mediator],
-            "dataRequests(filter: { mine: true })",
+            &format!("{field}(filter: {{ mine: true }})"),
         )?;
         match a.role {
             Role::Citizen => out.requester_id = Some(a.account_id),
             Role::Officer => {
                 let scope = match a.institution_id {
-                    Some(home) => crate::auth::officer_scope(db, home).await?,
+                    Some(home) => ctx
+                        .data_unchecked::<Loaders>()
+                        .load_one(super::loaders::ScopeOf(home))
+                        .await?
+                        .unwrap_or_default(),
                     None => Vec::new(),
                 };
                 out.institution_ids = Some(match out.institution_ids {

@@ -11,6 +11,7 @@ use super::page::PageInfo;
 use crate::catalog::{Catalog, Selection, Snapshot};
 use crate::domain::datasets::{self as list, DatasetQuery, Facet, Filter};
 use crate::error::ApiError;
+use crate::graphql::pagination::{self, PageArgs};
 
 /// Which datasets to list. Every field narrows the list; lists inside a field mean "any of".
 #[derive(InputObject, Default, Clone, Debug)]
@@ -233,6 +234,76 @@ pub fn check_institution_codes(snap: &Snapshot, f: &Filter) -> Result<(), ApiErr
             .collect::<Vec<_>>()
             .join(", ")
     )))
+}
+
+/// The query of `datasets(filter, search, orderBy)`.
+pub fn query(
+    filter: Option<DatasetFilter>,
+    search: Option<&str>,
+    order_by: Option<DatasetOrder>,
+) -> Result<DatasetQuery, ApiError> {
+    Ok(DatasetQuery {
+        filter: filter.unwrap_or_default().to_domain()?,
+        search: parse_search(search)?,
+        order: order_by.unwrap_or_default().into(),
+    })
+}
+
+/// The query of `Institution.datasets`: as [`query`], with the institution fixed (a filter's
+/// `institutionCode` there is a mistake; `includeSubInstitutions` still applies).
+pub fn institution_query(
+    code: &str,
+    filter: Option<DatasetFilter>,
+    search: Option<&str>,
+    order_by: Option<DatasetOrder>,
+) -> Result<DatasetQuery, ApiError> {
+    if filter
+        .as_ref()
+        .is_some_and(|f| f.institution_code.is_some())
+    {
+        return Err(ApiError::bad_input(
+            "Institution.datasets lists that institution's datasets: leave out `institutionCode` (use `includeSubInstitutions` for those below it, or the top-level `datasets` for others)",
+        ));
+    }
+    let mut q = query(filter, search, order_by)?;
+    q.filter.institution_codes = Some(vec![code.to_string()]);
+    Ok(q)
+}
+
+/// A dataset list as a connection: the snapshot and selection, one page (see
+/// [`pagination::datasets`] for `primed`), items only where `nodes` or `edges` are selected.
+pub async fn connection(
+    ctx: &Context<'_>,
+    query: DatasetQuery,
+    args: PageArgs,
+    primed: bool,
+) -> Result<DatasetConnection, ApiError> {
+    let (snapshot, selection) = select(ctx, &query).await?;
+    let (rows, page_info) =
+        pagination::datasets(ctx, &query, &snapshot, &selection, args, primed).await?;
+    // Items only where selected: `nodes`, `edges`, or (rarely) both.
+    let la = ctx.look_ahead();
+    let (want_nodes, want_edges) = (la.field("nodes").exists(), la.field("edges").exists());
+    let mut nodes = Vec::new();
+    let mut edges = Vec::new();
+    for (cursor, node) in rows {
+        if want_nodes && want_edges {
+            nodes.push(node.clone());
+        }
+        if want_edges {
+            edges.push(DatasetEdge { cursor, node });
+        } else if want_nodes {
+            nodes.push(node);
+        }
+    }
+    Ok(DatasetConnection {
+        nodes,
+        edges,
+        page_info,
+        query,
+        snapshot,
+        selection,
+    })
 }
 
 /// Counts per stored value as GraphQL facet counts.

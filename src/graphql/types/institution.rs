@@ -4,14 +4,22 @@ use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::institution;
 
+use super::bundle::CoreDataBundle;
+use super::dataset_list::{self, DatasetConnection, DatasetFilter, DatasetOrder};
 use super::enums::InstitutionKind;
 use super::facet::FacetCount;
 use super::label::Label;
+use super::request::DataRequestFilter;
 use crate::domain::datasets::Facet;
 use crate::domain::institutions::Record;
 use crate::domain::labels;
 use crate::graphql::ids::{NodeKind, encode};
-use crate::graphql::loaders::{ChildrenOf, InstitutionId, Loaders, NamesOf, RecordOf};
+use crate::graphql::loaders::{
+    BundlesOfInstitution, ChildrenOf, InstitutionId, InstitutionRequests, Loaders, NamesOf,
+    PrimedDatasets, RecordOf,
+};
+use crate::graphql::pagination::{self, PageArgs};
+use crate::graphql::query::DataRequestConnection;
 
 /// An administrative or public institution that holds data.
 #[derive(SimpleObject, Clone, Debug)]
@@ -113,6 +121,82 @@ impl Institution {
         Ok(rows.into_iter().map(Institution::from).collect())
     }
 
+    /// Its datasets, open and withheld: the top-level `datasets` with this institution fixed
+    /// (`filter.institutionCode` is refused; `filter.includeSubInstitutions` adds the datasets of
+    /// the institutions below it), with the same search, orderings, cursors, `totalCount` and
+    /// `facets`. Page size is at most 100.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "pagination::complexity(first, last, child_complexity)")]
+    async fn datasets(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which of its datasets; all when omitted.")] filter: Option<DatasetFilter>,
+        #[graphql(desc = "Words to find, as in the top-level `datasets`.")] search: Option<String>,
+        #[graphql(desc = "Ordering; RELEVANCE (the default) is id order without a search.")]
+        order_by: Option<DatasetOrder>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+    ) -> Result<DatasetConnection> {
+        let query =
+            dataset_list::institution_query(&self.code, filter, search.as_deref(), order_by)?;
+        let field = ctx.field();
+        let mark = PrimedDatasets {
+            institution: self.row_id,
+            field: field.alias().unwrap_or(field.name()).into(),
+        };
+        let primed = ctx
+            .data_unchecked::<Loaders>()
+            .load_one(mark)
+            .await?
+            .is_some();
+        let args = PageArgs::new(after, before, first, last);
+        Ok(dataset_list::connection(ctx, query, args, primed).await?)
+    }
+
+    /// Requests to it: the top-level `dataRequests` with this institution fixed
+    /// (`filter.institutionCode` is refused), anonymized the same way (the requester only to
+    /// those allowed to see it). By id; page size is at most 100.
+    #[graphql(complexity = "pagination::complexity(first, last, child_complexity)")]
+    async fn requests(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which of its requests; `mine: true` gives the caller's worklist.")]
+        filter: Option<DataRequestFilter>,
+        #[graphql(desc = "Items after this cursor (forward paging).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+    ) -> Result<DataRequestConnection> {
+        let args = PageArgs::new(after, before, first, last);
+        let (filter, page) = pagination::institution_requests(ctx, filter, args).await?;
+        let key = InstitutionRequests {
+            institution: self.row_id,
+            filter,
+            page,
+        };
+        let found = ctx
+            .data_unchecked::<Loaders>()
+            .load_one(key)
+            .await?
+            .unwrap_or_default();
+        Ok(pagination::request_page(found, &page)
+            .map(super::request::DataRequest::from)
+            .into())
+    }
+
+    /// National core-data bundles it leads or holds datasets of (its own datasets, as its
+    /// record counts them), by id.
+    async fn core_data_bundles(&self, ctx: &Context<'_>) -> Result<Vec<CoreDataBundle>> {
+        let rows = ctx
+            .data_unchecked::<Loaders>()
+            .load_one(BundlesOfInstitution(self.row_id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(CoreDataBundle::from).collect())
+    }
+
     /// Its record: datasets held, open and withheld, grounds, requests pending and overdue.
     async fn record(&self, ctx: &Context<'_>) -> Result<InstitutionRecord> {
         let r = ctx
@@ -141,6 +225,10 @@ pub struct InstitutionRecord {
     pub by_status: Vec<FacetCount>,
     /// Withheld and partially open datasets per ground.
     pub grounds: Vec<FacetCount>,
+    /// Of the datasets held, those flagged national core data (국가중점데이터), open or not.
+    pub national_core: u64,
+    /// Of the datasets held, those flagged standard data (표준데이터), open or not.
+    pub standard: u64,
     /// Requests to it still open.
     pub requests_pending: u64,
     /// Requests awaiting its decision past the deadline.
@@ -169,6 +257,8 @@ impl From<Record> for InstitutionRecord {
             open_share: (held > 0).then(|| open as f64 / held as f64),
             by_status: count(Facet::Status, &r.by_status),
             grounds: count(Facet::Ground, &r.by_ground),
+            national_core: r.national_core,
+            standard: r.standard,
             requests_pending: r.requests_pending,
             requests_overdue: r.requests_overdue,
         }

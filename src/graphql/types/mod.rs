@@ -10,6 +10,7 @@ pub mod enums;
 pub mod facet;
 pub mod feed;
 pub mod institution;
+pub mod institution_list;
 pub mod label;
 pub mod page;
 pub mod plan;

@@ -48,6 +48,10 @@ pub struct InstitutionTotal {
     pub open: u64,
     /// Of which withheld.
     pub withheld: u64,
+    /// Of which national core data (국가중점데이터), open or not.
+    pub national_core: u64,
+    /// Of which standard data (표준데이터), open or not.
+    pub standard: u64,
 }
 
 /// Openings in one month.
@@ -178,6 +182,11 @@ impl Stats {
             .load_many(rows.iter().map(|r| InstitutionId(r.institution_id)))
             .await
             .map_err(ApiError::from)?;
+        // What the query asks of these institutions, for all of them at once.
+        let mut models: Vec<_> = insts.values().cloned().collect();
+        models.sort_by_key(|m| m.id);
+        let sel = crate::graphql::prefetch::Sel::list(ctx).field("institution");
+        crate::graphql::prefetch::institutions(ctx, &sel, &models).await?;
         Ok(rows
             .into_iter()
             .map(|r| InstitutionTotal {
@@ -188,6 +197,8 @@ impl Stats {
                 total: r.total,
                 open: r.open,
                 withheld: r.withheld,
+                national_core: r.national_core,
+                standard: r.standard,
             })
             .collect())
     }
