@@ -13,6 +13,7 @@ use sea_orm::{
 };
 
 use super::snapshot::{Inst, NO_DATE, Row, Snapshot, Vocabularies, code_of};
+use crate::clock::seoul_date;
 use crate::domain::text::{FIELD_SEPARATOR, normalize};
 
 /// Datasets read per statement of a full load.
@@ -104,8 +105,8 @@ pub async fn institutions<C: ConnectionTrait>(
 
 const DATASET_COLUMNS: &str = "SELECT d.id, d.institution_id, d.category, d.dataset_type, \
      d.national_core, d.standard, d.listed, d.provenance, d.registered_on, d.modified_on, \
-     d.views, d.title, d.search_title, d.search_body, s.status, s.ground \
-     FROM dataset d JOIN disclosure s ON s.dataset_id = d.id";
+     d.views, d.title, d.search_title, d.search_body, s.status, s.ground, s.next_review_on, \
+     s.updated_at FROM dataset d JOIN disclosure s ON s.dataset_id = d.id";
 
 fn days(d: Option<NaiveDate>) -> i32 {
     d.map(|d| d.num_days_from_ce()).unwrap_or(NO_DATE)
@@ -143,6 +144,14 @@ fn row_of(
         synthetic: provenance == vocab.synthetic,
         registered: days(r.try_get_by_index(8)?),
         modified: days(r.try_get_by_index(9)?),
+        review_on: days(r.try_get_by_index(16)?),
+        // Set from the history by the caller ([`withheld_since`]); until then the day of the
+        // disclosure's last change.
+        withheld_since: if withheld(&status) {
+            days(Some(seoul_date(r.try_get_by_index::<DateTime<Utc>>(17)?)))
+        } else {
+            NO_DATE
+        },
         views: r.try_get_by_index(10)?,
         open_requests: false,
         requested: false,
@@ -151,6 +160,11 @@ fn row_of(
         search_body: r.try_get_by_index::<String>(13)?.into(),
         openings: Box::new([]),
     })
+}
+
+/// Whether a stored status is one the review queue looks at (withheld or partially open).
+fn withheld(status: &str) -> bool {
+    crate::catalog::review::STATUSES.contains(&status)
 }
 
 fn id_list(ids: &[i64]) -> String {
@@ -224,6 +238,55 @@ async fn openings<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// The day (Asia/Seoul, days from CE) each dataset (of `ids`, or all) last became withheld or
+/// partially open: its latest disclosure event that changed the status to `WITHHELD` or
+/// `PARTIALLY_OPEN` from another status, or its first event when it entered the inventory so.
+/// (Moving between those two, or a new ground, does not restart the wait.)
+async fn withheld_since<C: ConnectionTrait>(
+    db: &C,
+    ids: Option<&[i64]>,
+) -> Result<HashMap<i64, i32>, DbErr> {
+    let backend = db.get_database_backend();
+    let scope = ids
+        .map(|ids| format!(" AND e.dataset_id IN ({})", id_list(ids)))
+        .unwrap_or_default();
+    let statuses = crate::catalog::review::STATUSES
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            format!(
+                "SELECT e.dataset_id, MAX({}) FROM disclosure_event e \
+                 WHERE e.to_status IN ({statuses}) \
+                 AND (e.from_status IS NULL OR e.from_status NOT IN ({statuses})){scope} \
+                 GROUP BY e.dataset_id",
+                crate::domain::openings::day_sql(backend, "e.occurred_at")
+            ),
+        ))
+        .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in rows {
+        let id: i64 = r.try_get_by_index(0)?;
+        let day: Option<String> = r.try_get_by_index(1)?;
+        if let Some(d) = day.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()) {
+            out.insert(id, d.num_days_from_ce());
+        }
+    }
+    Ok(out)
+}
+
+/// Puts the history's day ([`withheld_since`]) on a withheld or partially open row.
+fn set_withheld_since(row: &mut Row, since: &HashMap<i64, i32>) {
+    if row.withheld_since != NO_DATE
+        && let Some(d) = since.get(&row.id)
+    {
+        row.withheld_since = *d;
+    }
+}
+
 /// The whole catalog at the outbox position `position`.
 pub async fn everything<C: ConnectionTrait>(db: &C, position: i64) -> Result<Snapshot, DbErr> {
     let started = std::time::Instant::now();
@@ -256,8 +319,10 @@ pub async fn everything<C: ConnectionTrait>(db: &C, position: i64) -> Result<Sna
     let read = started.elapsed();
     let asked = requested(db, None).await?;
     let mut opened = openings(db, None).await?;
+    let since = withheld_since(db, None).await?;
     let related = started.elapsed();
     for row in &mut rows {
+        set_withheld_since(row, &since);
         row.requested = asked.contains_key(&row.id);
         row.open_requests = asked.get(&row.id).copied().unwrap_or(false);
         if let Some(v) = opened.remove(&row.id) {
@@ -266,7 +331,7 @@ pub async fn everything<C: ConnectionTrait>(db: &C, position: i64) -> Result<Sna
     }
     let snap = Snapshot::build(position, insts, rows);
     tracing::info!(
-        "catalog load phases: datasets read {:.0} ms, requests and openings {:.0} ms, bitmaps {:.0} ms",
+        "catalog load phases: datasets read {:.0} ms, requests, openings and withholdings {:.0} ms, bitmaps {:.0} ms",
         read.as_secs_f64() * 1e3,
         (related - read).as_secs_f64() * 1e3,
         (started.elapsed() - related).as_secs_f64() * 1e3
@@ -296,8 +361,10 @@ pub async fn datasets<C: ConnectionTrait>(
         }
         let asked = requested(db, Some(chunk)).await?;
         let mut opened = openings(db, Some(chunk)).await?;
+        let since = withheld_since(db, Some(chunk)).await?;
         for id in chunk {
             let row = found.remove(id).map(|mut row| {
+                set_withheld_since(&mut row, &since);
                 row.requested = asked.contains_key(id);
                 row.open_requests = asked.get(id).copied().unwrap_or(false);
                 if let Some(v) = opened.remove(id) {

@@ -10,6 +10,7 @@
 //! - [`page`]: keyset pages (bounded heap), then the rows read by id in one statement;
 //! - [`stats`]: top institutions and openings per month;
 //! - [`institutions`]: each institution's figures, institution search and ordered pages;
+//! - [`review`]: the review queue of open by default (its pages and its count);
 //! - [`gate`]: the concurrency bound heavy figures run under ([`Catalog::compute`]).
 //!
 //! # Consistency
@@ -26,13 +27,15 @@
 //! tools), every read first catches up with what is committed ([`Catalog::read`]).
 //!
 //! Nothing in a snapshot depends on today's date (request figures stay in SQL), so nothing needs
-//! recomputing at midnight.
+//! recomputing at midnight: dates are kept as dates (a review date, the day an entry was
+//! withheld) and compared with the request's today when asked ([`review`]).
 
 pub mod apply;
 pub mod gate;
 pub mod institutions;
 pub mod load;
 pub mod page;
+pub mod review;
 pub mod select;
 pub mod snapshot;
 pub mod stats;

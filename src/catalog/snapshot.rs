@@ -86,6 +86,13 @@ pub struct Row {
     /// Days from CE ([`chrono::Datelike::num_days_from_ce`]), [`NO_DATE`] when unknown.
     pub registered: i32,
     pub modified: i32,
+    /// The disclosure's review date (`next_review_on`), [`NO_DATE`] when none. Kept as a date,
+    /// not as "overdue", so nothing here changes at midnight: the review queue compares it
+    /// with today when it is asked ([`super::review`]).
+    pub review_on: i32,
+    /// The day (Asia/Seoul) it last became withheld or partially open
+    /// ([`super::load`] says how), [`NO_DATE`] when it is neither.
+    pub withheld_since: i32,
     pub views: Option<i64>,
     pub open_requests: bool,
     /// Whether any request names it (request figures are scoped by these rows).
@@ -554,6 +561,8 @@ mod tests {
             synthetic: false,
             registered: NO_DATE,
             modified: NO_DATE,
+            review_on: NO_DATE,
+            withheld_since: NO_DATE,
             views: None,
             open_requests: false,
             requested: false,

@@ -90,6 +90,9 @@ pub struct Record {
     pub requests_pending: u64,
     /// Requests awaiting the institution past the deadline of their current step.
     pub requests_overdue: u64,
+    /// Datasets due for review under open by default (counted by the catalog,
+    /// [`crate::catalog::review::count`]; [`records`] leaves it 0).
+    pub review_due: u64,
 }
 
 /// The records of the institutions `ids` as of `today`, in two grouped statements whatever

@@ -6,7 +6,8 @@
 //! [`RULES`]): every field costs 1 plus what it selects; a root list (`datasets`,
 //! `institutions`, …) costs its page size (`first` or `last`, literal or variable, 20 by
 //! default, clamped to 1–100 as [`super::pagination::complexity`]) times the cost of one item,
-//! plus 1, and so do `Institution.datasets` and `Institution.requests`; a nested list (`Dataset.history`, `Dataset.requests`, `CoreDataBundle.datasets`)
+//! plus 1, and so do `Institution.datasets`, `Institution.requests` and `Institution.reviewQueue`
+//! (`reviewQueue` adds [`super::REVIEW_QUEUE_COST`]); a nested list (`Dataset.history`, `Dataset.requests`, `CoreDataBundle.datasets`)
 //! `first` (default 20) times one item, plus 1; `stats` costs [`super::STATS_COST`] and a
 //! list's `facets` [`super::FACETS_COST`] besides their fields. Fragments count where they are
 //! spread. Unlike async-graphql's own count, `__typename` costs 1 too, and so does every
@@ -28,7 +29,7 @@ use async_graphql::parser::types::{
 use async_graphql::{Name, Value};
 
 use super::pagination;
-use super::{FACETS_COST, MAX_PAGE_SIZE, STATS_COST};
+use super::{FACETS_COST, MAX_PAGE_SIZE, REVIEW_QUEUE_COST, STATS_COST};
 
 /// How a field's cost is computed, besides the default (1 plus what it selects).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,11 +40,14 @@ pub enum Rule {
     Nested,
     /// A fixed cost besides its fields (no 1 of its own).
     Fixed(usize),
+    /// A root list that also passes over a large part of the inventory: [`Rule::Page`] plus a
+    /// fixed cost.
+    HeavyPage(usize),
 }
 
 /// The fields whose cost is not the default, as the schema's `complexity` attributes say
 /// (a test checks each against async-graphql's own figure).
-pub const RULES: [(&str, &str, Rule); 14] = [
+pub const RULES: [(&str, &str, Rule); 16] = [
     ("Query", "datasets", Rule::Page),
     ("Query", "institutions", Rule::Page),
     ("Query", "coreDataBundles", Rule::Page),
@@ -56,6 +60,8 @@ pub const RULES: [(&str, &str, Rule); 14] = [
     ("CoreDataBundle", "datasets", Rule::Nested),
     ("Institution", "datasets", Rule::Page),
     ("Institution", "requests", Rule::Page),
+    ("Query", "reviewQueue", Rule::HeavyPage(REVIEW_QUEUE_COST)),
+    ("Institution", "reviewQueue", Rule::Page),
     ("Query", "stats", Rule::Fixed(STATS_COST)),
     ("DatasetConnection", "facets", Rule::Fixed(FACETS_COST)),
 ];
@@ -213,13 +219,19 @@ impl<'a> Walk<'a> {
         let child_ty = key.as_ref().and_then(|k| self.costs.types.get(k)).cloned();
         let child = self.set(child_ty.as_deref(), &f.selection_set.node, depth + 1);
         match key.as_ref().and_then(|k| self.costs.rules.get(k)) {
-            Some(Rule::Page) => {
+            Some(rule @ (Rule::Page | Rule::HeavyPage(_))) => {
                 let arg = |name| {
                     self.int_arg(f, name)
                         .map(|n| n.clamp(i32::MIN.into(), i32::MAX.into()) as i32)
                 };
                 let n = pagination::counted_page_size(arg("first"), arg("last")) as u64;
-                n.saturating_mul(child).saturating_add(1)
+                let extra = match rule {
+                    Rule::HeavyPage(c) => *c as u64,
+                    _ => 0,
+                };
+                n.saturating_mul(child)
+                    .saturating_add(1)
+                    .saturating_add(extra)
             }
             Some(Rule::Nested) => {
                 let n = self
@@ -358,6 +370,10 @@ mod tests {
             ),
             (
                 "{ plans { nodes { id kind } } commitments(first: 5) { nodes { code } } milestones { totalCount } dataRequests(first: 2) { nodes { state } } }",
+                serde_json::json!({}),
+            ),
+            (
+                "{ reviewQueue(first: 30) { totalCount nodes { reasons dataset { title } } } institutions(first: 5) { nodes { reviewQueue(first: 3) { nodes { waitingSince } } record { reviewDue } } } }",
                 serde_json::json!({}),
             ),
             (

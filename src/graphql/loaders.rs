@@ -102,6 +102,13 @@ pub struct PrimedDatasets {
     pub institution: i64,
     pub field: Arc<str>,
 }
+/// A mark that a list of institutions already read the datasets (and relations) of the page of
+/// its `Institution.reviewQueue` field with this response key into the loaders.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub struct PrimedReview {
+    pub institution: i64,
+    pub field: Arc<str>,
+}
 
 type LoadResult<K, V> = Result<HashMap<K, V>, Arc<DbErr>>;
 
@@ -303,9 +310,20 @@ impl Loader<RecordOf> for DbLoader {
     async fn load(&self, keys: &[RecordOf]) -> LoadResult<RecordOf, Self::Value> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let mut records = institutions::records(&self.db, &ids, self.today).await?;
+        let snap = self.catalog.read().await?;
         Ok(keys
             .iter()
-            .map(|k| (*k, records.remove(&k.0).unwrap_or_default()))
+            .map(|k| {
+                let mut r = records.remove(&k.0).unwrap_or_default();
+                let rows = snap
+                    .inst_index
+                    .get(&k.0)
+                    .and_then(|i| snap.inst_rows.get(*i as usize));
+                r.review_due = rows.map_or(0, |rows| {
+                    crate::catalog::review::count(&snap, Some(rows), self.today)
+                });
+                (*k, r)
+            })
             .collect())
     }
 }
@@ -406,6 +424,15 @@ impl Loader<PrimedDatasets> for DbLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, _keys: &[PrimedDatasets]) -> LoadResult<PrimedDatasets, Self::Value> {
+        Ok(HashMap::new())
+    }
+}
+
+impl Loader<PrimedReview> for DbLoader {
+    type Value = ();
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, _keys: &[PrimedReview]) -> LoadResult<PrimedReview, Self::Value> {
         Ok(HashMap::new())
     }
 }

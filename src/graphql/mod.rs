@@ -53,6 +53,10 @@ pub const MAX_COMPLEXITY: usize = 10_000;
 pub const STATS_COST: usize = 500;
 /// What a list's `facets` cost besides their fields: five counts over the whole list.
 pub const FACETS_COST: usize = 200;
+/// What the top-level `reviewQueue` costs besides its page: a pass over every withheld and
+/// partially open entry (263,000 in the national demo), like `facets`. (`Institution.reviewQueue`
+/// passes over one institution's entries and costs its page only.)
+pub const REVIEW_QUEUE_COST: usize = 200;
 
 /// The schema with its limits and no data: enough for SDL export and tests without a database.
 /// (Served through [`api`], which codes async-graphql's own errors.)

@@ -525,3 +525,105 @@ impl Listed for data_request::Entity {
         m.id
     }
 }
+
+/// Whose review queue: the whole inventory's or one institution's (its own datasets, as its
+/// record counts them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewScope {
+    All,
+    Institution(i64),
+}
+
+/// The rows of a review scope in the snapshot (`None`: all); an unknown institution has none.
+pub fn review_rows(snap: &Snapshot, scope: ReviewScope) -> Option<Arc<roaring::RoaringBitmap>> {
+    match scope {
+        ReviewScope::All => None,
+        ReviewScope::Institution(id) => Some(
+            snap.inst_index
+                .get(&id)
+                .and_then(|i| snap.inst_rows.get(*i as usize).cloned())
+                .unwrap_or_default(),
+        ),
+    }
+}
+
+/// The review-queue cursor `after`, if given; anything else than a cursor of this list is
+/// `BAD_USER_INPUT`.
+pub fn review_cursor(after: Option<&str>) -> Result<Option<catalog::review::Position>, ApiError> {
+    after
+        .map(|c| {
+            ids::decode_cursor::<catalog::review::Position>(c).map_err(|_| {
+                ApiError::bad_input(format!(
+                    "'{c}' is not a cursor of the review queue: pass an `endCursor` of this list"
+                ))
+            })
+        })
+        .transpose()
+}
+
+/// A page of a review queue chosen by the catalog as of the request's today (Asia/Seoul):
+/// heavy work (under the gate) when the scope has many withheld rows.
+pub async fn review_entries(
+    ctx: &Context<'_>,
+    scope: ReviewScope,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> Result<catalog::review::Page, ApiError> {
+    let size = page_size(first, None)?;
+    let after = review_cursor(after)?;
+    let today = ctx
+        .data_unchecked::<crate::clock::SharedClock>()
+        .today_seoul();
+    let catalog = ctx.data_unchecked::<Catalog>();
+    let snap = catalog.read().await?;
+    let rows = review_rows(&snap, scope);
+    if catalog::review::scope_len(&snap, rows.as_deref()) < catalog::review::HEAVY_ROWS {
+        return Ok(catalog::review::page(
+            &snap,
+            rows.as_deref(),
+            today,
+            after,
+            size,
+        ));
+    }
+    Ok(catalog
+        .compute(move || catalog::review::page(&snap, rows.as_deref(), today, after, size))
+        .await?)
+}
+
+/// A page of a review queue with its datasets (and what the query selects under them). With
+/// `primed`, a list of institutions already read them for this field ([`prefetch::institutions`]).
+pub async fn review_queue(
+    ctx: &Context<'_>,
+    scope: ReviewScope,
+    first: Option<i32>,
+    after: Option<String>,
+    primed: bool,
+) -> Result<Page<super::types::review::ReviewItem>, ApiError> {
+    use super::loaders::{DatasetId, Loaders};
+    let found = review_entries(ctx, scope, first, after.as_deref()).await?;
+    let ids: Vec<i64> = found.rows.iter().map(|(_, e)| e.id).collect();
+    if !primed {
+        prefetch::review_datasets(ctx, &Sel::page(ctx).field("dataset"), &ids).await?;
+    }
+    let models = ctx
+        .data_unchecked::<Loaders>()
+        .load_many(ids.iter().copied().map(DatasetId))
+        .await?;
+    Ok(Page {
+        rows: found
+            .rows
+            .iter()
+            .filter_map(|(p, e)| {
+                let m = models.get(&DatasetId(e.id))?.clone();
+                Some((
+                    ids::encode_cursor(p),
+                    super::types::review::ReviewItem::new(e, Dataset::from(m)),
+                ))
+            })
+            .collect(),
+        has_previous: after.is_some(),
+        has_next: found.has_next,
+        total: found.total,
+    })
+}

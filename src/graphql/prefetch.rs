@@ -15,7 +15,7 @@ use entity::{
 use super::loaders::{
     BundleDatasets, BundlesOf, BundlesOfInstitution, ChildrenOf, CommitmentId, CommitmentsOf,
     DatasetId, DbLoader, DisclosureOf, HistoryOf, InstitutionId, InstitutionRequests, Loaders,
-    MilestonesOf, NamesOf, PlanId, PrimedDatasets, ProgressOf, RecordOf, RequestsOf,
+    MilestonesOf, NamesOf, PlanId, PrimedDatasets, PrimedReview, ProgressOf, RecordOf, RequestsOf,
 };
 use super::pagination::PageArgs;
 use super::types::dataset_list::{self, DatasetFilter, DatasetOrder};
@@ -219,7 +219,83 @@ pub async fn institutions(
         }));
     }
     prime(loaders, keys).await?;
+    institution_reviews(ctx, sel, page).await?;
     institution_datasets(ctx, sel, page).await
+}
+
+/// Reads the datasets of review-queue entries `ids` in one statement and primes what `sel`
+/// (the selection of `ReviewItem.dataset`) asks of them.
+pub async fn review_datasets(
+    ctx: &Context<'_>,
+    sel: &Sel<'_>,
+    ids: &[i64],
+) -> Result<(), ApiError> {
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let found = prime(loaders, distinct(ids.iter().copied().map(DatasetId))).await?;
+    let mut models: Vec<dataset::Model> = found.into_values().collect();
+    models.sort_by_key(|m| m.id);
+    datasets(ctx, sel, &models, false).await
+}
+
+/// The `reviewQueue` pages of a page of institutions, from the catalog: their datasets read in
+/// one statement and their relations primed once, for all aliases (see [`institutions`]).
+async fn institution_reviews(
+    ctx: &Context<'_>,
+    sel: &Sel<'_>,
+    page: &[institution::Model],
+) -> Result<(), ApiError> {
+    use super::pagination::{ReviewScope, review_entries};
+    let rq = sel.field("reviewQueue");
+    let mut ids = Vec::new();
+    let mut marks = Vec::new();
+    for f in rq.selection_fields() {
+        if !f
+            .selection_set()
+            .any(|c| matches!(c.name(), "nodes" | "edges"))
+        {
+            continue; // the count only: nothing to read
+        }
+        let (Some(first), Some(after)) = (
+            typed::<Option<i32>>(&f, "first"),
+            typed::<Option<String>>(&f, "after"),
+        ) else {
+            continue;
+        };
+        let field: std::sync::Arc<str> = f.alias().unwrap_or(f.name()).into();
+        let mut pages = Vec::with_capacity(page.len());
+        for inst in page {
+            let Ok(found) = review_entries(
+                ctx,
+                ReviewScope::Institution(inst.id),
+                first,
+                after.as_deref(),
+            )
+            .await
+            else {
+                break;
+            };
+            pages.push((inst.id, found));
+        }
+        if pages.len() < page.len() {
+            continue; // wrong arguments: the fields say so
+        }
+        for (institution, found) in pages {
+            ids.extend(found.rows.iter().map(|(_, e)| e.id));
+            marks.push((
+                PrimedReview {
+                    institution,
+                    field: field.clone(),
+                },
+                (),
+            ));
+        }
+    }
+    if marks.is_empty() {
+        return Ok(());
+    }
+    review_datasets(ctx, &rq.items().field("dataset"), &ids).await?;
+    ctx.data_unchecked::<Loaders>().feed_many(marks).await;
+    Ok(())
 }
 
 /// The `datasets` pages of a page of institutions (see [`institutions`]).

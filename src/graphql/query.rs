@@ -24,6 +24,7 @@ use super::types::page::connection;
 use super::types::plan::{Commitment, Milestone, Plan, Target};
 use super::types::rate_limit::RateLimit;
 use super::types::request::{DataRequest, DataRequestFilter};
+use super::types::review::ReviewQueueConnection;
 use super::types::stats::Stats;
 
 use crate::domain::datasets::DatasetQuery;
@@ -277,6 +278,61 @@ impl QueryRoot {
         let args = PageArgs::new(after, before, first, last);
         let page = pagination::institutions(ctx, &query, args).await?;
         Ok(page.map(Institution::from).into())
+    }
+
+    /// The review queue of open by default: the withheld and partially open entries whose ground
+    /// has no legal basis (`Ground.hasLegalBasis` false: data quality, not digitized, no system)
+    /// or whose review date (`Disclosure.nextReviewOn`) is before today (Asia/Seoul), each with
+    /// its reasons. Listed or not, like `InstitutionRecord.withheld`; open, scheduled and
+    /// under-review entries are never in it.
+    ///
+    /// The longest-waiting first: by `waitingSince` (the earliest day one of its reasons applies:
+    /// for NO_LEGAL_BASIS the day it last became withheld or partially open, for REVIEW_OVERDUE
+    /// its review date), then by dataset id. An entry joins the day after its review date passes.
+    /// `stats.reviewDue` and `InstitutionRecord.reviewDue` count the same entries. Page size is
+    /// at most 100; costs 200 toward the complexity limit besides its page.
+    #[graphql(
+        complexity = "pagination::complexity(first, None, child_complexity) + super::REVIEW_QUEUE_COST"
+    )]
+    async fn review_queue(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only this institution's own datasets (its portal code, e.g. `1741000`)."
+        )]
+        institution_code: Option<String>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Items after this cursor (an `endCursor` of this list).")] after: Option<
+            String,
+        >,
+    ) -> Result<ReviewQueueConnection> {
+        let scope = match institution_code {
+            None => pagination::ReviewScope::All,
+            Some(code) => {
+                let snap = ctx
+                    .data_unchecked::<crate::catalog::Catalog>()
+                    .read()
+                    .await
+                    .map_err(ApiError::from)?;
+                let code = code.trim();
+                match snap
+                    .inst_by_code
+                    .get(code)
+                    .map(|i| snap.insts[*i as usize].id)
+                {
+                    Some(id) => pagination::ReviewScope::Institution(id),
+                    None => {
+                        return Err(ApiError::bad_input(format!(
+                            "no institution has the code '{code}'"
+                        ))
+                        .into());
+                    }
+                }
+            }
+        };
+        Ok(pagination::review_queue(ctx, scope, first, after, false)
+            .await?
+            .into())
     }
 
     /// National core-data bundles, by round.

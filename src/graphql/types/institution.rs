@@ -10,13 +10,14 @@ use super::enums::InstitutionKind;
 use super::facet::FacetCount;
 use super::label::Label;
 use super::request::DataRequestFilter;
+use super::review::ReviewQueueConnection;
 use crate::domain::datasets::Facet;
 use crate::domain::institutions::Record;
 use crate::domain::labels;
 use crate::graphql::ids::{NodeKind, encode};
 use crate::graphql::loaders::{
     BundlesOfInstitution, ChildrenOf, InstitutionId, InstitutionRequests, Loaders, NamesOf,
-    PrimedDatasets, RecordOf,
+    PrimedDatasets, PrimedReview, RecordOf,
 };
 use crate::graphql::pagination::{self, PageArgs};
 use crate::graphql::query::DataRequestConnection;
@@ -186,6 +187,34 @@ impl Institution {
             .into())
     }
 
+    /// Its review queue: the top-level `reviewQueue` with this institution fixed (its own
+    /// datasets, as its record counts them; `InstitutionRecord.reviewDue` is its length). The
+    /// longest-waiting first; page size is at most 100.
+    #[graphql(complexity = "pagination::complexity(first, None, child_complexity)")]
+    async fn review_queue(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Items after this cursor (an `endCursor` of this list).")] after: Option<
+            String,
+        >,
+    ) -> Result<ReviewQueueConnection> {
+        let field = ctx.field();
+        let mark = PrimedReview {
+            institution: self.row_id,
+            field: field.alias().unwrap_or(field.name()).into(),
+        };
+        let primed = ctx
+            .data_unchecked::<Loaders>()
+            .load_one(mark)
+            .await?
+            .is_some();
+        let scope = pagination::ReviewScope::Institution(self.row_id);
+        Ok(pagination::review_queue(ctx, scope, first, after, primed)
+            .await?
+            .into())
+    }
+
     /// National core-data bundles it leads or holds datasets of (its own datasets, as its
     /// record counts them), by id.
     async fn core_data_bundles(&self, ctx: &Context<'_>) -> Result<Vec<CoreDataBundle>> {
@@ -233,6 +262,10 @@ pub struct InstitutionRecord {
     pub requests_pending: u64,
     /// Requests awaiting its decision past the deadline.
     pub requests_overdue: u64,
+    /// Of the datasets held, those due for review under open by default today: the length of
+    /// its `reviewQueue` (withheld or partially open, with no legal basis or a review date
+    /// before today, Asia/Seoul).
+    pub review_due: u64,
 }
 
 impl From<Record> for InstitutionRecord {
@@ -261,6 +294,7 @@ impl From<Record> for InstitutionRecord {
             standard: r.standard,
             requests_pending: r.requests_pending,
             requests_overdue: r.requests_overdue,
+            review_due: r.review_due,
         }
     }
 }

@@ -16,4 +16,5 @@ pub mod page;
 pub mod plan;
 pub mod rate_limit;
 pub mod request;
+pub mod review;
 pub mod stats;

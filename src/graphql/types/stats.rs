@@ -150,6 +150,20 @@ impl Stats {
         out
     }
 
+    /// Datasets of the list due for review under open by default today: the entries of
+    /// `reviewQueue` among them (withheld or partially open, with no legal basis or a review
+    /// date before today, Asia/Seoul).
+    async fn review_due(&self, ctx: &Context<'_>) -> Result<u64> {
+        let (snap, sel) = (self.snapshot.clone(), self.selection.clone());
+        let today = ctx.data_unchecked::<SharedClock>().today_seoul();
+        let n = ctx
+            .data_unchecked::<catalog::Catalog>()
+            .compute(move || catalog::review::count(&snap, Some(&sel.all), today))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(n)
+    }
+
     /// Datasets per portal category.
     async fn by_category(&self) -> Vec<FacetCount> {
         self.totals(Facet::Category)
