@@ -1,7 +1,7 @@
 //! No N+1: one request for a page of datasets with institution (and parent), disclosure, ground,
 //! history, requests and bundles runs the same number of SQL statements for 10 and for 100
 //! datasets, every time; so do nested lists, `nodes(ids)`, and a page of institutions with their
-//! datasets, requests and bundles.
+//! datasets, requests, bundles and review queues; so does a page of the review queue.
 
 mod common;
 
@@ -329,8 +329,13 @@ const INSTITUTIONS: &str = r#"query($n: Int) {
   institutions(first: $n, orderBy: DATASETS_HELD) {
     nodes {
       name
-      record { datasetsHeld nationalCore }
+      record { datasetsHeld nationalCore reviewDue }
       formerNames { name }
+      reviewQueue(first: 3) {
+        totalCount
+        nodes { reasons waitingSince dataset { title institution { name } disclosure { status } history { toStatus } } }
+      }
+      due: reviewQueue(first: 0) { totalCount }
       datasets(first: 3, orderBy: TITLE) {
         totalCount
         nodes { title institution { name } disclosure { status } history { toStatus } coreDataBundles { name } }
@@ -389,8 +394,54 @@ async fn institution_relations_do_not_multiply_statements() {
             with(&|n| !n["coreDataBundles"].as_array().unwrap().is_empty()) >= 2,
             "{b:?}"
         );
+        assert!(
+            with(&|n| n["reviewQueue"]["nodes"].as_array().unwrap().len() == 3) >= 15,
+            "{b:?}"
+        );
         println!(
             "{b:?}: {} statements for a page of institutions and their data",
+            counts[0]
+        );
+        t.cleanup().await;
+    }
+}
+
+const QUEUE: &str = r#"query($n: Int) {
+  reviewQueue(first: $n) {
+    totalCount
+    nodes { reasons dataset { title institution { name parent { name } } disclosure { status ground { label } } history { toStatus } requests { state } coreDataBundles { name } } }
+  }
+  stats { reviewDue }
+}"#;
+
+/// A page of the review queue with its datasets' relations: the same statements for 10 items
+/// and for 100 (the queue itself comes from the catalog).
+#[tokio::test]
+async fn review_queue_pages_do_not_multiply_statements() {
+    for b in backends().await {
+        let t = with_demo(b, 0.01).await;
+        let vars = [
+            json!({ "n": 10 }),
+            json!({ "n": 100 }),
+            json!({ "n": 10 }),
+            json!({ "n": 100 }),
+        ];
+        let counts = count_statements(&t, QUEUE, &vars, |v| {
+            let nodes = v["data"]["reviewQueue"]["nodes"].as_array().unwrap();
+            assert!(nodes.len() == 10 || nodes.len() == 100, "{v}");
+        })
+        .await;
+        assert!(
+            counts.iter().all(|c| *c == counts[0]),
+            "{b:?}: statements per request vary with the page size: {counts:?}"
+        );
+        assert!(
+            counts[0] <= 6,
+            "{b:?}: {} statements for one page",
+            counts[0]
+        );
+        println!(
+            "{b:?}: {} statements for a page of the review queue",
             counts[0]
         );
         t.cleanup().await;
