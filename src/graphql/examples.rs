@@ -185,6 +185,42 @@ query TopInstitutionsCoreData {
         variables: None,
     },
     Example {
+        title: "The review queue of open by default",
+        query: r#"# What the open data strategy council works from: withheld and partially open entries whose
+# ground has no legal basis or whose review date is before today (Asia/Seoul), the
+# longest-waiting first, each with its reasons; and the institutions that withhold the most with
+# their own queues. Page on with `after: <endCursor>`; `reviewQueue(institutionCode: "…")` for one
+# institution. No code is written in. On a real import of the portal's inventory file, which
+# lists open data only, the queue is empty and `reviewDue` is 0: nothing there is withheld.
+query ReviewQueue {
+  stats { reviewDue legalVsPractical { legal practical } }
+  reviewQueue(first: 20) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      reasons
+      waitingSince
+      withheldSince
+      nextReviewOn
+      dataset {
+        title
+        institution { code name }
+        disclosure { status ground { label labelKo hasLegalBasis } explanation }
+      }
+    }
+  }
+  institutions(orderBy: WITHHELD, first: 5) {
+    nodes {
+      code
+      name
+      record { withheld partiallyOpen reviewDue }
+      reviewQueue(first: 3) { nodes { reasons waitingSince dataset { title } } }
+    }
+  }
+}"#,
+        variables: None,
+    },
+    Example {
         title: "Requests for data (anonymized)",
         query: r#"query Requests {
   dataRequests(first: 10) {
