@@ -623,6 +623,8 @@ async fn catalog_equals_sql_after_every_random_change() {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         // How many compared lists were not empty, and how many of those searched.
         let (mut nonempty, mut found) = (0, 0);
+        // Whether some review date set by the changes put an entry in the queue.
+        let mut queue_grew = false;
         let mut w = world(&t).await;
         let cat = Catalog::new(t.db.clone());
         // A first import, so real rows (and their institutions) are there from the start.
@@ -634,6 +636,10 @@ async fn catalog_equals_sql_after_every_random_change() {
             let what = random_change(&t, &mut w, &mut rng).await;
             println!("{b:?} step {step}: {what}");
             compare_institution_figures(&t.db, &cat, &format!("{b:?} step {step} ({what})")).await;
+            let overdue =
+                compare_review_queues(&t.db, &cat, w.now, &format!("{b:?} step {step} ({what})"))
+                    .await;
+            queue_grew |= overdue;
             let everything = DatasetQuery::default();
             compare(
                 &t.db,
@@ -662,6 +668,7 @@ async fn catalog_equals_sql_after_every_random_change() {
             nonempty >= steps && found >= steps / 4,
             "{b:?}: only {nonempty} non-empty lists, {found} with a search"
         );
+        assert!(queue_grew, "{b:?}: no review date ever came due");
         // Every change was applied piecemeal or by reloading: a fresh load agrees.
         let fresh = Catalog::new(t.db.clone());
         let (a, b2) = (cat.sync().await.unwrap(), fresh.load().await.unwrap());
@@ -674,6 +681,34 @@ async fn catalog_equals_sql_after_every_random_change() {
         );
         t.cleanup().await;
     }
+}
+
+/// The review queue of the catalog moved forward change by change is the one of a catalog
+/// loaded afresh (entries, reasons, days, order, count), today and 100 days on, when the review
+/// dates the changes set (90 days ahead) have passed. Says whether the later queue is longer.
+async fn compare_review_queues(
+    db: &DatabaseConnection,
+    cat: &Catalog,
+    now: chrono::DateTime<Utc>,
+    what: &str,
+) -> bool {
+    let moved = cat.sync().await.unwrap();
+    let fresh = Catalog::new(db.clone()).load().await.unwrap();
+    let today = inventory::clock::seoul_date(now);
+    let mut totals = Vec::new();
+    for day in [today, today + chrono::Days::new(100)] {
+        let a = catalog::review::page(&moved, None, day, None, 100);
+        let b = catalog::review::page(&fresh, None, day, None, 100);
+        assert_eq!(a.rows, b.rows, "{what}: review queue on {day}");
+        assert_eq!(a.total, b.total, "{what}: review queue on {day}");
+        assert_eq!(
+            catalog::review::count(&moved, None, day),
+            a.total,
+            "{what}: {day}"
+        );
+        totals.push(a.total);
+    }
+    totals[1] > totals[0]
 }
 
 /// Another instance on the same database (its own pool and hub) follows the outbox and catches
