@@ -9,8 +9,9 @@
 //!
 //! - [`auth`]: bearer tokens (stored as SHA-256), roles, the viewer.
 //! - [`catalog`]: the in-memory snapshot of the dataset list (bitmaps per facet value and
-//!   search bigram) that answers totals, facets, dataset statistics, page ids and institutions;
-//!   it follows the outbox, and bounds heavy work ([`catalog::gate`]).
+//!   search bigram) that answers totals, facets, dataset statistics, page ids, institutions
+//!   and the review queue ([`catalog::review`]); it follows the outbox, and bounds heavy work
+//!   ([`catalog::gate`]).
 //! - [`config`]: one `Config` from flags and the environment, read once at start: the database
 //!   URL (SQLite under `./data/` unless `DATABASE_URL` says otherwise), the address, the demo,
 //!   the outbox poll, the workflow's deadlines.
