@@ -437,7 +437,7 @@ async fn random_change(t: &TestDb, w: &mut World, rng: &mut ChaCha8Rng) -> Strin
                 format: None,
                 listed: maybe(rng, 0.3, |r| r.random_bool(0.5)),
             };
-            let r = registry::update_dataset(&txn, id, e, "test", now).await;
+            let r = registry::update_dataset(&txn, id, e, "test", None, now).await;
             format!("update {id}: {}", r.is_ok())
         }
         57..67 => {

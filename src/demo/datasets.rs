@@ -276,6 +276,8 @@ fn event(
         actor: Set("demo".into()),
         actor_account_id: Set(None),
         occurred_at: Set(at),
+        from_listed: Set(from.map(|_| true)),
+        listed: Set(true),
     }
 }
 

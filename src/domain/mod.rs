@@ -7,6 +7,7 @@ pub mod disclosure;
 pub mod error;
 pub mod institutions;
 pub mod labels;
+pub mod listing;
 pub mod plans;
 pub mod registry;
 pub mod requests;
