@@ -179,6 +179,14 @@ fn get<T: sea_orm::TryGetable>(r: &sea_orm::QueryResult, k: usize) -> Result<T, 
     r.try_get_by_index(k)
 }
 
+fn listing(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "listed",
+        Some(false) => "delisted",
+        None => "no listing",
+    }
+}
+
 fn opt(v: Option<String>) -> String {
     v.unwrap_or_else(|| "null".into())
 }
@@ -298,20 +306,20 @@ async fn history<C: ConnectionTrait>(db: &C, report: &mut Report) -> Result<(), 
             let prev: Option<String> = get(r, 3)?;
             Ok(match prev {
                 None => format!(
-                    "event {} of dataset {} is its first but starts from {} (listed {:?})",
+                    "event {} of dataset {} is its first but starts from {} ({})",
                     get::<i64>(r, 0)?,
                     get::<i64>(r, 1)?,
                     opt(get(r, 2)?),
-                    get::<Option<bool>>(r, 4)?
+                    listing(get(r, 4)?)
                 ),
                 Some(p) => format!(
-                    "event {} of dataset {} starts from {} (listed {:?}), the event before ended at {} (listed {:?})",
+                    "event {} of dataset {} starts from {} ({}), the event before ended at {} ({})",
                     get::<i64>(r, 0)?,
                     get::<i64>(r, 1)?,
                     opt(get(r, 2)?),
-                    get::<Option<bool>>(r, 4)?,
+                    listing(get(r, 4)?),
                     p,
-                    get::<Option<bool>>(r, 5)?
+                    listing(get(r, 5)?)
                 ),
             })
         },
