@@ -148,15 +148,20 @@ pub async fn build(db: &DatabaseConnection, opts: &DemoOptions) -> Result<DemoSu
         bulk::max_id(&txn, "data_request").await?,
     );
     tracing::info!("demo 5/6: citizens' requests");
-    summary.requests = requests::insert(
+    let written = requests::insert(
         &txn,
         &mut rng,
         &loaded.closed_ids,
+        &loaded.closed_states,
         id_bases,
         opts.scale,
         now,
     )
     .await?;
+    summary.requests = written.requests;
+    summary.open_datasets += written.opened + written.registered;
+    summary.not_open_datasets -= written.opened;
+    summary.disclosure_events += written.opened + written.registered;
     bulk::advance_sequences(&txn).await?;
 
     tracing::info!(

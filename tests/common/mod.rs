@@ -314,3 +314,10 @@ pub fn withheld_dataset(
         },
     }
 }
+
+/// Runs `inventory check` on `db` and fails the test with its report when any rule is broken.
+pub async fn assert_consistent(db: &DatabaseConnection, what: &str) {
+    let r = inventory::check::check(db).await.unwrap();
+    assert!(r.ok(), "{what}: {r}");
+    assert!(r.rules.len() >= 10, "{what}: only {:?} checked", r.rules);
+}
