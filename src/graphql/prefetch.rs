@@ -295,7 +295,7 @@ async fn institution_datasets(
     // Every column: other fields of the request may load these datasets too.
     let reading = crate::catalog::page::Reading {
         columns: None,
-        disclosure: false,
+        disclosure: None,
     };
     let fetched = crate::catalog::page::fetch(db, ids, reading).await?;
     let models: Vec<dataset::Model> = fetched.page.rows.into_iter().map(|(_, m)| m).collect();
