@@ -428,3 +428,74 @@ async fn the_demo_keeps_the_products_rules() {
         t.cleanup().await;
     }
 }
+
+/// `inventory demo` on a terminal (a pseudo-terminal from util-linux's `script`) shows a bar
+/// with the current phase, its name and its time, writes each phase's log line above it on a
+/// line of its own, and clears it at the end; with standard error not a terminal, the phase
+/// lines only, and no bar.
+#[tokio::test]
+async fn the_demo_command_shows_a_bar_on_a_terminal_and_phase_lines_elsewhere() {
+    let exe = env!("CARGO_BIN_EXE_inventory");
+    for b in backends().await {
+        // Not a terminal: the log's phase lines, no bar.
+        let t = common::fresh(b).await;
+        let out = std::process::Command::new(exe)
+            .args(["demo", "--scale", "0.01"])
+            .env("DATABASE_URL", &t.url)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{b:?}: {out:?}");
+        let log = String::from_utf8_lossy(&out.stderr);
+        for n in 1..=6 {
+            assert!(log.contains(&format!("demo {n}/6: ")), "{b:?}: {log}");
+        }
+        assert!(
+            !log.contains("=>") && !log.contains("\x1b[2K"),
+            "{b:?}: {log}"
+        );
+        t.cleanup().await;
+
+        if std::process::Command::new("script")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            eprintln!("SKIPPED the terminal half: no `script` (util-linux) on the PATH");
+            continue;
+        }
+        let t = common::fresh(b).await;
+        let out = std::process::Command::new("script")
+            .args(["-qec", &format!("{exe} demo --scale 0.01"), "/dev/null"])
+            .env("DATABASE_URL", &t.url)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{b:?}: {out:?}");
+        let screen = String::from_utf8_lossy(&out.stdout);
+        for (n, name) in [
+            (1, "plans and targets"),
+            (3, "datasets and their disclosure history"),
+            (6, "statistics and commit"),
+        ] {
+            // The bar: the phase as a step, its name and its time.
+            assert!(
+                screen.contains(&format!("demo {n}/6 ["))
+                    && screen.contains(&format!("] {name} (")),
+                "{b:?}: no bar for phase {n} in {screen:?}"
+            );
+            // Its log line, on a line of its own: the bar stepped aside while it was written.
+            let line = screen
+                .split('\n')
+                .find(|l| l.contains(&format!("demo {n}/6: {name}")))
+                .unwrap_or_else(|| panic!("{b:?}: no log line for phase {n} in {screen:?}"));
+            let shown = line.rsplit("\x1b[2K").next().unwrap();
+            assert!(
+                shown.contains(&format!("demo {n}/6: {name}")) && !shown.contains("/6 ["),
+                "{b:?}: the bar garbles the log line {line:?}"
+            );
+        }
+        // Cleared at the end: the summary starts on a clean line.
+        let last = screen.trim_end().rsplit("\x1b[2K").next().unwrap();
+        assert!(last.starts_with("demo built in"), "{b:?}: {last:?}");
+        t.cleanup().await;
+    }
+}
