@@ -12,6 +12,10 @@
 //!   search bigram) that answers totals, facets, dataset statistics, page ids, institutions
 //!   and the review queue ([`catalog::review`]); it follows the outbox, and bounds heavy work
 //!   ([`catalog::gate`]).
+//! - [`check`]: `inventory check`, the invariants any database must hold (the current
+//!   disclosure and listing are the history's last event, versions count events, provided
+//!   requests opened their data, a gapless outbox, search text and catalog figures that match
+//!   the data), as plain async functions returning a report.
 //! - [`config`]: one `Config` from flags and the environment, read once at start: the database
 //!   URL (SQLite under `./data/` unless `DATABASE_URL` says otherwise), the address, the demo,
 //!   the outbox poll, the workflow's deadlines.
@@ -57,11 +61,12 @@
 //! - [`telemetry`]: Prometheus metrics per operation and SQL statement, and OTLP traces when
 //!   configured, measured in the executor wrapper and SeaORM's statement callback.
 //!
-//! The binary (`src/main.rs`) has the subcommands `serve`, `import`, `demo`, `token` and
-//! `export-schema`.
+//! The binary (`src/main.rs`) has the subcommands `serve`, `import`, `demo`, `check`, `token`
+//! and `export-schema`.
 
 pub mod auth;
 pub mod catalog;
+pub mod check;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -1,4 +1,4 @@
-//! The `inventory` binary: serve the API, import a portal inventory, build the demo, export the schema.
+//! The `inventory` binary: serve the API, import a portal inventory, build the demo, check a database, export the schema.
 
 /// mimalloc instead of the system allocator: a served page allocates on sqlx's SQLite threads
 /// and frees on Tokio's, which glibc's allocator answers with arena locks and consolidation
@@ -61,6 +61,9 @@ enum Command {
         #[arg(long, default_value_t = 2023)]
         seed: u64,
     },
+    /// Check the invariants every inventory database must hold; prints each violation and
+    /// exits with status 1 when any is found.
+    Check,
     /// Create an account with an API token (printed once; only its hash is stored).
     Token {
         /// citizen, officer, mediator or admin.
@@ -186,6 +189,15 @@ async fn main() -> anyhow::Result<()> {
                 eprintln!("dropped the synthetic demo inventory first");
             }
             println!("{report}");
+        }
+        Command::Check => {
+            let db = inventory::db::connect_and_migrate(&url).await?;
+            let report = inventory::check::check(&db).await?;
+            println!("{report}");
+            db.close().await?;
+            if !report.ok() {
+                std::process::exit(1);
+            }
         }
         Command::Token {
             role,

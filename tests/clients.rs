@@ -236,6 +236,53 @@ async fn a_page_on_another_origin_queries_subscribes_and_mutates_in_a_real_brows
     }
 }
 
+/// GraphiQL in a real browser titles its tabs as the README titles the examples, keeps them when
+/// the user switches tabs (GraphiQL computes a tab's title again on every switch) and runs the
+/// first example from its tab.
+#[tokio::test]
+async fn graphiql_tabs_carry_the_example_titles_in_a_real_browser() {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !std::path::Path::new(&chromium).exists() {
+        eprintln!("SKIPPED: no browser at {chromium} (install Debian's chromium, as .ci/run does)");
+        return;
+    }
+    let dir = installed();
+    let titles: Vec<&str> = inventory::graphql::examples::EXAMPLES
+        .iter()
+        .map(|e| e.title)
+        .collect();
+    for b in backends().await {
+        let t = with_demo(b, 0.001).await;
+        let (addr, stop) = common::serve_db(&t.db).await;
+        let out = tokio::process::Command::new("node")
+            .arg("graphiql.mjs")
+            .arg(format!("http://{addr}"))
+            .env("CHROMIUM", &chromium)
+            .current_dir(dir)
+            .output()
+            .await
+            .expect("node");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{b:?}: the GraphiQL run failed:\n{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: Value = serde_json::from_str(stdout.trim()).unwrap();
+        for when in ["first", "afterSwitching", "afterRunning"] {
+            assert_eq!(got[when], json!(titles), "{b:?} {when}: {got}");
+        }
+        assert!(got["response"]["errors"].is_null(), "{b:?}: {got}");
+        assert!(
+            got["response"]["data"]["institutions"]["nodes"][0]["code"].is_string(),
+            "{b:?}: {got}"
+        );
+        assert_eq!(got["consoleErrors"], json!([]), "{got}");
+        let _ = stop.send(());
+        t.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn real_client_libraries_page_mutate_subscribe_and_resume() {
     let dir = installed();

@@ -56,8 +56,24 @@ async fn the_demo_follows_the_reported_shares_and_is_marked_synthetic() {
     for b in backends().await {
         let t = with_demo(b, 0.05).await;
         let db = &t.db;
-        let not_open = count(db, "SELECT COUNT(*) FROM disclosure WHERE status <> 'OPEN'").await;
-        let open = count(db, "SELECT COUNT(*) FROM disclosure WHERE status = 'OPEN'").await;
+        // The published list's shares, before requests opened a few entries (and registered
+        // the unlisted data some of them asked for).
+        let opened_on_request = count(
+            db,
+            "SELECT COUNT(*) FROM disclosure_event WHERE explanation LIKE 'provided on request %'",
+        )
+        .await;
+        let registered = count(
+            db,
+            "SELECT COUNT(*) FROM data_request WHERE state = 'PROVIDED' AND dataset_id IS NULL",
+        )
+        .await;
+        assert!(opened_on_request > 0 && registered > 0, "{b:?}");
+        let not_open = opened_on_request
+            + count(db, "SELECT COUNT(*) FROM disclosure WHERE status <> 'OPEN'").await;
+        let open = count(db, "SELECT COUNT(*) FROM disclosure WHERE status = 'OPEN'").await
+            - opened_on_request
+            - registered;
         assert!(
             (not_open as f64 - 263_342.0 * 0.05).abs() < 5.0,
             "{not_open}"
@@ -319,4 +335,167 @@ async fn instances_starting_together_on_postgres_set_up_once() {
         0
     );
     t.cleanup().await;
+}
+
+/// The demo keeps the product's rules: `inventory check` passes on it (every PROVIDED request
+/// opened its dataset, with a history event, or registered the provided data; versions count the
+/// history), decisions take varying times, and every explanation of a ground "under another
+/// statute" names the statute.
+#[tokio::test]
+async fn the_demo_keeps_the_products_rules() {
+    for b in backends().await {
+        let t = with_demo(b, 0.01).await;
+        let db = &t.db;
+        common::assert_consistent(db, &format!("{b:?}: the demo")).await;
+        // PROVIDED requests: the entries asked for are open, each opened by its request on the
+        // day of the decision; unlisted data was registered open.
+        let provided = count(
+            db,
+            "SELECT COUNT(*) FROM data_request WHERE state = 'PROVIDED'",
+        )
+        .await;
+        assert!(provided >= 3, "{b:?}: {provided}");
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM data_request r JOIN disclosure s ON s.dataset_id = r.provided_dataset_id \
+                 JOIN disclosure_event e ON e.dataset_id = r.provided_dataset_id AND e.to_status = 'OPEN' \
+                  AND e.occurred_at = r.decided_at \
+                  AND e.explanation IN ('provided on request ' || r.id, 'registered when request ' || r.id || ' was provided') \
+                 WHERE r.state = 'PROVIDED' AND s.status = 'OPEN' \
+                   AND (r.dataset_id IS NULL OR r.dataset_id = r.provided_dataset_id)"
+            )
+            .await,
+            provided,
+            "{b:?}"
+        );
+        // Decisions take varying times, within the period.
+        let spans = count(
+            db,
+            "SELECT COUNT(DISTINCT e.occurred_at) FROM request_event e \
+             WHERE e.from_state = 'RECEIVED'",
+        )
+        .await;
+        assert!(spans > 20, "{b:?}: {spans}");
+        let turnaround = format!(
+            "SELECT COUNT(DISTINCT {}) FROM data_request WHERE decided_at IS NOT NULL",
+            match b {
+                common::Backend::Postgres =>
+                    "CAST(EXTRACT(EPOCH FROM decided_at - filed_at) AS BIGINT)",
+                common::Backend::Sqlite =>
+                    "CAST(julianday(decided_at) - julianday(filed_at) AS INTEGER)",
+            }
+        );
+        assert!(
+            count(db, &turnaround).await >= 5,
+            "{b:?}: decision times vary"
+        );
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(*) FROM data_request WHERE decided_at IS NOT NULL \
+                 AND (decided_at <= filed_at OR decision_due_on < CAST(decided_at AS DATE))"
+            )
+            .await,
+            0,
+            "{b:?}: decided after filing, by the deadline"
+        );
+        // Grounds resting on another law name it, in the disclosure and in the history.
+        for table in ["disclosure", "disclosure_event"] {
+            assert!(
+                count(
+                    db,
+                    &format!("SELECT COUNT(*) FROM {table} WHERE ground = 'OTHER_STATUTE'")
+                )
+                .await
+                    > 0,
+                "{b:?}"
+            );
+            assert_eq!(
+                count(
+                    db,
+                    &format!(
+                        "SELECT COUNT(*) FROM {table} \
+                         WHERE ground IN ('OTHER_STATUTE', 'OIDA_9_1_1_OTHER_LAW_SECRET') \
+                           AND explanation NOT LIKE '%「%」%'"
+                    )
+                )
+                .await,
+                0,
+                "{b:?}: {table}"
+            );
+        }
+        t.cleanup().await;
+    }
+}
+
+/// `inventory demo` on a terminal (a pseudo-terminal from util-linux's `script`) shows a bar
+/// with the current phase, its name and its time, writes each phase's log line above it on a
+/// line of its own, and clears it at the end; with standard error not a terminal, the phase
+/// lines only, and no bar.
+#[tokio::test]
+async fn the_demo_command_shows_a_bar_on_a_terminal_and_phase_lines_elsewhere() {
+    let exe = env!("CARGO_BIN_EXE_inventory");
+    for b in backends().await {
+        // Not a terminal: the log's phase lines, no bar.
+        let t = common::fresh(b).await;
+        let out = std::process::Command::new(exe)
+            .args(["demo", "--scale", "0.01"])
+            .env("DATABASE_URL", &t.url)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{b:?}: {out:?}");
+        let log = String::from_utf8_lossy(&out.stderr);
+        for n in 1..=6 {
+            assert!(log.contains(&format!("demo {n}/6: ")), "{b:?}: {log}");
+        }
+        assert!(
+            !log.contains("=>") && !log.contains("\x1b[2K"),
+            "{b:?}: {log}"
+        );
+        t.cleanup().await;
+
+        if std::process::Command::new("script")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            eprintln!("SKIPPED the terminal half: no `script` (util-linux) on the PATH");
+            continue;
+        }
+        let t = common::fresh(b).await;
+        let out = std::process::Command::new("script")
+            .args(["-qec", &format!("{exe} demo --scale 0.01"), "/dev/null"])
+            .env("DATABASE_URL", &t.url)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{b:?}: {out:?}");
+        let screen = String::from_utf8_lossy(&out.stdout);
+        for (n, name) in [
+            (1, "plans and targets"),
+            (3, "datasets and their disclosure history"),
+            (6, "statistics and commit"),
+        ] {
+            // The bar: the phase as a step, its name and its time.
+            assert!(
+                screen.contains(&format!("demo {n}/6 ["))
+                    && screen.contains(&format!("] {name} (")),
+                "{b:?}: no bar for phase {n} in {screen:?}"
+            );
+            // Its log line, on a line of its own: the bar stepped aside while it was written.
+            let line = screen
+                .split('\n')
+                .find(|l| l.contains(&format!("demo {n}/6: {name}")))
+                .unwrap_or_else(|| panic!("{b:?}: no log line for phase {n} in {screen:?}"));
+            let shown = line.rsplit("\x1b[2K").next().unwrap();
+            assert!(
+                shown.contains(&format!("demo {n}/6: {name}")) && !shown.contains("/6 ["),
+                "{b:?}: the bar garbles the log line {line:?}"
+            );
+        }
+        // Cleared at the end: the summary starts on a clean line.
+        let last = screen.trim_end().rsplit("\x1b[2K").next().unwrap();
+        assert!(last.starts_with("demo built in"), "{b:?}: {last:?}");
+        t.cleanup().await;
+    }
 }

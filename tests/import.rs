@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::Path;
 
-use common::{Backend, backends, count, fresh, real_inventory};
+use common::{Backend, assert_consistent, backends, count, fresh, real_inventory};
 use inventory::import::{ImportOptions, import_file};
 
 const QUIET: ImportOptions = ImportOptions {
@@ -179,6 +179,7 @@ async fn the_real_inventory_imports_exactly_and_reimports_to_nothing() {
             count(&t.db, "SELECT COUNT(*) FROM disclosure_event").await,
             events_before
         );
+        assert_consistent(&t.db, &format!("{b:?} after the real import")).await;
         t.cleanup().await;
     }
 }
@@ -258,11 +259,26 @@ async fn an_edited_copy_gives_exactly_its_changes() {
             .await,
             1
         );
-        // No disclosure changed, so no history was written.
+        // No disclosure changed; the delisting is the one history event written.
         assert_eq!(
             count(&t.db, "SELECT COUNT(*) FROM disclosure_event").await,
-            events_before
+            events_before + 1
         );
+        assert_eq!(
+            count(
+                &t.db,
+                &format!(
+                    "SELECT COUNT(*) FROM disclosure_event e JOIN dataset d ON d.id = e.dataset_id \
+                 WHERE d.portal_key = '{removed_key}' AND e.from_status = e.to_status \
+                   AND e.from_listed = TRUE AND e.listed = FALSE \
+                   AND e.actor = 'import:inventory-2023.csv'"
+                )
+            )
+            .await,
+            1,
+            "{b:?}"
+        );
+        assert_consistent(&t.db, &format!("{b:?} after the edited import")).await;
 
         // The same edited file again changes nothing.
         let again = import_file(&t.db, &edited_path, &QUIET, chrono::Utc::now())
@@ -527,6 +543,7 @@ async fn a_newer_file_keeps_what_officers_added() {
                 ..Default::default()
             },
             "officer:test",
+            None,
             chrono::Utc::now(),
         )
         .await
@@ -701,4 +718,284 @@ async fn fingerprint(db: &sea_orm::DatabaseConnection) -> Vec<i64> {
         v.push(count(db, sql).await);
     }
     v
+}
+
+/// The dataset with portal key `key`, as GraphQL shows it: listed, its disclosure's version and
+/// its whole history.
+async fn listing_of(app: &axum::Router, key: &str) -> serde_json::Value {
+    let q = "query($k: String) { dataset(portalKey: $k) { listed disclosure { status version } \
+             history(first: 100) { fromStatus toStatus fromListed listed actor explanation } } }";
+    let v = common::gql(app, q, serde_json::json!({ "k": key })).await;
+    assert!(v["errors"].is_null(), "{v}");
+    v["data"]["dataset"].clone()
+}
+
+/// Rows leaving the file are delisted and coming back relisted, each as a history event (status
+/// unchanged, listing before and after, the import as actor, why in words), counted by the
+/// disclosure's version, in the change feed and in the catalog's figures; `inventory check`
+/// holds after each import.
+#[tokio::test]
+async fn delistings_and_relistings_are_history_feed_and_catalog_events() {
+    let (headers, records) = real_records();
+    let dir = tempfile::tempdir().unwrap();
+    let full: Vec<csv::StringRecord> = records[..300].to_vec();
+    let full_path = dir.path().join("a.csv");
+    write_csv(&full_path, &headers, &full);
+    let gone = [full[5][0].to_string(), full[6][0].to_string()];
+    let short: Vec<csv::StringRecord> = full
+        .iter()
+        .filter(|r| !gone.contains(&r[0].to_string()))
+        .cloned()
+        .collect();
+    let short_path = dir.path().join("b.csv");
+    write_csv(&short_path, &headers, &short);
+    let unlisted = "{ datasets(filter: { listed: false }) { totalCount } }";
+    let feed =
+        "{ disclosureChanges(first: 1000) { changes { fromStatus toStatus fromListed listed } } }";
+
+    for b in backends().await {
+        let t = fresh(b).await;
+        let app = inventory::app(common::state(&t.db));
+        import_file(&t.db, &full_path, &QUIET, chrono::Utc::now())
+            .await
+            .unwrap();
+        let r = import_file(&t.db, &short_path, &QUIET, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.delisted, r.relisted, r.unchanged),
+            (2, 0, 298),
+            "{b:?} {r}"
+        );
+        for key in &gone {
+            let d = listing_of(&app, key).await;
+            assert_eq!(d["listed"], false, "{b:?} {d}");
+            assert_eq!(d["disclosure"]["version"], 2, "{b:?} {d}");
+            let h = d["history"].as_array().unwrap();
+            assert_eq!(h.len(), 2, "{b:?} {d}");
+            assert_eq!(
+                h[1],
+                serde_json::json!({
+                    "fromStatus": "OPEN", "toStatus": "OPEN", "fromListed": true, "listed": false,
+                    "actor": "import:b.csv", "explanation": "no longer in the portal file b.csv"
+                }),
+                "{b:?}"
+            );
+            assert_eq!(h[0]["fromListed"], serde_json::Value::Null, "{b:?}");
+        }
+        let v = common::gql(&app, unlisted, serde_json::json!({})).await;
+        assert_eq!(v["data"]["datasets"]["totalCount"], 2, "{b:?} {v}");
+        let v = common::gql(&app, feed, serde_json::json!({})).await;
+        let changes = v["data"]["disclosureChanges"]["changes"]
+            .as_array()
+            .unwrap();
+        assert_eq!(changes.len(), 302, "{b:?}: 300 entries and 2 delistings");
+        let delistings: Vec<_> = changes.iter().filter(|c| c["listed"] == false).collect();
+        assert_eq!(delistings.len(), 2, "{b:?}");
+        assert_eq!(delistings[0]["fromListed"], true, "{b:?}");
+        assert_eq!(
+            delistings[0]["fromStatus"], delistings[0]["toStatus"],
+            "{b:?}"
+        );
+        assert_consistent(&t.db, &format!("{b:?} after the delisting import")).await;
+
+        // Back in the file: listed again, recorded the same way.
+        let r = import_file(&t.db, &full_path, &QUIET, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.delisted, r.relisted, r.kept_delisted, r.updated),
+            (0, 2, 0, 0),
+            "{b:?} {r}"
+        );
+        for key in &gone {
+            let d = listing_of(&app, key).await;
+            assert_eq!(d["listed"], true, "{b:?} {d}");
+            assert_eq!(d["disclosure"]["version"], 3, "{b:?} {d}");
+            let last = &d["history"][2];
+            assert_eq!(
+                (&last["fromListed"], &last["listed"], &last["explanation"]),
+                (
+                    &serde_json::json!(false),
+                    &serde_json::json!(true),
+                    &serde_json::json!("back in the portal file a.csv")
+                ),
+                "{b:?} {d}"
+            );
+        }
+        let v = common::gql(&app, unlisted, serde_json::json!({})).await;
+        assert_eq!(v["data"]["datasets"]["totalCount"], 0, "{b:?} {v}");
+        let v = common::gql(&app, feed, serde_json::json!({})).await;
+        let changes = v["data"]["disclosureChanges"]["changes"]
+            .as_array()
+            .unwrap();
+        assert_eq!(changes.len(), 304, "{b:?}");
+        assert_consistent(&t.db, &format!("{b:?} after the relisting import")).await;
+
+        // The same file again writes nothing.
+        let events = count(&t.db, "SELECT COUNT(*) FROM disclosure_event").await;
+        let r = import_file(&t.db, &full_path, &QUIET, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.delisted, r.relisted, r.unchanged),
+            (0, 0, 300),
+            "{b:?} {r}"
+        );
+        assert_eq!(
+            count(&t.db, "SELECT COUNT(*) FROM disclosure_event").await,
+            events
+        );
+        t.cleanup().await;
+    }
+}
+
+/// What people decided survives imports: an officer's delisting stays when the row is in the
+/// file again (until an officer lists it), and an admin's "no parent" stays though the name
+/// suggests one; `inventory check` holds throughout.
+#[tokio::test]
+async fn an_import_leaves_officers_delistings_and_admins_parents_alone() {
+    use inventory::domain::institutions::guessed_parent_name;
+    use inventory::domain::registry::{
+        DatasetEdit, InstitutionInput, update_dataset, upsert_institution,
+    };
+    let (headers, records) = real_records();
+    // A local body whose parent the import guesses from its name, the parent's rows, and more.
+    let names: HashMap<&str, &str> = records.iter().map(|r| (&r[7], &r[6])).collect();
+    let (child_name, child_code) = records
+        .iter()
+        .map(|r| (&r[7], &r[6]))
+        .find(|(n, _)| guessed_parent_name(n).is_some_and(|p| names.contains_key(p)))
+        .expect("the real file has local bodies under their province");
+    let parent_name = guessed_parent_name(child_name).unwrap();
+    let mut rows: Vec<csv::StringRecord> = records
+        .iter()
+        .filter(|r| &r[7] == child_name || &r[7] == parent_name)
+        .take(40)
+        .cloned()
+        .collect();
+    rows.extend(records[..100].iter().cloned());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inventory.csv");
+    write_csv(&path, &headers, &rows);
+    let key = rows[0][0].to_string();
+    let parent_of =
+        format!("SELECT COALESCE(parent_id, 0) FROM institution WHERE code = '{child_code}'");
+
+    for b in backends().await {
+        let t = fresh(b).await;
+        import_file(&t.db, &path, &QUIET, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_ne!(
+            count(&t.db, &parent_of).await,
+            0,
+            "{b:?}: the parent is guessed"
+        );
+
+        // An admin says it has no parent; an officer delists a dataset.
+        upsert_institution(
+            &t.db,
+            InstitutionInput {
+                code: child_code.to_string(),
+                name: child_name.to_string(),
+                name_en: None,
+                kind: None,
+                parent_code: None,
+                parent_confirmed: true,
+            },
+            "admin:1",
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        let id = count(
+            &t.db,
+            &format!("SELECT id FROM dataset WHERE portal_key = '{key}'"),
+        )
+        .await;
+        let delist = |listed| DatasetEdit {
+            listed: Some(listed),
+            ..Default::default()
+        };
+        update_dataset(
+            &t.db,
+            id,
+            delist(false),
+            "officer:7",
+            Some(7),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        let events = count(&t.db, "SELECT COUNT(*) FROM disclosure_event").await;
+
+        let r = import_file(&t.db, &path, &QUIET, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_eq!((r.relisted, r.kept_delisted), (0, 1), "{b:?} {r}");
+        assert_eq!(
+            count(&t.db, &parent_of).await,
+            0,
+            "{b:?}: the admin's no-parent stands"
+        );
+        assert_eq!(
+            count(
+                &t.db,
+                &format!("SELECT COUNT(*) FROM dataset WHERE id = {id} AND listed = FALSE")
+            )
+            .await,
+            1,
+            "{b:?}: the officer's delisting stands"
+        );
+        assert_eq!(
+            count(&t.db, "SELECT COUNT(*) FROM disclosure_event").await,
+            events,
+            "{b:?}"
+        );
+        assert_eq!(
+            count(&t.db, &format!(
+                "SELECT COUNT(*) FROM disclosure_event WHERE dataset_id = {id} AND listed = FALSE \
+                 AND actor = 'officer:7' AND actor_account_id = 7"
+            )).await,
+            1,
+            "{b:?}"
+        );
+        assert_consistent(
+            &t.db,
+            &format!("{b:?} after an import over people's decisions"),
+        )
+        .await;
+
+        // The officer lists it again: recorded, and the next import has nothing to do.
+        update_dataset(
+            &t.db,
+            id,
+            delist(true),
+            "officer:7",
+            Some(7),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        let r = import_file(&t.db, &path, &QUIET, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.relisted, r.kept_delisted, r.delisted),
+            (0, 0, 0),
+            "{b:?} {r}"
+        );
+        assert_eq!(
+            count(
+                &t.db,
+                &format!("SELECT CAST(version AS BIGINT) FROM disclosure WHERE dataset_id = {id}")
+            )
+            .await,
+            3,
+            "{b:?}: entered, delisted, listed"
+        );
+        assert_consistent(&t.db, &format!("{b:?} after the officer listed it again")).await;
+        t.cleanup().await;
+    }
 }

@@ -262,3 +262,103 @@ async fn an_institutions_grounds_count_each_ground_once() {
     );
     w.t.cleanup().await;
 }
+
+/// An officer's delisting and relisting through the API: each is a history event (status kept,
+/// the officer as actor) counted by the version, a change in the feed, and in the catalog's
+/// figures at once; saying the same listing again records nothing. `inventory check` holds.
+#[tokio::test]
+async fn an_officers_delisting_is_in_the_history_the_feed_and_the_catalog() {
+    for b in backends().await {
+        let w = world(b, common::fixture::at(2026, 11, 2)).await;
+        let officer = Some(w.tokens["officer"].as_str());
+        let v = call(&w.app, officer, "mutation { registerDataset(input: { institutionCode: \"3010000\", title: \"주정차 단속 통계\", description: \"월별\", category: TRANSPORT_LOGISTICS, type: FILE }) { id } }", json!({})).await;
+        let id = v["data"]["registerDataset"]["id"].clone();
+        assert!(id.is_string(), "{v}");
+        let unlisted = "{ datasets(filter: { listed: false }) { totalCount } }";
+        let before =
+            call(&w.app, None, unlisted, json!({})).await["data"]["datasets"]["totalCount"]
+                .as_i64()
+                .unwrap();
+        let set = "mutation($id: ID!, $l: Boolean) { updateDataset(input: { datasetId: $id, listed: $l }) { listed disclosure { version } history { fromStatus toStatus fromListed listed actor } } }";
+        let v = call(&w.app, officer, set, json!({ "id": id, "l": false })).await;
+        let d = &v["data"]["updateDataset"];
+        assert_eq!(d["listed"], false, "{b:?} {v}");
+        assert_eq!(d["disclosure"]["version"], 2, "{b:?} {v}");
+        let last = &d["history"][1];
+        assert_eq!(
+            (
+                &last["fromStatus"],
+                &last["toStatus"],
+                &last["fromListed"],
+                &last["listed"]
+            ),
+            (&json!("OPEN"), &json!("OPEN"), &json!(true), &json!(false)),
+            "{b:?} {v}"
+        );
+        assert!(
+            last["actor"].as_str().unwrap().starts_with("officer:"),
+            "{b:?} {v}"
+        );
+        let after = call(&w.app, None, unlisted, json!({})).await["data"]["datasets"]["totalCount"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(after, before + 1, "{b:?}");
+        let v = call(&w.app, None, "{ disclosureChanges(first: 1000) { changes { datasetId fromStatus toStatus fromListed listed } } }", json!({})).await;
+        let changes = v["data"]["disclosureChanges"]["changes"]
+            .as_array()
+            .unwrap();
+        assert_eq!(
+            changes.last().unwrap(),
+            &json!({ "datasetId": id, "fromStatus": "OPEN", "toStatus": "OPEN", "fromListed": true, "listed": false }),
+            "{b:?}"
+        );
+
+        // The same listing again changes nothing; listing it again is recorded.
+        let v = call(&w.app, officer, set, json!({ "id": id, "l": false })).await;
+        assert_eq!(
+            v["data"]["updateDataset"]["disclosure"]["version"], 2,
+            "{b:?} {v}"
+        );
+        let v = call(&w.app, officer, set, json!({ "id": id, "l": true })).await;
+        let d = &v["data"]["updateDataset"];
+        assert_eq!(
+            (&d["listed"], &d["disclosure"]["version"]),
+            (&json!(true), &json!(3)),
+            "{b:?} {v}"
+        );
+        assert_eq!(d["history"][2]["fromListed"], false, "{b:?} {v}");
+        // The fixture itself breaks two rules (its versions start at 1 whatever its history, and
+        // its PROVIDED request left the dataset withheld); the listing's rules hold.
+        let r = inventory::check::check(&w.t.db).await.unwrap();
+        for rule in [
+            inventory::check::rules::LISTING_IS_LAST_EVENT,
+            inventory::check::rules::DISCLOSURE_IS_LAST_EVENT,
+            inventory::check::rules::HISTORY_CHAIN,
+            inventory::check::rules::CATALOG_FIGURES,
+        ] {
+            assert!(r.violation(rule).is_none(), "{b:?}: {r}");
+        }
+        let versions = r
+            .violation(inventory::check::rules::VERSION_COUNTS_EVENTS)
+            .map(|v| v.examples.join("\n"))
+            .unwrap_or_default();
+        let ours = inventory::graphql::ids::decode_as(
+            id.as_str().unwrap(),
+            inventory::graphql::ids::NodeKind::Dataset,
+        )
+        .unwrap();
+        assert!(
+            !versions.contains(&format!("dataset {ours}:")),
+            "{b:?}: {r}"
+        );
+
+        // An admin's "no parent" is confirmed, so imports leave it alone.
+        let v = call(&w.app, Some(&w.tokens["admin"]), "mutation { upsertInstitution(input: { code: \"3010000\", name: \"서울특별시 종로구\", parentConfirmed: true }) { parentConfirmed parent { code } } }", json!({})).await;
+        assert_eq!(
+            v["data"]["upsertInstitution"],
+            json!({ "parentConfirmed": true, "parent": null }),
+            "{b:?} {v}"
+        );
+        w.t.cleanup().await;
+    }
+}

@@ -1,5 +1,7 @@
 //! `disclosure_event`: append-only history of disclosure changes.
-//! The first event of a dataset (no `from_status`) records how it entered the inventory.
+//! The first event of a dataset (no `from_status`) records how it entered the inventory. Each
+//! event also says whether the dataset was listed before (`from_listed`) and after (`listed`)
+//! it: a delisting or relisting is an event whose status stays the same.
 
 use crate::enums::*;
 use sea_orm::entity::prelude::*;
@@ -18,6 +20,10 @@ pub struct Model {
     pub actor: String,
     pub actor_account_id: Option<i64>,
     pub occurred_at: DateTimeUtc,
+    /// Listed before the event; null for the first event.
+    pub from_listed: Option<bool>,
+    /// Listed after the event.
+    pub listed: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

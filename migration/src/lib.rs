@@ -16,6 +16,7 @@ mod m20261122_000006_signup;
 mod m20261123_000007_search_positions_dropped;
 mod m20261127_000008_search_index_dropped;
 mod m20261128_000009_rate_limit;
+mod m20261128_000010_listing_history;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_search_positions_dropped::Migration),
             Box::new(m20261127_000008_search_index_dropped::Migration),
             Box::new(m20261128_000009_rate_limit::Migration),
+            Box::new(m20261128_000010_listing_history::Migration),
         ]
     }
 }

@@ -27,8 +27,19 @@ use crate::domain::{labels, text};
 pub(super) struct Loaded {
     /// (dataset, institution) of every entry that is not open, in id order.
     pub closed_ids: Vec<(i64, i64)>,
+    /// Where each of them stands, in the same order.
+    pub closed_states: Vec<Standing>,
     /// The national core datasets, in id order.
     pub core_ids: Vec<i64>,
+}
+
+/// An entry that is not open: its status, the day of its last history event and how many
+/// events it has (the requests phase opens some of them on request, after that day).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Standing {
+    pub status: DisclosureStatus,
+    pub last_change: NaiveDate,
+    pub events: i32,
 }
 
 /// Inserts the open and closed datasets at `scale` with their disclosures and history; counts
@@ -59,6 +70,7 @@ pub(super) async fn insert(
     let mut disc_rows = Vec::with_capacity(1000);
     let mut ev_rows = Vec::with_capacity(3000);
     let mut closed_ids: Vec<(i64, i64)> = Vec::new(); // (dataset, institution)
+    let mut closed_states: Vec<Standing> = Vec::new();
     let mut core_ids: Vec<i64> = Vec::new();
     let mut closed_seq = 0usize;
     for i in 0..total {
@@ -165,6 +177,7 @@ pub(super) async fn insert(
                 None,
                 None,
                 "",
+                if opened_since { 2 } else { 1 },
             ));
         } else {
             let g = ground_for(closed_seq);
@@ -188,8 +201,15 @@ pub(super) async fn insert(
                 status,
                 DisclosureStatus::Withheld | DisclosureStatus::PartiallyOpen
             );
+            let mut standing = Standing {
+                status,
+                last_change: registered,
+                events: 1,
+            };
             if status != DisclosureStatus::Withheld {
                 let changed = date_between(rng, date("2023-06-01"), date("2026-10-31"));
+                standing.last_change = changed;
+                standing.events = 2;
                 let mut e = event(
                     id,
                     Some(DisclosureStatus::Withheld),
@@ -197,7 +217,10 @@ pub(super) async fn insert(
                     keeps_ground.then_some(g),
                     day(changed),
                 );
-                e.explanation = Set(Some("개방 범위 재검토 (가상 예시)".into()));
+                // A change that keeps the ground explains it as the disclosure does.
+                if !keeps_ground {
+                    e.explanation = Set(Some("개방 범위 재검토 (가상 예시)".into()));
+                }
                 ev_rows.push(e);
             }
             let mitigation = match (status, g) {
@@ -222,7 +245,9 @@ pub(super) async fn insert(
                 planned,
                 review,
                 mitigation,
+                standing.events,
             ));
+            closed_states.push(standing);
         }
         if ds_rows.len() == FLUSH_ROWS {
             flush(txn, &mut ds_rows, &mut disc_rows, &mut ev_rows, summary).await?;
@@ -238,6 +263,7 @@ pub(super) async fn insert(
     summary.datasets_elapsed = datasets_started.elapsed();
     Ok(Loaded {
         closed_ids,
+        closed_states,
         core_ids,
     })
 }
@@ -269,17 +295,17 @@ fn event(
         from_status: Set(from),
         to_status: Set(to),
         ground: Set(ground),
-        explanation: Set(ground.map(|g| {
-            names::EXPLANATIONS[WithholdingGround::iter().position(|x| x == g).unwrap_or(0)]
-                .to_string()
-        })),
+        explanation: Set(ground.map(|g| names::explanation(g, dataset_id))),
         actor: Set("demo".into()),
         actor_account_id: Set(None),
         occurred_at: Set(at),
+        from_listed: Set(from.map(|_| true)),
+        listed: Set(true),
     }
 }
 
-/// The current disclosure of a dataset, at version 1.
+/// The current disclosure of a dataset, its version counting its `events`.
+#[allow(clippy::too_many_arguments)]
 fn disclosure_row(
     dataset_id: i64,
     status: DisclosureStatus,
@@ -288,20 +314,18 @@ fn disclosure_row(
     planned: Option<NaiveDate>,
     review: Option<NaiveDate>,
     mitigation: &str,
+    events: i32,
 ) -> disclosure::ActiveModel {
     disclosure::ActiveModel {
         dataset_id: Set(dataset_id),
         status: Set(status),
         ground: Set(ground),
         legal_basis: Set(ground.and_then(|g| labels::ground(g).legal_basis.map(Into::into))),
-        explanation: Set(ground.map(|g| {
-            names::EXPLANATIONS[WithholdingGround::iter().position(|x| x == g).unwrap_or(0)]
-                .to_string()
-        })),
+        explanation: Set(ground.map(|g| names::explanation(g, dataset_id))),
         mitigation: Set(mitigation.into()),
         planned_open_on: Set(planned),
         next_review_on: Set(review),
-        version: Set(1),
+        version: Set(events),
         updated_at: Set(now),
     }
 }

@@ -10,7 +10,8 @@
 //! [`build`] runs in phases, in one transaction, one file each: the real plans (`plans.rs`),
 //! fictional institutions (`institutions.rs`), datasets with their disclosures and history
 //! (`datasets.rs`), the core-data bundles (`plans.rs`), citizens and their requests
-//! (`requests.rs`), then the search index and the finish (`bulk.rs`). `existing.rs` answers
+//! (`requests.rs`), then the search index and the finish (`bulk.rs`). Each phase is logged, and
+//! shown on a bar on a terminal (`progress.rs`). `existing.rs` answers
 //! questions about the demo rows already in a database and removes them.
 
 mod bulk;
@@ -19,6 +20,7 @@ mod existing;
 mod institutions;
 pub mod names;
 mod plans;
+mod progress;
 pub mod reference;
 mod requests;
 
@@ -125,44 +127,62 @@ pub async fn build(db: &DatabaseConnection, opts: &DemoOptions) -> Result<DemoSu
     let txn = db::begin_write(db).await?;
     db::bulk_load_settings(&txn, true).await?;
 
-    tracing::info!(scale = opts.scale, "demo 1/6: plans and targets");
+    let phases = progress::Phases::new(6);
+    phases.start(1, "plans and targets", || {
+        tracing::info!(scale = opts.scale, "demo 1/6: plans and targets")
+    });
     plans::insert_plans(&txn, now).await?;
-    tracing::info!("demo 2/6: institutions");
+    phases.start(2, "institutions", || {
+        tracing::info!("demo 2/6: institutions")
+    });
     let insts = institutions::insert(&txn, &mut rng, opts.scale, now).await?;
     summary.institutions = insts.len();
-    tracing::info!(
-        institutions = insts.len(),
-        "demo 3/6: datasets and their disclosure history"
-    );
+    phases.start(3, "datasets and their disclosure history", || {
+        tracing::info!(
+            institutions = insts.len(),
+            "demo 3/6: datasets and their disclosure history"
+        )
+    });
     // Datasets, accounts and requests get explicit ids (so that requests and bundles can point
     // at them without a round trip); they start after whatever the tables already hold (an
     // admin's account created with `inventory token` before the first `serve`, say).
     let loaded = datasets::insert(&txn, &mut rng, &insts, opts.scale, now, &mut summary).await?;
-    tracing::info!(
-        datasets = summary.open_datasets + summary.not_open_datasets,
-        "demo 4/6: core-data bundles"
-    );
+    phases.start(4, "core-data bundles", || {
+        tracing::info!(
+            datasets = summary.open_datasets + summary.not_open_datasets,
+            "demo 4/6: core-data bundles"
+        )
+    });
     summary.bundles = plans::insert_bundles(&txn, &mut rng, &insts, &loaded.core_ids).await?;
     let id_bases = (
         bulk::max_id(&txn, "account").await?,
         bulk::max_id(&txn, "data_request").await?,
     );
-    tracing::info!("demo 5/6: citizens' requests");
-    summary.requests = requests::insert(
+    phases.start(5, "citizens' requests", || {
+        tracing::info!("demo 5/6: citizens' requests")
+    });
+    let written = requests::insert(
         &txn,
         &mut rng,
         &loaded.closed_ids,
+        &loaded.closed_states,
         id_bases,
         opts.scale,
         now,
     )
     .await?;
+    summary.requests = written.requests;
+    summary.open_datasets += written.opened + written.registered;
+    summary.not_open_datasets -= written.opened;
+    summary.disclosure_events += written.opened + written.registered;
     bulk::advance_sequences(&txn).await?;
 
-    tracing::info!(
-        requests = summary.requests,
-        "demo 6/6: statistics and commit"
-    );
+    phases.start(6, "statistics and commit", || {
+        tracing::info!(
+            requests = summary.requests,
+            "demo 6/6: statistics and commit"
+        )
+    });
     let finish_started = Instant::now();
     bulk::finish(db, txn).await?;
     summary.finish_elapsed = finish_started.elapsed();

@@ -1,6 +1,9 @@
 //! Vocabulary of the fictional demo inventory. Every synthetic institution name starts with
 //! "(가상)" ("fictional") and uses invented place names, so no one mistakes it for a real body.
 
+use entity::enums::WithholdingGround;
+use sea_orm::Iterable;
+
 pub const SYNTHETIC_MARK: &str = "(가상)";
 
 pub const PLACES: &[&str] = &[
@@ -117,6 +120,34 @@ pub const TOPICS: &[&[&str]] = &[
 pub const SUFFIXES: &[&str] = &["현황", "정보", "목록", "통계", "내역", "데이터"];
 
 /// Explanations per ground, in the order of `WithholdingGround::iter()`.
+/// Statutes that keep data secret or restrict its disclosure, named by the explanations of
+/// the grounds "secret under another law" and "another statute".
+pub const STATUTES: &[&str] = &[
+    "「통계법」 제33조",
+    "「국세기본법」 제81조의13",
+    "「개인정보 보호법」 제18조",
+    "「금융실명거래 및 비밀보장에 관한 법률」 제4조",
+    "「의료법」 제21조",
+    "「가족관계의 등록 등에 관한 법률」 제11조",
+    "「군사기밀 보호법」",
+    "「보안업무규정」",
+];
+
+/// The demo's explanation of ground `g` for dataset `id`: the ground's usual wording, naming a
+/// statute (picked by the id) when the ground rests on another law.
+pub fn explanation(g: WithholdingGround, id: i64) -> String {
+    let statute = STATUTES[id.rem_euclid(STATUTES.len() as i64) as usize];
+    match g {
+        WithholdingGround::OtherLawSecret => {
+            format!("{statute}에서 비밀로 정한 사항이 포함되어 있음 (가상 예시)")
+        }
+        WithholdingGround::OtherStatute => {
+            format!("{statute}에 따라 공개가 제한됨 (가상 예시)")
+        }
+        _ => EXPLANATIONS[WithholdingGround::iter().position(|x| x == g).unwrap_or(0)].to_string(),
+    }
+}
+
 pub const EXPLANATIONS: &[&str] = &[
     "다른 법률에서 비밀로 정한 사항이 포함되어 있음 (가상 예시)",
     "국가안보와 관련된 시설 위치가 포함되어 있음 (가상 예시)",

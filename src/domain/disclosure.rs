@@ -163,6 +163,10 @@ pub async fn apply<C: ConnectionTrait>(
         .one(txn)
         .await?
         .ok_or_else(no_dataset)?;
+    let ds = dataset::Entity::find_by_id(dataset_id)
+        .one(txn)
+        .await?
+        .ok_or_else(no_dataset)?;
     let ev = disclosure_event::ActiveModel {
         id: NotSet,
         dataset_id: Set(dataset_id),
@@ -173,13 +177,12 @@ pub async fn apply<C: ConnectionTrait>(
         actor: Set(actor.to_string()),
         actor_account_id: Set(actor_account_id),
         occurred_at: Set(now),
+        // A disclosure change leaves the listing as it is.
+        from_listed: Set(Some(ds.listed)),
+        listed: Set(ds.listed),
     }
     .insert(txn)
     .await?;
-    let ds = dataset::Entity::find_by_id(dataset_id)
-        .one(txn)
-        .await?
-        .ok_or_else(no_dataset)?;
     events::append(
         txn,
         vec![Event::Disclosure(DisclosureChanged::of(

@@ -8,6 +8,7 @@ pub mod edits;
 pub mod error;
 pub mod institutions;
 pub mod labels;
+pub mod listing;
 pub mod openings;
 pub mod plans;
 pub mod registry;

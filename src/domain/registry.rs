@@ -123,6 +123,8 @@ pub async fn register_dataset<C: ConnectionTrait>(
         actor: Set(actor.to_string()),
         actor_account_id: Set(Some(actor_account_id)),
         occurred_at: Set(now),
+        from_listed: Set(None),
+        listed: Set(true),
     }
     .insert(txn)
     .await?;
@@ -152,11 +154,15 @@ pub struct DatasetEdit {
     pub listed: Option<bool>,
 }
 
+/// Applies `e` to dataset `id`. A change of `listed` is a history event and a feed event
+/// ([`crate::domain::listing`]); a delisting made here stands when an import finds the dataset
+/// in its file again.
 pub async fn update_dataset<C: ConnectionTrait>(
     txn: &C,
     id: i64,
     e: DatasetEdit,
     actor: &str,
+    actor_account_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<dataset::Model, Error> {
     let old = dataset::Entity::find_by_id(id)
@@ -195,14 +201,21 @@ pub async fn update_dataset<C: ConnectionTrait>(
     if e.format.is_some() {
         m.format = Set(e.format.clone());
     }
-    if let Some(l) = e.listed {
-        m.listed = Set(l);
-    }
     m.search_title = Set(text::search_title(&title, &keywords));
     m.search_body = Set(text::normalize(&description));
     m.modified_on = Set(Some(crate::clock::seoul_date(now)));
     m.updated_at = Set(now);
-    let ds = m.update(txn).await?;
+    let mut ds = m.update(txn).await?;
+    if let Some(l) = e.listed.filter(|l| *l != old.listed) {
+        let who = crate::domain::listing::ListingChange {
+            actor,
+            actor_account_id,
+            explanation: None,
+        };
+        let feed = crate::domain::listing::set_listed(txn, &[id], l, &who, now).await?;
+        events::append(txn, feed, now).await?;
+        ds.listed = l;
+    }
     events::audit(txn, actor, "updateDataset", "dataset", id, now).await?;
     Ok(ds)
 }
@@ -216,7 +229,8 @@ pub struct InstitutionInput {
     /// Overrides the kind derived from the code.
     pub kind: Option<InstitutionKind>,
     pub parent_code: Option<String>,
-    /// Whether the parent link is confirmed (officers of the parent then act for this one).
+    /// Whether the parent link is confirmed (officers of the parent then act for this one); with
+    /// no parent, that it has none. Imports never change a confirmed link.
     pub parent_confirmed: bool,
 }
 
@@ -279,7 +293,7 @@ pub async fn upsert_institution<C: ConnectionTrait>(
             m.kind = Set(kind);
             m.kind_overridden = Set(i.kind.is_some());
             m.parent_id = Set(parent.as_ref().map(|p| p.id));
-            m.parent_confirmed = Set(parent.is_some() && i.parent_confirmed);
+            m.parent_confirmed = Set(i.parent_confirmed);
             m.updated_at = Set(now);
             m.update(txn).await?
         }
@@ -292,7 +306,7 @@ pub async fn upsert_institution<C: ConnectionTrait>(
                 kind: Set(kind),
                 kind_overridden: Set(i.kind.is_some()),
                 parent_id: Set(parent.as_ref().map(|p| p.id)),
-                parent_confirmed: Set(parent.is_some() && i.parent_confirmed),
+                parent_confirmed: Set(i.parent_confirmed),
                 synthetic: Set(false),
                 created_at: Set(now),
                 updated_at: Set(now),

@@ -34,6 +34,18 @@ impl Sql {
             .join(", ")
     }
 
+    /// Binds `ids` as one JSON array and returns a subquery listing them (one column `value`):
+    /// any number of ids in one parameter, for `… IN (…)`.
+    pub fn ids(&mut self, ids: &[i64]) -> String {
+        let p = self.param(serde_json::json!(ids).to_string());
+        match self.backend {
+            DbBackend::Postgres => {
+                format!("SELECT value::bigint AS value FROM json_array_elements_text({p}::json)")
+            }
+            _ => format!("SELECT value FROM json_each({p})"),
+        }
+    }
+
     pub fn push(&mut self, s: &str) {
         self.text.push_str(s);
     }

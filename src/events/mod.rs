@@ -162,6 +162,15 @@ mod tests {
                 }),
             ),
             (
+                "disclosure",
+                json!({
+                    "event_id": 8, "dataset_id": 4, "institution_id": 2,
+                    "category": "TRANSPORT_LOGISTICS", "from": "OPEN", "to": "OPEN",
+                    "ground": null, "occurred_at": "2025-03-02T09:30:00Z",
+                    "from_listed": true, "listed": false
+                }),
+            ),
+            (
                 "request",
                 json!({ "request_id": 3, "from": null, "state": "RECEIVED",
                         "institution_id": 2, "dataset_id": null }),
@@ -197,6 +206,8 @@ mod tests {
             to: DisclosureStatus::Withheld,
             ground: Some(WithholdingGround::PersonalInformation),
             occurred_at: "2025-01-02T03:04:05Z".parse().unwrap(),
+            from_listed: Some(true),
+            listed: true,
         });
         assert_eq!((e.topic(), e.entity_id()), (Topic::Disclosure, 40));
         assert_eq!(e.payload().unwrap()["to"], "WITHHELD");

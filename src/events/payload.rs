@@ -23,6 +23,21 @@ pub struct DisclosureChanged {
     #[serde(default, with = "stored_opt")]
     pub ground: Option<WithholdingGround>,
     pub occurred_at: DateTime<Utc>,
+    /// Listed before the change; None when the dataset entered the inventory (and in events
+    /// written before listing had a history, which all left the dataset listed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_listed: Option<bool>,
+    /// Listed after the change. A delisting or relisting keeps the status (`from` = `to`).
+    #[serde(default = "listed", skip_serializing_if = "is_listed")]
+    pub listed: bool,
+}
+
+fn listed() -> bool {
+    true
+}
+
+fn is_listed(l: &bool) -> bool {
+    *l
 }
 
 impl DisclosureChanged {
@@ -41,6 +56,8 @@ impl DisclosureChanged {
             to: e.to_status,
             ground: e.ground,
             occurred_at: e.occurred_at,
+            from_listed: e.from_listed,
+            listed: e.listed,
         }
     }
 }
@@ -91,6 +108,9 @@ pub struct Imported {
     pub inserted: usize,
     pub updated: usize,
     pub delisted: usize,
+    /// Datasets an import had delisted, listed again (absent in events of older versions).
+    #[serde(default)]
+    pub relisted: usize,
 }
 
 /// A vocabulary value as its stored string.

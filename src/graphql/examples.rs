@@ -1,5 +1,9 @@
-//! Example queries GraphiQL opens with. `tests/examples.rs` runs every one against the demo
-//! on every backend and fails on any error.
+//! Example queries GraphiQL opens with, one tab each, titled as the README titles them (the page
+//! shows a tab's title where GraphiQL would show its operation name, so each operation name is
+//! unique). No example hard-codes a demo code: each picks its institutions and datasets from
+//! the data, and one that cannot show anything on a real import (the portal's file lists open
+//! data only, and no request, plan or target) says why in its comment. `tests/examples.rs` runs
+//! every one against the demo and against a real import on every backend and fails on any error.
 
 /// An example query.
 pub struct Example {
@@ -11,38 +15,38 @@ pub struct Example {
 pub const EXAMPLES: &[Example] = &[
     Example {
         title: "What does an institution withhold, and why?",
-        query: r#"# The institutions that withhold the most, with their records and grounds, and withheld
-# datasets with the reasons. Works on the demo and on a real import alike: nothing is
-# hard-coded. To look at one institution, add its code to the datasets filter, e.g.
-# `institutionCode: ["1741000"]` (행정안전부 in the real inventory).
+        query: r#"# The three institutions that withhold the most, picked from the data: their
+# records and grounds, and their withheld and partially open datasets with the reasons. Nothing
+# is hard-coded, so it answers on the demo and on a real import alike. On a real import the
+# withheld lists are empty and every withheld count is 0: the portal's inventory file lists open
+# data only, so withheld entries exist once institutions record them (registerDataset,
+# changeDisclosure). For one institution, ask `institution(code: "1741000")` (행정안전부 in the real
+# inventory) for the same fields. A dataset's `id` is what the request example needs.
 query WhatIsWithheld($status: [DisclosureStatus!]) {
-  stats(filter: { status: $status }) {
-    topInstitutions(first: 3) {
-      total
-      institution {
-        code
-        name
-        kindLabel { label labelKo }
-        record {
-          datasetsHeld open withheld partiallyOpen openShare requestsPending requestsOverdue
-          grounds { value label labelKo count }
-        }
-      }
-    }
-  }
-  datasets(first: 10, filter: { status: $status }) {
-    totalCount
+  institutions(orderBy: WITHHELD, first: 3) {
     nodes {
-      title
-      synthetic
-      institution { code name kindLabel { label labelKo } }
-      disclosure {
-        status
-        statusLabel { label labelKo }
-        ground { label labelKo hasLegalBasis legalProvision }
-        explanation
-        mitigation
-        nextReviewOn
+      code
+      name
+      kindLabel { label labelKo }
+      record {
+        datasetsHeld open withheld partiallyOpen openShare requestsPending requestsOverdue
+        grounds { value label labelKo count }
+      }
+      withheldData: datasets(filter: { status: $status }, first: 5) {
+        totalCount
+        nodes {
+          id
+          title
+          synthetic
+          disclosure {
+            status
+            statusLabel { label labelKo }
+            ground { label labelKo hasLegalBasis legalProvision }
+            explanation
+            mitigation
+            nextReviewOn
+          }
+        }
       }
     }
   }
@@ -51,7 +55,10 @@ query WhatIsWithheld($status: [DisclosureStatus!]) {
     },
     Example {
         title: "The most-demanded withheld datasets",
-        query: r#"query MostDemanded {
+        query: r#"# The withheld datasets citizens ask for most, and how fast institutions decide.
+# On a real import both are empty until citizens file requests through the API (fileRequest):
+# the portal's file holds no request. The demo's requests are synthetic.
+query MostDemanded {
   stats {
     mostDemanded(first: 10) {
       requests
@@ -80,7 +87,11 @@ query WhatIsWithheld($status: [DisclosureStatus!]) {
     },
     Example {
         title: "Search 버스 among withheld datasets",
-        query: r#"query WithheldBus {
+        query: r#"# Withheld datasets matching 버스, with the grounds given. On a real import this
+# answers totalCount 0: the portal's inventory file lists open data only, and nothing is
+# withheld until institutions record it (registerDataset, changeDisclosure). Drop the status
+# filter to search every entry.
+query WithheldBus {
   datasets(search: "버스", filter: { status: [WITHHELD] }, first: 10) {
     totalCount
     facets { ground { value label labelKo count } institutionKind { value label count } }
@@ -111,7 +122,10 @@ query WhatIsWithheld($status: [DisclosureStatus!]) {
     },
     Example {
         title: "Sync: disclosure changes after a cursor",
-        query: r#"query Changes($after: String) {
+        query: r#"# The change feed from its start: keep `endCursor` and ask again with it to sync.
+# An import puts every entry it lists in the feed. On the demo the feed starts empty (the demo
+# is built in bulk, not through the feed): the changes made through the API appear here.
+query Changes($after: String) {
   disclosureChanges(after: $after, first: 20) {
     endCursor
     hasMore
@@ -122,7 +136,10 @@ query WhatIsWithheld($status: [DisclosureStatus!]) {
     },
     Example {
         title: "Progress toward the 2025 opening target",
-        query: r#"query TargetProgress {
+        query: r#"# The national opening targets, measured as of their due date and as of the end of
+# 2024. On a real import the list is empty until an admin records the targets (createTarget):
+# the portal's file holds datasets only. The demo's targets are synthetic.
+query TargetProgress {
   targets {
     title
     baselineOn
@@ -137,7 +154,10 @@ query WhatIsWithheld($status: [DisclosureStatus!]) {
     },
     Example {
         title: "Plans, commitments and milestones",
-        query: r#"query Plans {
+        query: r#"# The open-data plans with their commitments and milestones. On a real import the
+# list is empty until an admin records the plans (createPlan): the portal's file holds datasets
+# only.
+query Plans {
   plans(first: 20) {
     nodes {
       name
@@ -152,7 +172,11 @@ query WhatIsWithheld($status: [DisclosureStatus!]) {
     },
     Example {
         title: "National core-data bundles of round 4",
-        query: r#"query Bundles {
+        query: r#"# The national core-data bundles of round 4 with some of their datasets. On a real
+# import the list is empty until an admin records the bundles (createCoreDataBundle); the
+# datasets' national-core flag itself comes from the file (the top 10 institutions example shows
+# it).
+query Bundles {
   coreDataBundles(round: 4, first: 10) {
     totalCount
     nodes { name nameEn round roundPeriod releaseYear synthetic datasets(first: 3) { title } }
@@ -162,8 +186,8 @@ query WhatIsWithheld($status: [DisclosureStatus!]) {
     },
     Example {
         title: "The top 10 institutions and their national-core data",
-        query: r#"# The ten institutions holding the most datasets: how many are national core and standard
-# data, the open share, the bundles they lead or hold data of, and their most-viewed
+        query: r#"# The ten institutions holding the most datasets: how many are national core and
+# standard data, the open share, the bundles they lead or hold data of, and their most-viewed
 # national-core datasets. No code is written in: it answers on the demo and on a real import
 # alike. Add `status: [WITHHELD, PARTIALLY_OPEN]` to the datasets filter for the national-core
 # data they do not open (the portal's 2022 inventory file lists open data only). Find one
@@ -222,7 +246,9 @@ query ReviewQueue {
     },
     Example {
         title: "Requests for data (anonymized)",
-        query: r#"query Requests {
+        query: r#"# Requests filed for data, without who filed them. On a real import the list is
+# empty until citizens file requests (fileRequest): the portal's file holds no request.
+query Requests {
   dataRequests(first: 10) {
     totalCount
     nodes { state stateLabel { label labelKo } filedAt decisionDueOn dataset { title } institution { name } }
@@ -239,7 +265,9 @@ query ReviewQueue {
     },
     Example {
         title: "File a request for a withheld dataset (needs a citizen token)",
-        query: r#"# Put {"Authorization": "Bearer inv_…"} in the Headers tab first.
+        query: r#"# Put {"Authorization": "Bearer inv_…"} in the Headers tab first, and a withheld
+# dataset's id (the first example lists some) in the variables. A real import holds no withheld
+# dataset until institutions record one.
 mutation FileRequest($dataset: ID!) {
   fileRequest(input: { datasetId: $dataset, purpose: "버스 도착 정보 앱" }) {
     id state decisionDueOn allowedSteps requester { displayName }

@@ -89,7 +89,9 @@ pub struct UpdateDatasetInput {
     pub keywords: Option<Vec<String>>,
     /// New format.
     pub format: Option<String>,
-    /// Listed (true) or delisted (false); datasets are never deleted.
+    /// Listed (true) or delisted (false); datasets are never deleted. A change is recorded in the
+    /// history and the change feed; a dataset delisted here stays delisted when an import finds
+    /// it in its file again, until it is listed here.
     pub listed: Option<bool>,
 }
 
@@ -106,7 +108,9 @@ pub struct InstitutionInput {
     pub kind: Option<InstitutionKind>,
     /// Parent institution's code.
     pub parent_code: Option<String>,
-    /// Confirms the parent link: officers of the parent then act for this institution.
+    /// Confirms the parent link: officers of the parent then act for this institution. Without
+    /// `parentCode`, confirms that it has no parent. Imports never change a confirmed link (they
+    /// guess parents from names only where none is confirmed).
     #[graphql(default)]
     pub parent_confirmed: bool,
 }
@@ -189,7 +193,7 @@ impl RegistryMutation {
             .await
             .map_err(ApiError::from)?
             .ok_or_else(|| ApiError::NotFound("no such dataset".into()))?;
-        auth::require_officer_for(db, v, ds.institution_id, "updateDataset").await?;
+        let a = auth::require_officer_for(db, v, ds.institution_id, "updateDataset").await?;
         let now = context::now(ctx);
         let edit = registry::DatasetEdit {
             title: input.title,
@@ -201,7 +205,7 @@ impl RegistryMutation {
             listed: input.listed,
         };
         let ds = write(ctx, async move |txn| {
-            registry::update_dataset(txn, id, edit, &v.actor_label(), now).await
+            registry::update_dataset(txn, id, edit, &v.actor_label(), Some(a.account_id), now).await
         })
         .await?;
         Ok(ds.into())

@@ -5,6 +5,12 @@
 //! back, so the database is exactly as it was. Re-importing the same file changes nothing; a newer
 //! file updates what changed, records former institution names, and marks datasets that are no
 //! longer in the file as delisted (never deleted).
+//!
+//! What an import leaves alone: an institution whose parent an admin confirmed (or confirmed it
+//! has none) keeps it, the import guesses parents only of the others that have none; a dataset
+//! an officer delisted stays delisted when it is back in the file (only datasets an import
+//! delisted are listed again). Every delisting and relisting is a history event and goes to
+//! the feed ([`crate::domain::listing`]), written in bulk.
 
 pub mod reader;
 
@@ -21,7 +27,7 @@ use sea_orm::{
     FromQueryResult, QueryFilter, Statement,
 };
 
-use crate::domain::{institutions, text};
+use crate::domain::{institutions, listing, text};
 use crate::events::{DisclosureChanged, Event, Imported};
 use crate::{db, demo, events};
 pub use reader::{Rejection, Row, Warning};
@@ -45,6 +51,10 @@ pub struct ImportReport {
     pub updated: usize,
     pub unchanged: usize,
     pub delisted: usize,
+    /// Datasets an import had delisted, back in this file and listed again.
+    pub relisted: usize,
+    /// Datasets in this file that an officer delisted: they stay delisted.
+    pub kept_delisted: usize,
     pub institutions_created: usize,
     pub institutions_renamed: usize,
     pub rejected: Vec<Rejection>,
@@ -56,7 +66,7 @@ impl std::fmt::Display for ImportReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{}: {} rows ({}) — inserted {}, updated {}, unchanged {}, delisted {}, rejected {}, warnings {}; institutions created {}, renamed {}",
+            "{}: {} rows ({}) — inserted {}, updated {}, unchanged {}, delisted {}, relisted {}, kept delisted {}, rejected {}, warnings {}; institutions created {}, renamed {}",
             self.file_name,
             self.rows,
             self.encoding,
@@ -64,6 +74,8 @@ impl std::fmt::Display for ImportReport {
             self.updated,
             self.unchanged,
             self.delisted,
+            self.relisted,
+            self.kept_delisted,
             self.rejected.len(),
             self.warnings.len(),
             self.institutions_created,
@@ -226,12 +238,17 @@ pub async fn import_file(
     let actor = format!("import:{file_name}");
     let mut in_file = HashSet::with_capacity(parsed.rows.len());
     let mut new_rows = Vec::new();
+    // Delisted datasets that are in this file again.
+    let mut back = Vec::new();
     for (k, row) in parsed.rows.iter().enumerate() {
         in_file.insert(row.key.as_str());
         let inst = inst_ids[&row.institution_code];
         match existing.get(&row.key) {
             None => new_rows.push(row_model(row, inst, &file_name, run.id, now)),
             Some(old) => {
+                if !old.listed {
+                    back.push(old.id);
+                }
                 if same_content(old, row, inst) {
                     report.unchanged += 1;
                 } else {
@@ -301,6 +318,8 @@ pub async fn import_file(
                     .registered_on
                     .map(|r| Utc.from_utc_datetime(&r.and_hms_opt(0, 0, 0).unwrap()))
                     .unwrap_or(now)),
+                from_listed: Set(None),
+                listed: Set(true),
             })
             .collect();
         db::bulk::insert(&txn, &evs).await?;
@@ -319,8 +338,9 @@ pub async fn import_file(
     }
 
     phases.mark("insert", started);
-    // Imported datasets no longer in the file are delisted, never deleted.
-    let gone: Vec<i64> = existing
+    // Imported datasets no longer in the file are delisted, never deleted; those an import
+    // delisted are listed again when they are back. Each is a history and a feed event.
+    let mut gone: Vec<i64> = existing
         .values()
         .filter(|d| {
             d.provenance == Provenance::Imported
@@ -329,15 +349,26 @@ pub async fn import_file(
         })
         .map(|d| d.id)
         .collect();
-    for chunk in gone.chunks(500) {
-        dataset::Entity::update_many()
-            .col_expr(dataset::Column::Listed, false.into())
-            .col_expr(dataset::Column::UpdatedAt, now.into())
-            .filter(dataset::Column::Id.is_in(chunk.to_vec()))
-            .exec(&txn)
-            .await?;
-    }
-    report.delisted = gone.len();
+    gone.sort_unstable();
+    let delisting = listing::ListingChange {
+        actor: &actor,
+        actor_account_id: None,
+        explanation: Some(format!("no longer in the portal file {file_name}")),
+    };
+    let delisted = listing::set_listed(&txn, &gone, false, &delisting, now).await?;
+    report.delisted = delisted.len();
+    feed.extend(delisted);
+    back.sort_unstable();
+    let relist = listing::delisted_by_imports(&txn, &back).await?;
+    let relisting = listing::ListingChange {
+        actor: &actor,
+        actor_account_id: None,
+        explanation: Some(format!("back in the portal file {file_name}")),
+    };
+    let relisted = listing::set_listed(&txn, &relist, true, &relisting, now).await?;
+    report.relisted = relisted.len();
+    report.kept_delisted = back.len() - relist.len();
+    feed.extend(relisted);
 
     let mut run: import_run::ActiveModel = run.into();
     run.inserted = Set(report.inserted as i64);
@@ -354,6 +385,7 @@ pub async fn import_file(
         inserted: report.inserted,
         updated: report.updated,
         delisted: report.delisted,
+        relisted: report.relisted,
     }));
     events::append(&txn, feed, now).await?;
     phases.mark("events", started);
@@ -471,7 +503,8 @@ fn abort_after_batches() -> Option<usize> {
 }
 
 /// Creates missing institutions, renames those whose name changed under the same code (keeping
-/// the former name), and guesses parents of local bodies from their names (unconfirmed).
+/// the former name), and guesses parents of local bodies from their names (unconfirmed), for
+/// institutions without a parent whose link no admin confirmed (an admin's "no parent" stands).
 async fn upsert_institutions(
     txn: &impl ConnectionTrait,
     rows: &[Row],
@@ -538,7 +571,10 @@ async fn upsert_institutions(
     // Parent guesses: "경기도 성남시" under "경기도", unconfirmed.
     let by_name: HashMap<&str, i64> = by_code.values().map(|i| (i.name.as_str(), i.id)).collect();
     let mut guesses = Vec::new();
-    for i in by_code.values().filter(|i| i.parent_id.is_none()) {
+    for i in by_code
+        .values()
+        .filter(|i| i.parent_id.is_none() && !i.parent_confirmed)
+    {
         if let Some(parent) =
             institutions::guessed_parent_name(&i.name).and_then(|p| by_name.get(p))
             && *parent != i.id
@@ -618,7 +654,6 @@ fn updated_model(
     am.modified_on = Set(row.modified_on);
     am.views = Set(row.views);
     am.portal_url = Set(row.url.clone());
-    am.listed = Set(true);
     am.source_file = Set(Some(file_name.to_string()));
     am.import_run_id = Set(Some(run_id));
     am.search_title = Set(text::search_title(&row.title, &old.keywords));
@@ -640,5 +675,4 @@ fn same_content(old: &dataset::Model, row: &Row, institution_id: i64) -> bool {
         && old.modified_on == row.modified_on
         && old.views == row.views
         && old.portal_url == row.url
-        && old.listed
 }

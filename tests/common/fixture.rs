@@ -279,6 +279,8 @@ pub async fn load(db: &DatabaseConnection) {
             actor: Set("fixture".into()),
             actor_account_id: Set(None),
             occurred_at: Set(at(2020, 1, 1)),
+            from_listed: Set(None),
+            listed: Set(true),
         })
         .exec(db)
         .await
@@ -294,6 +296,8 @@ pub async fn load(db: &DatabaseConnection) {
                 actor: Set("fixture".into()),
                 actor_account_id: Set(None),
                 occurred_at: Set(at(2025, 1 + k as u32 % 12, 15)),
+                from_listed: Set(Some(true)),
+                listed: Set(true),
             })
             .exec(db)
             .await

@@ -175,6 +175,32 @@ pub async fn with_fixture(backend: Backend) -> TestDb {
     t
 }
 
+/// A fresh database holding a small real import: every 50th row of the real inventory (1,227
+/// open datasets of some 900 institutions), imported as `inventory import` does. No withheld
+/// entry, no request, no plan: what a real import holds before anyone uses the API.
+pub async fn with_real_sample(backend: Backend) -> TestDb {
+    use std::io::Read;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(real_inventory()).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    // The file has no newline inside a field, so lines are records.
+    let sample: String = text
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| *i == 0 || i % 50 == 0)
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sample.csv");
+    std::fs::write(&path, sample).unwrap();
+    let t = fresh(backend).await;
+    inventory::import::import_file(&t.db, &path, &Default::default(), chrono::Utc::now())
+        .await
+        .unwrap();
+    t
+}
+
 /// The real national inventory beside the repository (`../shared/data/…`).
 pub fn real_inventory() -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -313,4 +339,11 @@ pub fn withheld_dataset(
             next_review_on: None,
         },
     }
+}
+
+/// Runs `inventory check` on `db` and fails the test with its report when any rule is broken.
+pub async fn assert_consistent(db: &DatabaseConnection, what: &str) {
+    let r = inventory::check::check(db).await.unwrap();
+    assert!(r.ok(), "{what}: {r}");
+    assert!(r.rules.len() >= 10, "{what}: only {:?} checked", r.rules);
 }

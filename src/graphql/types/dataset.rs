@@ -206,7 +206,8 @@ impl Dataset {
             .map(Disclosure::from))
     }
 
-    /// Disclosure changes, oldest first, starting with how it entered the inventory: at most
+    /// Disclosure and listing changes, oldest first, starting with how it entered the inventory
+    /// (the last one up to a moment says the status, ground and listing it had then): at most
     /// `first` (default 20, at most 100) after the change `after`. Counts `first` times the cost
     /// of one change toward the complexity limit.
     #[graphql(complexity = "first as usize * child_complexity + 1")]

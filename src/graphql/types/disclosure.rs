@@ -168,7 +168,10 @@ pub fn access_rights(s: DisclosureStatus) -> AccessRights {
     }
 }
 
-/// One change of a dataset's disclosure. A node: `node(id)` finds it again.
+/// One change of a dataset's disclosure or of its listing. A node: `node(id)` finds it again.
+/// A delisting or relisting keeps the status (`fromStatus` = `toStatus`) and changes `listed`;
+/// a disclosure change keeps `listed`. The last change up to a moment says the status, ground
+/// and listing the dataset had then.
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(complex)]
 pub struct DisclosureEvent {
@@ -186,6 +189,11 @@ pub struct DisclosureEvent {
     pub actor: String,
     /// When.
     pub occurred_at: DateTime<Utc>,
+    /// Whether the dataset was listed in the inventory before; null for the event that entered it.
+    pub from_listed: Option<bool>,
+    /// Whether the dataset was listed in the inventory after the change (false: delisted, kept
+    /// but no longer in the institution's published inventory).
+    pub listed: bool,
     #[graphql(skip)]
     pub dataset_id: i64,
 }
@@ -200,6 +208,8 @@ impl From<disclosure_event::Model> for DisclosureEvent {
             explanation: m.explanation,
             actor: m.actor,
             occurred_at: m.occurred_at,
+            from_listed: m.from_listed,
+            listed: m.listed,
             dataset_id: m.dataset_id,
         }
     }

@@ -18,7 +18,8 @@ pub struct FeedPosition {
     pub f: i64,
 }
 
-/// One committed change of a dataset's disclosure.
+/// One committed change of a dataset's disclosure or listing (a delisting or relisting keeps the
+/// status and changes `listed`).
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(complex)]
 pub struct DisclosureChange {
@@ -36,6 +37,10 @@ pub struct DisclosureChange {
     pub occurred_at: Option<DateTime<Utc>>,
     /// When it was committed here.
     pub committed_at: DateTime<Utc>,
+    /// Whether the dataset was listed before; null when it entered the inventory.
+    pub from_listed: Option<bool>,
+    /// Whether the dataset is listed after the change.
+    pub listed: bool,
     #[graphql(skip)]
     pub row_dataset_id: i64,
 }
@@ -74,6 +79,9 @@ impl DisclosureChange {
             ground: c.ground.map(Ground::from),
             occurred_at: Some(c.occurred_at),
             committed_at,
+            // Changes recorded before listing had a history all left the dataset listed.
+            from_listed: c.from_listed.or(c.from.map(|_| true)),
+            listed: c.listed,
             row_dataset_id: c.dataset_id,
         }
     }

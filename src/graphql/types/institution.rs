@@ -38,7 +38,7 @@ pub struct Institution {
     pub kind: InstitutionKind,
     /// True when the kind was set by hand.
     pub kind_overridden: bool,
-    /// True when the parent was confirmed by someone with authority (otherwise it is a guess from the name).
+    /// True when the parent, or having none, was confirmed by someone with authority (otherwise a parent is a guess from the name, and imports may guess one).
     pub parent_confirmed: bool,
     /// True for fictional demo institutions.
     pub synthetic: bool,
