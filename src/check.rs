@@ -11,7 +11,8 @@
 //! - the outbox has no gaps in its ids;
 //! - the stored search text is what the title, keywords and description give;
 //! - the in-memory catalog built from the database counts what plain SQL counts (datasets by
-//!   status, ground, category, type, institution, listing, flags, requests and openings).
+//!   status, ground, category, type, institution, listing, flags, requests, openings, and the
+//!   review queue once every review date has passed).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -503,6 +504,12 @@ fn catalog_figures(snap: &Snapshot) -> BTreeMap<String, i64> {
         }
     }
     out.insert("openings".into(), openings);
+    // The review queue once every review date has passed (a figure that does not depend on
+    // today): withheld or partially open, with no legal basis or any review date.
+    out.insert(
+        "review queue once every review date has passed".into(),
+        crate::catalog::review::count(snap, None, chrono::NaiveDate::MAX) as i64,
+    );
     out.retain(|_, v| *v != 0);
     out
 }
@@ -541,6 +548,11 @@ async fn sql_figures<C: ConnectionTrait>(db: &C) -> Result<BTreeMap<String, i64>
             out.insert(format!("{name} {}", get::<String>(&r, 0)?), get(&r, 1)?);
         }
     }
+    let practical = <entity::enums::WithholdingGround as sea_orm::Iterable>::iter()
+        .filter(|g| crate::domain::labels::ground(*g).legal_basis.is_none())
+        .map(|g| format!("'{}'", sea_orm::ActiveEnum::to_value(&g)))
+        .collect::<Vec<_>>()
+        .join(", ");
     let open_states = crate::domain::requests::OPEN_STATES
         .iter()
         .map(|s| format!("'{}'", sea_orm::ActiveEnum::to_value(s)))
@@ -580,6 +592,13 @@ async fn sql_figures<C: ConnectionTrait>(db: &C) -> Result<BTreeMap<String, i64>
             "SELECT COUNT(*) FROM disclosure_event WHERE to_status = 'OPEN' \
               AND from_status IS NOT NULL AND from_status <> 'OPEN'"
                 .into(),
+        ),
+        (
+            "review queue once every review date has passed",
+            format!(
+                "SELECT COUNT(*) FROM disclosure WHERE status IN ('WITHHELD', 'PARTIALLY_OPEN') \
+                  AND (next_review_on IS NOT NULL OR ground IN ({practical}))"
+            ),
         ),
     ] {
         out.insert(name.to_string(), scalar(db, &sql).await?);
