@@ -1,31 +1,37 @@
-//! Inserting many rows at once (imports, the demo build): one JSON parameter per statement,
+//! Inserting many rows at once (imports, the demo build): a few parameters per statement,
 //! unpacked by the database.
 //!
 //! SeaORM's `insert_many` binds every value separately: each goes through `sea_query::Value`,
 //! the SQL text with one placeholder per value, and the driver's argument buffer, several
 //! allocations per value. At hundreds of thousands of rows of 26 columns that was most of an
-//! import. Here the rows travel as one JSON text per statement and the database turns it into
-//! rows in C:
+//! import. Here the rows travel column-wise or as one text per statement and the database
+//! turns them into rows in C:
 //!
-//! - PostgreSQL: `json_populate_recordset(NULL::table, $1)`, rows as objects keyed by column,
-//!   each value converted by the column's own type;
-//! - SQLite: `jsonb_each(?)`, rows as arrays, read by position (`value ->> k`) from the binary
-//!   form, so each row is parsed once.
+//! - PostgreSQL: one typed array per column, in the driver's binary format, read back with
+//!   `unnest($1::int8[], $2::text[], …)`. A column with nulls in the batch gets a second,
+//!   boolean array saying which (the driver cannot send a null inside an array), so nothing is
+//!   parsed from text on the server: this took a third less of the server's time than unpacking
+//!   the same rows from JSON (`json_populate_recordset`), measured in `psql`;
+//! - SQLite: `jsonb_each(?)`, rows as JSON arrays, read by position (`value ->> k`) from the
+//!   binary form, so each row is parsed once.
 //!
-//! Values are written in exactly the form the driver would store them (SQLite keeps dates and
-//! timestamps as text: `%Y-%m-%d`, and RFC 3339 with `+00:00` as sqlx writes it), so rows
-//! inserted here and rows inserted by SeaORM cannot be told apart (but for the spacing of a
-//! PostgreSQL `json` column's text, which keeps what it was given); `tests/bulk.rs` checks it.
+//! Values are stored in exactly the form the driver would store them (SQLite keeps dates and
+//! timestamps as text: `%Y-%m-%d`, and RFC 3339 with `+00:00` as sqlx writes it; PostgreSQL
+//! gets the driver's own binary values), so rows inserted here and rows inserted by SeaORM
+//! cannot be told apart; `tests/bulk.rs` checks it on both databases.
 
-use sea_orm::sea_query::{OptionEnum, Value};
+use sea_orm::sea_query::{ArrayType, OptionEnum, Value};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ConnectionTrait, DbBackend, DbErr, EntityName, EntityTrait,
-    IdenStatic, Iterable, Statement,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ColumnType, ConnectionTrait, DbBackend, DbErr,
+    EntityName, EntityTrait, FromQueryResult, IdenStatic, Iterable, Statement,
 };
 
 /// JSON bytes per statement, about: large enough that statements are few, small enough that
 /// neither database holds a huge parameter.
 const BATCH_BYTES: usize = 8 << 20;
+
+/// Rows per PostgreSQL statement.
+const PG_BATCH_ROWS: usize = 10_000;
 
 /// Inserts `rows` into their table and returns how many were written. The columns written are
 /// those set in the first row (an unset `id` is left to the database); every row must set the
@@ -35,29 +41,107 @@ where
     A: ActiveModelTrait,
     C: ConnectionTrait,
 {
-    let Some(first) = rows.first() else {
-        return Ok(0);
-    };
-    let backend = db.get_database_backend();
-    let columns: Vec<_> = <A::Entity as EntityTrait>::Column::iter()
-        .filter(|c| first.get(*c).is_set())
-        .collect();
-    let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
-    let table = A::Entity::default().table_name().to_string();
-    let sql = statement(backend, &table, &names);
-    let mut batch: Vec<u8> = Vec::new();
-    let mut in_batch = 0u64;
-    let mut written = 0u64;
-    for row in rows {
-        batch.push(if batch.is_empty() { b'[' } else { b',' });
-        push_row(&mut batch, backend, row, &columns, &names)?;
-        in_batch += 1;
-        if batch.len() >= BATCH_BYTES {
-            written += flush(db, &sql, &mut batch, &mut in_batch).await?;
+    let mut batches = Batches::new(db.get_database_backend(), rows, None);
+    let mut written = 0;
+    while let Some(statement) = batches.next_statement()? {
+        written += db.execute_raw(statement).await?.rows_affected();
+    }
+    Ok(written)
+}
+
+/// As [`insert`], and returns the columns `returning` (SQL, e.g. `id, dataset_id`) of every row
+/// written, in the order written.
+pub async fn insert_returning<A, C, R>(db: &C, rows: &[A], returning: &str) -> Result<Vec<R>, DbErr>
+where
+    A: ActiveModelTrait,
+    C: ConnectionTrait,
+    R: FromQueryResult,
+{
+    let mut batches = Batches::new(db.get_database_backend(), rows, Some(returning));
+    let mut out = Vec::with_capacity(rows.len());
+    while let Some(statement) = batches.next_statement()? {
+        out.extend(R::find_by_statement(statement).all(db).await?);
+    }
+    Ok(out)
+}
+
+/// The statements of one bulk insert, built one batch at a time.
+struct Batches<'a, A: ActiveModelTrait> {
+    backend: DbBackend,
+    rows: &'a [A],
+    /// Rows already in a statement.
+    done: usize,
+    table: String,
+    columns: Vec<<A::Entity as EntityTrait>::Column>,
+    names: Vec<&'static str>,
+    returning: Option<&'a str>,
+}
+
+impl<'a, A: ActiveModelTrait> Batches<'a, A> {
+    fn new(backend: DbBackend, rows: &'a [A], returning: Option<&'a str>) -> Self {
+        let columns: Vec<_> = match rows.first() {
+            Some(first) => <A::Entity as EntityTrait>::Column::iter()
+                .filter(|c| first.get(*c).is_set())
+                .collect(),
+            None => Vec::new(),
+        };
+        let names = columns.iter().map(|c| c.as_str()).collect();
+        Batches {
+            backend,
+            rows,
+            done: 0,
+            table: A::Entity::default().table_name().to_string(),
+            columns,
+            names,
+            returning,
         }
     }
-    written += flush(db, &sql, &mut batch, &mut in_batch).await?;
-    Ok(written)
+
+    /// The next batch's statement, `None` when every row is in one.
+    fn next_statement(&mut self) -> Result<Option<Statement>, DbErr> {
+        let rest = &self.rows[self.done..];
+        if rest.is_empty() {
+            return Ok(None);
+        }
+        let (statement, taken) = if self.backend == DbBackend::Postgres {
+            let chunk = &rest[..rest.len().min(PG_BATCH_ROWS)];
+            (
+                arrays_statement(&self.table, chunk, &self.columns, &self.names)?,
+                chunk.len(),
+            )
+        } else {
+            let mut batch: Vec<u8> = Vec::new();
+            let mut taken = 0;
+            for row in rest {
+                batch.push(if batch.is_empty() { b'[' } else { b',' });
+                push_row(&mut batch, row, &self.columns, &self.names)?;
+                taken += 1;
+                if batch.len() >= BATCH_BYTES {
+                    break;
+                }
+            }
+            batch.push(b']');
+            // Only whole JSON values (UTF-8 strings, ASCII punctuation) were written.
+            let json =
+                String::from_utf8(batch).map_err(|e| DbErr::Custom(format!("bulk insert: {e}")))?;
+            (
+                Statement::from_sql_and_values(
+                    DbBackend::Sqlite,
+                    json_statement(&self.table, &self.names),
+                    [json.into()],
+                ),
+                taken,
+            )
+        };
+        self.done += taken;
+        Ok(Some(match self.returning {
+            Some(r) => Statement {
+                sql: format!("{} RETURNING {r}", statement.sql),
+                ..statement
+            },
+            None => statement,
+        }))
+    }
 }
 
 /// The largest id in `table`, 0 when it is empty (explicit ids of a bulk load start after it).
@@ -74,45 +158,181 @@ pub async fn max_id(db: &impl ConnectionTrait, table: &str) -> Result<i64, DbErr
         .unwrap_or(0))
 }
 
-/// The `INSERT … SELECT` unpacking one JSON parameter into `table`'s `columns`.
-fn statement(backend: DbBackend, table: &str, columns: &[&str]) -> String {
+/// The SQLite `INSERT … SELECT` unpacking one JSON parameter into `table`'s `columns`.
+fn json_statement(table: &str, columns: &[&str]) -> String {
     let list = columns
         .iter()
         .map(|c| format!("\"{c}\""))
         .collect::<Vec<_>>()
         .join(", ");
-    match backend {
-        DbBackend::Postgres => format!(
-            "INSERT INTO \"{table}\" ({list}) SELECT {list} \
-             FROM json_populate_recordset(NULL::\"{table}\", $1::json)"
-        ),
-        _ => {
-            let values = (0..columns.len())
-                .map(|k| format!("value ->> {k}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            format!("INSERT INTO \"{table}\" ({list}) SELECT {values} FROM jsonb_each(?)")
+    let values = (0..columns.len())
+        .map(|k| format!("value ->> {k}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("INSERT INTO \"{table}\" ({list}) SELECT {values} FROM jsonb_each(?)")
+}
+
+/// How a column travels to PostgreSQL: the array element type it is bound as, and the cast
+/// back to the column's type where the driver sends another (JSON goes as text).
+struct PgColumn {
+    array: ArrayType,
+    element: &'static str,
+    cast: Option<&'static str>,
+}
+
+impl PgColumn {
+    /// For a column whose values look like `v` (a typed null says the type as well).
+    fn of(v: &Value, jsonb: bool, table: &str, name: &str) -> Result<PgColumn, DbErr> {
+        let (array, element, cast) = match v {
+            Value::Bool(_) => (ArrayType::Bool, "bool", None),
+            Value::SmallInt(_) => (ArrayType::SmallInt, "int2", None),
+            Value::Int(_) => (ArrayType::Int, "int4", None),
+            Value::BigInt(_) => (ArrayType::BigInt, "int8", None),
+            Value::String(_) | Value::Enum(_) => (ArrayType::String, "text", None),
+            Value::ChronoDate(_) => (ArrayType::ChronoDate, "date", None),
+            Value::ChronoDateTimeUtc(_) => (ArrayType::ChronoDateTimeUtc, "timestamptz", None),
+            Value::Json(_) => (
+                ArrayType::String,
+                "text",
+                Some(if jsonb { "jsonb" } else { "json" }),
+            ),
+            other => {
+                return Err(DbErr::Custom(format!(
+                    "bulk insert into {table}: column {name} holds values like {other:?}, which are not supported"
+                )));
+            }
+        };
+        Ok(PgColumn {
+            array,
+            element,
+            cast,
+        })
+    }
+
+    /// The value standing in an array for a null (masked by the column's null array).
+    fn filler(&self) -> Value {
+        match self.array {
+            ArrayType::Bool => false.into(),
+            ArrayType::SmallInt => 0i16.into(),
+            ArrayType::Int => 0i32.into(),
+            ArrayType::BigInt => 0i64.into(),
+            ArrayType::ChronoDate => chrono::NaiveDate::default().into(),
+            ArrayType::ChronoDateTimeUtc => chrono::DateTime::<chrono::Utc>::default().into(),
+            _ => String::new().into(),
+        }
+    }
+
+    /// `v` as an element of this column's array, `None` for a null.
+    fn element(&self, v: Value) -> Option<Value> {
+        match v {
+            Value::Enum(OptionEnum::Some(e)) => Some(e.value.to_string().into()),
+            Value::Enum(OptionEnum::None(_)) => None,
+            Value::Json(Some(j)) => Some(j.to_string().into()),
+            v if !v.is_some() => None,
+            v => Some(v),
         }
     }
 }
 
-/// Appends one row: an object keyed by column on PostgreSQL, an array on SQLite.
+/// The PostgreSQL statement inserting `rows` into `table`, one array per column.
+fn arrays_statement<A: ActiveModelTrait>(
+    table: &str,
+    rows: &[A],
+    columns: &[<A::Entity as EntityTrait>::Column],
+    names: &[&str],
+) -> Result<Statement, DbErr> {
+    let mut kinds = Vec::with_capacity(columns.len());
+    let mut values: Vec<Vec<Value>> = Vec::with_capacity(columns.len());
+    let mut nulls: Vec<Vec<Value>> = Vec::with_capacity(columns.len());
+    for (c, name) in columns.iter().zip(names) {
+        let mut kind = None;
+        let mut column = Vec::with_capacity(rows.len());
+        let mut null = Vec::with_capacity(rows.len());
+        let mut any_null = false;
+        for row in rows {
+            let v = match row.get(*c) {
+                ActiveValue::Set(v) | ActiveValue::Unchanged(v) => v,
+                ActiveValue::NotSet => {
+                    return Err(DbErr::Custom(format!(
+                        "bulk insert into {table}: column {name} is set in the first row but not in a later one"
+                    )));
+                }
+            };
+            let k: &PgColumn = match &kind {
+                Some(k) => k,
+                None => {
+                    let jsonb = matches!(c.def().get_column_type(), ColumnType::JsonBinary);
+                    kind.insert(PgColumn::of(&v, jsonb, table, name)?)
+                }
+            };
+            match k.element(v) {
+                Some(v) => {
+                    column.push(v);
+                    null.push(false.into());
+                }
+                None => {
+                    column.push(k.filler());
+                    null.push(true.into());
+                    any_null = true;
+                }
+            }
+        }
+        let kind = kind.expect("a batch has rows");
+        values.push(column);
+        nulls.push(if any_null { null } else { Vec::new() });
+        kinds.push(kind);
+    }
+    // unnest($1::int8[], $2::text[], $3::bool[], …) AS u(c0, c1, n1, …)
+    let mut params: Vec<Value> = Vec::with_capacity(columns.len() * 2);
+    let mut arrays = Vec::new();
+    let mut aliases = Vec::new();
+    let mut selected = Vec::new();
+    for (k, ((kind, column), null)) in kinds.iter().zip(values).zip(nulls).enumerate() {
+        let masked = !null.is_empty();
+        params.push(Value::Array(kind.array.clone(), Some(Box::new(column))));
+        arrays.push(format!("${}::{}[]", params.len(), kind.element));
+        aliases.push(format!("c{k}"));
+        let mut value = format!("c{k}");
+        if let Some(cast) = kind.cast {
+            value = format!("{value}::{cast}");
+        }
+        if masked {
+            params.push(Value::Array(ArrayType::Bool, Some(Box::new(null))));
+            arrays.push(format!("${}::bool[]", params.len()));
+            aliases.push(format!("n{k}"));
+            value = format!("CASE WHEN n{k} THEN NULL ELSE {value} END");
+        }
+        selected.push(value);
+    }
+    let list = names
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO \"{table}\" ({list}) SELECT {} FROM unnest({}) AS u({})",
+        selected.join(", "),
+        arrays.join(", "),
+        aliases.join(", ")
+    );
+    Ok(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql,
+        params,
+    ))
+}
+
+/// Appends one row (SQLite) as a JSON array.
 fn push_row<A: ActiveModelTrait>(
     out: &mut Vec<u8>,
-    backend: DbBackend,
     row: &A,
     columns: &[<A::Entity as EntityTrait>::Column],
     names: &[&str],
 ) -> Result<(), DbErr> {
-    let postgres = backend == DbBackend::Postgres;
-    out.push(if postgres { b'{' } else { b'[' });
+    out.push(b'[');
     for (k, (c, name)) in columns.iter().zip(names).enumerate() {
         if k > 0 {
             out.push(b',');
-        }
-        if postgres {
-            push_str(out, name);
-            out.push(b':');
         }
         let value = match row.get(*c) {
             ActiveValue::Set(v) | ActiveValue::Unchanged(v) => v,
@@ -123,14 +343,14 @@ fn push_row<A: ActiveModelTrait>(
                 )));
             }
         };
-        push_value(out, backend, &value)?;
+        push_value(out, &value)?;
     }
-    out.push(if postgres { b'}' } else { b']' });
+    out.push(b']');
     Ok(())
 }
 
-/// Appends one value as JSON, in the form the driver would store it.
-fn push_value(out: &mut Vec<u8>, backend: DbBackend, value: &Value) -> Result<(), DbErr> {
+/// Appends one value as JSON, in the form sqlx would store it in SQLite.
+fn push_value(out: &mut Vec<u8>, value: &Value) -> Result<(), DbErr> {
     use std::io::Write;
     fn num(out: &mut Vec<u8>, v: Option<impl std::fmt::Display>) {
         match v {
@@ -167,24 +387,14 @@ fn push_value(out: &mut Vec<u8>, backend: DbBackend, value: &Value) -> Result<()
             None => out.extend_from_slice(b"null"),
         },
         Value::ChronoDateTimeUtc(v) => match v {
-            // What sqlx writes on SQLite. PostgreSQL keeps microseconds: sqlx sends them
-            // truncated, while the text form would be rounded, so truncate first.
-            Some(t) if backend == DbBackend::Postgres => push_str(
-                out,
-                &chrono::SubsecRound::trunc_subsecs(*t, 6)
-                    .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false),
-            ),
             Some(t) => push_str(
                 out,
                 &t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false),
             ),
             None => out.extend_from_slice(b"null"),
         },
+        // SQLite stores a JSON column's text.
         Value::Json(v) => match v {
-            // PostgreSQL's `json` column takes the value itself; SQLite stores its text.
-            Some(j) if backend == DbBackend::Postgres => {
-                serde_json::to_writer(&mut *out, j).map_err(|e| DbErr::Json(e.to_string()))?
-            }
             Some(j) => push_str(out, &j.to_string()),
             None => out.extend_from_slice(b"null"),
         },
@@ -200,27 +410,4 @@ fn push_value(out: &mut Vec<u8>, backend: DbBackend, value: &Value) -> Result<()
 /// Appends `s` as a JSON string.
 fn push_str(out: &mut Vec<u8>, s: &str) {
     serde_json::to_writer(out, s).expect("writing a string to a Vec cannot fail");
-}
-
-/// Sends one batch.
-async fn flush<C: ConnectionTrait>(
-    db: &C,
-    sql: &str,
-    batch: &mut Vec<u8>,
-    in_batch: &mut u64,
-) -> Result<u64, DbErr> {
-    if batch.is_empty() {
-        return Ok(0);
-    }
-    batch.push(b']');
-    // Only whole JSON values (UTF-8 strings, ASCII punctuation) were written.
-    let json = String::from_utf8(std::mem::take(batch))
-        .map_err(|e| DbErr::Custom(format!("bulk insert: {e}")))?;
-    db.execute_raw(Statement::from_sql_and_values(
-        db.get_database_backend(),
-        sql,
-        [json.into()],
-    ))
-    .await?;
-    Ok(std::mem::take(in_batch))
 }

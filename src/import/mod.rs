@@ -23,8 +23,8 @@ use entity::{dataset, disclosure, disclosure_event, import_run, institution, ins
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter,
 };
 
 use crate::domain::{institutions, listing, text};
@@ -266,11 +266,10 @@ pub async fn import_file(
 
     phases.mark("compare", started);
     // New datasets, in batches, each with an OPEN disclosure and its initial history event,
-    // which also goes to the change feed. Rows are written by `db::bulk` (one JSON parameter
-    // per statement); the ids the database gave are read back by portal key.
+    // which also goes to the change feed. Rows are written by `db::bulk` (a few parameters per
+    // statement), which returns the ids the database gave.
     let mut feed = Vec::new();
     let abort_after = abort_after_batches();
-    let events_before = db::bulk::max_id(&txn, "disclosure_event").await?;
     for (batch, chunk) in new_rows.chunks(INSERT_BATCH).enumerate() {
         if abort_after == Some(batch) {
             eprintln!(
@@ -278,15 +277,10 @@ pub async fn import_file(
             );
             std::process::abort();
         }
-        db::bulk::insert(&txn, chunk).await?;
-        let keys: Vec<&str> = chunk
-            .iter()
-            .filter_map(|d| match &d.portal_key {
-                Set(Some(k)) => Some(k.as_str()),
-                _ => None,
-            })
-            .collect();
-        let inserted = inserted_datasets(&txn, run.id, &keys).await?;
+        let mut inserted: Vec<NewDataset> =
+            db::bulk::insert_returning(&txn, chunk, "id, institution_id, category, registered_on")
+                .await?;
+        inserted.sort_by_key(|d| d.id);
         let discs: Vec<_> = inserted
             .iter()
             .map(|d| disclosure::ActiveModel {
@@ -322,10 +316,11 @@ pub async fn import_file(
                 listed: Set(true),
             })
             .collect();
-        db::bulk::insert(&txn, &evs).await?;
-        let ids: Vec<i64> = inserted.iter().map(|d| d.id).collect();
+        let mut written: Vec<disclosure_event::Model> =
+            db::bulk::insert_returning(&txn, &evs, "*").await?;
+        written.sort_by_key(|e| e.id);
         let by_id: HashMap<i64, &NewDataset> = inserted.iter().map(|d| (d.id, d)).collect();
-        for e in initial_events(&txn, events_before, &ids).await? {
+        for e in written {
             let d = by_id[&e.dataset_id];
             feed.push(Event::Disclosure(DisclosureChanged::of(
                 &e,
@@ -407,62 +402,6 @@ struct NewDataset {
     institution_id: i64,
     category: entity::enums::Category,
     registered_on: Option<chrono::NaiveDate>,
-}
-
-/// SQL listing the elements of the JSON array parameter `param` as rows of one column `value`
-/// (ids compared as integers, keys as text).
-fn json_rows(backend: DbBackend, param: &str, integers: bool) -> String {
-    match (backend, integers) {
-        (DbBackend::Postgres, true) => {
-            format!("SELECT value::bigint AS value FROM json_array_elements_text({param}::json)")
-        }
-        (DbBackend::Postgres, false) => {
-            format!("SELECT value FROM json_array_elements_text({param}::json)")
-        }
-        _ => format!("SELECT value FROM json_each({param})"),
-    }
-}
-
-/// The datasets of this run with the given portal keys, in id order.
-async fn inserted_datasets(
-    txn: &impl ConnectionTrait,
-    run_id: i64,
-    keys: &[&str],
-) -> Result<Vec<NewDataset>, DbErr> {
-    let backend = txn.get_database_backend();
-    let keys = serde_json::to_string(keys).map_err(|e| DbErr::Json(e.to_string()))?;
-    NewDataset::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        format!(
-            "SELECT id, institution_id, category, registered_on FROM dataset \
-             WHERE import_run_id = $1 AND portal_key IN ({}) ORDER BY id",
-            json_rows(backend, "$2", false)
-        ),
-        [run_id.into(), keys.into()],
-    ))
-    .all(txn)
-    .await
-}
-
-/// The initial history events (written after event `after`) of the datasets `ids`, in id order.
-async fn initial_events(
-    txn: &impl ConnectionTrait,
-    after: i64,
-    ids: &[i64],
-) -> Result<Vec<disclosure_event::Model>, DbErr> {
-    let backend = txn.get_database_backend();
-    disclosure_event::Entity::find()
-        .from_raw_sql(Statement::from_sql_and_values(
-            backend,
-            format!(
-                "SELECT * FROM disclosure_event WHERE id > $1 AND from_status IS NULL \
-                 AND dataset_id IN ({}) ORDER BY id",
-                json_rows(backend, "$2", true)
-            ),
-            [after.into(), serde_json::json!(ids).to_string().into()],
-        ))
-        .all(txn)
-        .await
 }
 
 /// Elapsed time per phase of an import, for the log.
