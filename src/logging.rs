@@ -72,6 +72,20 @@ pub fn init(format: LogFormat) -> Option<crate::telemetry::traces::Traces> {
         .with(traces.with_filter(filter()))
         .with(crate::telemetry::pool::layer())
         .init();
+    // The pool layer wants TRACE spans and events, which raised the `log` crate's level along
+    // (`init` sets it from the subscriber's): back to the log filter's, so dependencies logging
+    // through `log` (e.g. tungstenite per frame) stay one comparison per call when filtered out.
+    let log_level = filter()
+        .max_level_hint()
+        .map_or(log::LevelFilter::Trace, |l| match l.into_level() {
+            None => log::LevelFilter::Off,
+            Some(tracing::Level::ERROR) => log::LevelFilter::Error,
+            Some(tracing::Level::WARN) => log::LevelFilter::Warn,
+            Some(tracing::Level::INFO) => log::LevelFilter::Info,
+            Some(tracing::Level::DEBUG) => log::LevelFilter::Debug,
+            Some(tracing::Level::TRACE) => log::LevelFilter::Trace,
+        });
+    log::set_max_level(log_level);
     guard
 }
 
