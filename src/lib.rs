@@ -58,8 +58,9 @@
 //!   automatic persisted queries, in the HTTP handler (no schema extension).
 //! - [`lifecycle`]: starting, serving, stopping; graceful shutdown (WebSockets tracked and
 //!   closed with 1001, the bound); [`logging`]: JSON lines or text.
-//! - [`telemetry`]: Prometheus metrics per operation and SQL statement, and OTLP traces when
-//!   configured, measured in the executor wrapper and SeaORM's statement callback.
+//! - [`telemetry`]: Prometheus metrics per operation, SQL statement and wait for a pooled
+//!   connection, and OTLP traces when configured, measured in the executor wrapper, SeaORM's
+//!   statement callback and a `tracing` layer (`telemetry/pool.rs`).
 //!
 //! The binary (`src/main.rs`) has the subcommands `serve`, `import`, `demo`, `check`, `token`
 //! and `export-schema`.

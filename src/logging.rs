@@ -39,35 +39,54 @@ impl LogFormat {
     }
 }
 
+/// The log filter: `RUST_LOG`, or [`DEFAULT_FILTER`].
+fn filter() -> EnvFilter {
+    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER))
+}
+
 /// Installs the global subscriber writing to standard error, with the OTLP trace layer when the
-/// environment configures one ([`crate::telemetry::traces::from_env`]); returns what must be
-/// kept until exit for the last spans to be sent.
+/// environment configures one ([`crate::telemetry::traces::from_env`]) and the layer measuring
+/// waits for a pooled connection ([`crate::telemetry::pool`]); returns what must be kept until
+/// exit for the last spans to be sent. Each layer has its own filter: the log lines and the
+/// exported spans obey `RUST_LOG`, the pool layer sees only what it measures.
 pub fn init(format: LogFormat) -> Option<crate::telemetry::traces::Traces> {
+    use tracing_subscriber::Layer as _;
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let terminal = std::io::stderr().is_terminal();
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if format.json(terminal) {
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let fmt = if format.json(terminal) {
         // Span fields stay out of the lines: a request's span carries its URI, and the event
         // itself says what happened.
-        let subscriber = builder
-            .json()
+        fmt.json()
             .with_current_span(false)
             .with_span_list(false)
-            .finish();
-        let (traces, guard) = crate::telemetry::traces::from_env().unzip();
-        subscriber.with(traces).init();
-        guard
+            .with_filter(filter())
+            .boxed()
     } else {
-        let subscriber = builder.with_ansi(terminal).finish();
-        let (traces, guard) = crate::telemetry::traces::from_env().unzip();
-        subscriber.with(traces).init();
-        guard
-    }
+        fmt.with_ansi(terminal).with_filter(filter()).boxed()
+    };
+    let (traces, guard) = crate::telemetry::traces::from_env().unzip();
+    tracing_subscriber::registry()
+        .with(fmt)
+        .with(traces.with_filter(filter()))
+        .with(crate::telemetry::pool::layer())
+        .init();
+    // The pool layer wants TRACE spans and events, which raised the `log` crate's level along
+    // (`init` sets it from the subscriber's): back to the log filter's, so dependencies logging
+    // through `log` (e.g. tungstenite per frame) stay one comparison per call when filtered out.
+    let log_level = filter()
+        .max_level_hint()
+        .map_or(log::LevelFilter::Trace, |l| match l.into_level() {
+            None => log::LevelFilter::Off,
+            Some(tracing::Level::ERROR) => log::LevelFilter::Error,
+            Some(tracing::Level::WARN) => log::LevelFilter::Warn,
+            Some(tracing::Level::INFO) => log::LevelFilter::Info,
+            Some(tracing::Level::DEBUG) => log::LevelFilter::Debug,
+            Some(tracing::Level::TRACE) => log::LevelFilter::Trace,
+        });
+    log::set_max_level(log_level);
+    guard
 }
 
 #[cfg(test)]

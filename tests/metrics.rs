@@ -1,10 +1,16 @@
 //! `/metrics` scraped from a real server after real requests on each backend: operations counted
 //! by transport, name and outcome (a named query, an anonymous one, a failing one, a
 //! subscription over WebSocket), latency and SQL-per-request histograms with their buckets, SQL
-//! statements by kind, the sampled gauges, and the cap on distinct operation names.
+//! statements by kind, the sampled gauges, the cap on distinct operation names, and the waits
+//! for a pooled connection: a request kept waiting by a pool whose one connection a transaction
+//! holds is seen waiting, its wait timed, and, held past the acquire time-out or the request's
+//! time limit, its giving up counted.
 //!
 //! The recorder is the process's, shared by the tests of this binary: every assertion is on the
-//! change between two scrapes, of series only that test touches.
+//! change between two scrapes, of series only that test touches (or, for the waits, on changes
+//! the other tests could only add to). The waits are measured by a `tracing` layer, which the
+//! server's `logging::init` installs and the tests of this binary install alone
+//! ([`measure_pool_waits`]).
 
 mod common;
 
@@ -13,6 +19,7 @@ use std::time::Duration;
 
 use common::{Backend, backends, gql, with_fixture};
 use futures::SinkExt;
+use sea_orm::TransactionTrait;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
@@ -159,6 +166,21 @@ async fn scrape(addr: std::net::SocketAddr) -> Scrape {
 const REQUESTS: &str = "inventory_graphql_requests_total";
 const DURATION: &str = "inventory_graphql_request_duration_seconds";
 const SQL: &str = "inventory_graphql_sql_statements";
+const WAITING: &str = "inventory_db_pool_waiting";
+const ACQUIRE: &str = "inventory_db_pool_acquire_seconds";
+
+/// Installs the layer measuring waits for a pooled connection as the process's subscriber (as
+/// `logging::init` does, without the log lines), once.
+fn measure_pool_waits() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        tracing_subscriber::registry()
+            .with(inventory::telemetry::pool::layer())
+            .init();
+    });
+}
 
 /// The labels of an HTTP operation's outcome.
 fn http<'a>(operation: &'a str, outcome: &'a str) -> [(&'static str, &'a str); 3] {
@@ -222,6 +244,7 @@ async fn scrape_until(addr: std::net::SocketAddr, ready: impl Fn(&Scrape) -> boo
 
 #[tokio::test]
 async fn operations_are_counted_timed_and_their_sql_measured() {
+    measure_pool_waits();
     for backend in backends().await {
         let t = with_fixture(backend).await;
         let state = common::state(&t.db);
@@ -333,11 +356,26 @@ async fn operations_are_counted_timed_and_their_sql_measured() {
         );
         assert!(selects >= page_statements, "{selects} < {page_statements}");
         assert_histogram(&after, "inventory_sql_statement_duration_seconds", &[]);
+        // Every statement outside a transaction took a connection from the pool, timed.
+        let acquired = [("outcome", "acquired")];
+        assert_histogram(&after, ACQUIRE, &acquired);
+        let acquires = count(ACQUIRE, &acquired);
+        assert!(
+            acquires >= page_statements,
+            "{acquires} acquires < {page_statements} statements"
+        );
+        let mean = sum(ACQUIRE, &acquired) / acquires;
+        assert!(
+            mean > 0.0 && mean < 0.5,
+            "an idle pool hands out connections at once: {mean} s"
+        );
 
         // Gauges sampled at the scrape, and the refusal counters.
         assert!(after.get("inventory_db_pool_max_connections", &[]) >= 1.0);
         assert!(after.has("inventory_db_pool_connections", &[("state", "idle")]));
         assert!(after.has("inventory_db_pool_connections", &[("state", "in_use")]));
+        assert!(after.has(WAITING, &[]));
+        assert_eq!(after.types[WAITING], "gauge");
         assert!(after.has("inventory_outbox_latest_id", &[]));
         assert_eq!(
             after.get("inventory_outbox_lag_events", &[("reader", "hub")]),
@@ -404,6 +442,108 @@ async fn operation_names_past_the_cap_are_counted_as_other() {
             );
         }
         assert_eq!(delta(&before, &after, REQUESTS, &other), 2.0);
+        t.cleanup().await;
+    }
+}
+
+/// The `_count` minus the `le` bucket of a histogram's series, changed between two scrapes: the
+/// observations above `le`.
+fn above(before: &Scrape, after: &Scrape, name: &str, outcome: &str, le: &str) -> f64 {
+    let labels = [("outcome", outcome)];
+    delta(before, after, &format!("{name}_count"), &labels)
+        - delta(
+            before,
+            after,
+            &format!("{name}_bucket"),
+            &[("outcome", outcome), ("le", le)],
+        )
+}
+
+#[tokio::test]
+async fn a_request_kept_waiting_for_a_connection_is_seen_waiting_and_its_wait_timed() {
+    measure_pool_waits();
+    for backend in backends().await {
+        let t = with_fixture(backend).await;
+        // The scrapes go to a server on the fixture's pool; the request to one on a pool of one
+        // connection, which a transaction holds.
+        let (addr, _stop) = common::serve(common::state(&t.db)).await;
+        let busy = inventory::db::connect_sized(&t.url, 1).await.unwrap();
+        let app = inventory::app(common::state(&busy));
+        // Named, so that the operation series of the other tests stay theirs.
+        let query = format!(
+            r#"query PoolWait{backend:?} {{ institution(code: "no-such-institution") {{ name }} }}"#
+        );
+        let query = query.as_str();
+        let code = |r: &serde_json::Value| r["errors"][0]["extensions"]["code"].clone();
+
+        let before = scrape(addr).await;
+        let held = busy.begin().await.unwrap();
+        let request = tokio::spawn({
+            let app = app.clone();
+            let query = query.to_string();
+            async move { gql(&app, &query, json!({})).await }
+        });
+        let during = scrape_until(addr, |s| s.get(WAITING, &[]) >= 1.0).await;
+        assert!(during.get(WAITING, &[]) >= 1.0, "the request waits");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!request.is_finished(), "still waiting");
+        held.rollback().await.unwrap();
+        let r = request.await.unwrap();
+        assert_eq!(
+            code(&r),
+            "NOT_FOUND",
+            "it ran once the connection came back: {r}"
+        );
+        let after = scrape(addr).await;
+        assert_histogram(&after, ACQUIRE, &[("outcome", "acquired")]);
+        assert!(
+            above(&before, &after, ACQUIRE, "acquired", "0.1") >= 1.0,
+            "a wait of over 0.2 s is timed as such"
+        );
+        assert!(
+            delta(
+                &before,
+                &after,
+                &format!("{ACQUIRE}_sum"),
+                &[("outcome", "acquired")]
+            ) >= 0.2
+        );
+
+        // Held past the request's time limit: the request is dropped while it waits.
+        let mut state = common::state(&busy);
+        state.config = std::sync::Arc::new(inventory::config::Config {
+            request_timeout: Duration::from_millis(300),
+            ..Default::default()
+        });
+        let limited = inventory::app(state);
+        let held = busy.begin().await.unwrap();
+        let r = gql(&limited, query, json!({})).await;
+        assert_eq!(code(&r), "TIMEOUT", "{r}");
+        let abandoned = scrape(addr).await;
+        assert_histogram(&abandoned, ACQUIRE, &[("outcome", "abandoned")]);
+        assert!(
+            above(&after, &abandoned, ACQUIRE, "abandoned", "0.1") >= 1.0,
+            "given up after most of the 0.3 s"
+        );
+
+        // Held past the acquire time-out (2 s): the request is answered 503, the wait counted.
+        let r = gql(&app, query, json!({})).await;
+        assert_eq!(code(&r), "SERVICE_UNAVAILABLE", "{r}");
+        held.rollback().await.unwrap();
+        let last = scrape(addr).await;
+        assert_histogram(&last, ACQUIRE, &[("outcome", "timeout")]);
+        assert!(
+            above(&abandoned, &last, ACQUIRE, "timeout", "1") >= 1.0,
+            "given up at the time-out"
+        );
+        let timeouts = delta(
+            &abandoned,
+            &last,
+            &format!("{ACQUIRE}_count"),
+            &[("outcome", "timeout")],
+        );
+        assert!(timeouts >= 1.0);
+        busy.close().await.unwrap();
         t.cleanup().await;
     }
 }

@@ -46,14 +46,19 @@ const BACKGROUND_POOL: u32 = 2;
 
 /// Opens a pool on `url`, creating the SQLite file's folder when needed.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
-    open(url, None, None).await
+    open(url, None, None, false).await
+}
+
+/// As [`connect`], with at most `size` connections (a test holds them busy).
+pub async fn connect_sized(url: &str, size: u32) -> Result<DatabaseConnection, DbErr> {
+    open(url, Some(size), None, false).await
 }
 
 /// The pool requests are served from: as [`connect`], with every statement (on SQLite: every
 /// checkout of a connection, and every wait for the write lock) stopped in the database after
 /// [`database_bound`] of `limit`, the request time limit (see the module doc).
 pub async fn connect_serving(url: &str, limit: Duration) -> Result<DatabaseConnection, DbErr> {
-    open(url, None, Some(database_bound(limit))).await
+    open(url, None, Some(database_bound(limit)), false).await
 }
 
 /// How long the serving pool lets database work run for a request time limit of `limit`: a
@@ -67,7 +72,7 @@ pub fn database_bound(limit: Duration) -> Duration {
 /// A small pool of its own for the server's background readers (the outbox hub, the catalog
 /// catching up), so they never wait behind user queries for a connection of the main pool.
 pub async fn connect_background(url: &str) -> Result<DatabaseConnection, DbErr> {
-    open(url, Some(BACKGROUND_POOL), None).await
+    open(url, Some(BACKGROUND_POOL), None, true).await
 }
 
 /// How long a PostgreSQL connection of the serving pool may sit idle before it is pinged again on
@@ -125,6 +130,7 @@ async fn open(
     url: &str,
     size: Option<u32>,
     limit: Option<Duration>,
+    background: bool,
 ) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_string());
     opts.sqlx_logging(false).acquire_timeout(ACQUIRE_TIMEOUT);
@@ -140,9 +146,12 @@ async fn open(
             // while (which the server or a proxy may have dropped meanwhile) is checked again.
             opts.statement_timeout(limit)
                 .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
-                .map_sqlx_postgres_pool_opts(|p| {
-                    p.after_release(|conn, _| Box::pin(drain_postgres(conn)))
+                .map_sqlx_postgres_pool_opts(move |p| {
+                    report_acquires(p, background)
+                        .after_release(|conn, _| Box::pin(drain_postgres(conn)))
                 });
+        } else {
+            opts.map_sqlx_postgres_pool_opts(move |p| report_acquires(p, background));
         }
     } else {
         if let Some(path) = sqlite_path(url)
@@ -171,15 +180,35 @@ async fn open(
             });
         if let Some(limit) = limit {
             opts.map_sqlx_sqlite_pool_opts(move |p| {
-                p.test_before_acquire(false)
+                report_acquires(p, background)
+                    .test_before_acquire(false)
                     .after_connect(move |conn, _| Box::pin(arm_sqlite(conn, limit)))
                     .before_acquire(move |conn, _| {
                         Box::pin(async move { arm_sqlite(conn, limit).await.map(|()| true) })
                     })
             });
+        } else {
+            opts.map_sqlx_sqlite_pool_opts(move |p| report_acquires(p, background));
         }
     }
     Database::connect(opts).await
+}
+
+/// Has a pool report each acquire to [`crate::telemetry::pool`]: a TRACE event with the time it
+/// took. sqlx has two: the background pool sends each as "slow" (past a threshold of zero), the
+/// others never do (sqlx's own WARN past 2 s is moot: that is the acquire time-out).
+fn report_acquires<DB: sea_orm::sqlx::Database>(
+    p: sea_orm::sqlx::pool::PoolOptions<DB>,
+    background: bool,
+) -> sea_orm::sqlx::pool::PoolOptions<DB> {
+    let threshold = if background {
+        Duration::ZERO
+    } else {
+        Duration::MAX
+    };
+    p.acquire_time_level(log::LevelFilter::Trace)
+        .acquire_slow_level(log::LevelFilter::Trace)
+        .acquire_slow_threshold(threshold)
 }
 
 /// Whether a PostgreSQL URL names a server on this machine (a loopback address or a Unix

@@ -6,7 +6,8 @@
 //! buckets set here, never summaries. Counters and histograms are recorded where things happen
 //! ([`super::operations`], [`super::sql`], the catalog's gate, the rate limiter); gauges of
 //! state (pool, WebSocket connections, outbox positions, heavy work) are sampled at scrape time
-//! from the [`AppState`].
+//! from the [`AppState`]. The waits for a pooled connection are measured by the `tracing` layer
+//! of [`super::pool`] (a gauge of tasks waiting, and a histogram of each wait by outcome).
 //!
 //! The metric names are the constants below; README's "Metrics and traces" lists them.
 
@@ -39,6 +40,13 @@ pub const SQL_DURATION: &str = "inventory_sql_statement_duration_seconds";
 pub const POOL_CONNECTIONS: &str = "inventory_db_pool_connections";
 /// The request pool's most connections.
 pub const POOL_MAX: &str = "inventory_db_pool_max_connections";
+/// Tasks waiting for a pooled connection now (exact, see [`super::pool`]).
+pub const POOL_WAITING: &str = "inventory_db_pool_waiting";
+/// Seconds a task waited for a pooled connection, by `outcome`: `acquired` (the request
+/// pool's acquires, timed by sqlx), `timeout` (gave up at the acquire time-out, answered `503`)
+/// or `abandoned` (gave up sooner: cancelled, or no connection could be opened). The rate of
+/// the `_sum`s is the mean number waiting; `_count{outcome="timeout"}` counts the time-outs.
+pub const POOL_ACQUIRE: &str = "inventory_db_pool_acquire_seconds";
 /// WebSocket connections open on this instance.
 pub const WS_CONNECTIONS: &str = "inventory_websocket_connections";
 /// Subscriptions running on this instance (both WebSocket protocols).
@@ -67,6 +75,12 @@ const SQL_DURATION_BUCKETS: [f64; 13] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0,
 ];
 
+/// Buckets of the wait for a pooled connection, seconds: from a pooled connection handed out at
+/// once to the acquire time-out (2 s).
+const POOL_ACQUIRE_BUCKETS: [f64; 14] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0,
+];
+
 /// How often histograms are drained and descriptions published between scrapes.
 const UPKEEP_EVERY: Duration = Duration::from_secs(5);
 
@@ -85,6 +99,9 @@ fn install() -> Option<PrometheusHandle> {
         })
         .and_then(|b| {
             b.set_buckets_for_metric(Matcher::Full(SQL_DURATION.into()), &SQL_DURATION_BUCKETS)
+        })
+        .and_then(|b| {
+            b.set_buckets_for_metric(Matcher::Full(POOL_ACQUIRE.into()), &POOL_ACQUIRE_BUCKETS)
         })
         .and_then(PrometheusBuilder::install_recorder);
     match built {
@@ -128,6 +145,14 @@ fn describe() {
     describe_histogram!(SQL_DURATION, "Seconds one SQL statement took");
     describe_gauge!(POOL_CONNECTIONS, "Connections of the request pool by state");
     describe_gauge!(POOL_MAX, "Most connections of the request pool");
+    describe_gauge!(
+        POOL_WAITING,
+        "Tasks waiting for a pooled database connection"
+    );
+    describe_histogram!(
+        POOL_ACQUIRE,
+        "Seconds waited for a pooled database connection, by outcome (acquired, timeout, abandoned)"
+    );
     describe_gauge!(WS_CONNECTIONS, "WebSocket connections open");
     describe_gauge!(SUBSCRIPTIONS, "Subscriptions running");
     describe_gauge!(OUTBOX_LATEST, "The outbox's last event id");
@@ -184,6 +209,7 @@ async fn sample(state: &AppState) {
     gauge!(POOL_CONNECTIONS, "state" => "in_use").set((size as usize).saturating_sub(idle) as f64);
     gauge!(POOL_CONNECTIONS, "state" => "idle").set(idle as f64);
     gauge!(POOL_MAX).set(max as f64);
+    gauge!(POOL_WAITING).set(super::pool::waiting() as f64);
     gauge!(WS_CONNECTIONS).set(state.live.connections() as f64);
     let (running, waiting) = state.catalog.heavy_load();
     gauge!(HEAVY, "state" => "running").set(running as f64);
