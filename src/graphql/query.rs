@@ -211,7 +211,14 @@ impl QueryRoot {
         let catalog = ctx.data_unchecked::<Catalog>();
         let snapshot = catalog.read().await.map_err(ApiError::from)?;
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let changes = as_of::states_between(db, as_of::end_of(from.0), as_of::end_of(to.0))
+        // Datasets without an event after `to` are at `to` as they are today: the catalog says.
+        let now = snapshot.clone();
+        let today = move |id| {
+            now.row_of(id)
+                .filter(|r| now.row(*r).alive)
+                .map(|r| now.state(r))
+        };
+        let changes = as_of::states_between(db, as_of::end_of(from.0), as_of::end_of(to.0), today)
             .await
             .map_err(ApiError::from)?;
         let tally = catalog
