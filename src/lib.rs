@@ -10,8 +10,9 @@
 //! - [`auth`]: bearer tokens (stored as SHA-256), roles, the viewer.
 //! - [`catalog`]: the in-memory snapshot of the dataset list (bitmaps per facet value and
 //!   search bigram) that answers totals, facets, dataset statistics, page ids, institutions
-//!   and the review queue ([`catalog::review`]); it follows the outbox, and bounds heavy work
-//!   ([`catalog::gate`]).
+//!   and the review queue ([`catalog::review`]), restated as of a past day when asked
+//!   ([`catalog::Snapshot::restated`], [`catalog::changes`]); it follows the outbox, and bounds
+//!   heavy work ([`catalog::gate`]).
 //! - [`check`]: `inventory check`, the invariants any database must hold (the current
 //!   disclosure and listing are the history's last event, versions count events, provided
 //!   requests opened their data, a gapless outbox, search text and catalog figures that match
@@ -37,7 +38,9 @@
 //!     [`domain::bundles`], [`domain::plans`], [`domain::stats`], [`domain::labels`],
 //!     [`domain::text`], [`domain::signup`]; [`domain::openings`]: what counts as an opening
 //!     (openings per month and targets' progress); [`domain::edits`]: editing and deleting
-//!     plans, commitments, milestones, targets and bundles.
+//!     plans, commitments, milestones, targets and bundles; [`domain::as_of`]: each entry's
+//!     state at the end of a past day from the history, and the one bucket a change between two
+//!     days falls in (`datasets(asOf:)`, `catalogChanges`).
 //! - [`events`]: the outbox of committed changes, in commit order, as one typed `Event` (topic
 //!   from the variant); the audit trail; the PostgreSQL notification channel. [`hub`] follows it
 //!   for subscribers.

@@ -156,6 +156,31 @@ async fn every_example_runs_cleanly_and_shows_something_on_the_demo() {
                 .any(|i| !i["reviewQueue"]["nodes"].as_array().unwrap().is_empty()),
             "{v}"
         );
+        // The catalog as of the end of 2024: withheld entries then, each with its state that
+        // day; and what changed in 2025, by institution and category.
+        let (_, v) = answers
+            .iter()
+            .find(|(e, _)| e.title.starts_with("The catalog as of a day"))
+            .unwrap();
+        let then = &v["withheldThen"];
+        assert!(then["totalCount"].as_u64().unwrap() > 0, "{v}");
+        assert!(
+            then["nodes"].as_array().unwrap().iter().all(|n| {
+                n["stateAsOf"]["day"] == "2024-12-31"
+                    && ["WITHHELD", "PARTIALLY_OPEN"]
+                        .contains(&n["stateAsOf"]["status"].as_str().unwrap())
+            }),
+            "{v}"
+        );
+        let totals = &v["catalogChanges"]["totals"];
+        assert!(totals["opened"].as_u64().unwrap() > 0, "{v}");
+        assert!(
+            !v["catalogChanges"]["byInstitution"]
+                .as_array()
+                .unwrap()
+                .is_empty(),
+            "{v}"
+        );
         t.cleanup().await;
     }
 }
@@ -219,6 +244,10 @@ async fn every_example_runs_cleanly_on_a_real_import_or_says_why_it_is_empty() {
             .find(|e| e.title == "The review queue of open by default")
             .unwrap();
         assert!(comment(e).contains("On a real import"), "{}", comment(e));
+        // Nothing existed before the import, nor changed then, as the as-of example says.
+        let v = answer("The catalog as of a day");
+        assert_eq!(v["withheldThen"]["totalCount"], 0, "{v}");
+        assert_eq!(v["catalogChanges"]["totals"]["total"], 0, "{v}");
         let v = answer("The review queue of open by default");
         assert_eq!(v["reviewQueue"]["totalCount"], 0, "{v}");
         assert_eq!(v["stats"]["reviewDue"], 0, "{v}");

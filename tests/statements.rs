@@ -1,7 +1,8 @@
 //! No N+1: one request for a page of datasets with institution (and parent), disclosure, ground,
 //! history, requests and bundles runs the same number of SQL statements for 10 and for 100
 //! datasets, every time; so do nested lists, `nodes(ids)`, and a page of institutions with their
-//! datasets, requests, bundles and review queues; so does a page of the review queue.
+//! datasets, requests, bundles and review queues; so does a page of the review queue, and a
+//! page of the list as of a past day with `catalogChanges`.
 
 mod common;
 
@@ -442,6 +443,50 @@ async fn review_queue_pages_do_not_multiply_statements() {
         );
         println!(
             "{b:?}: {} statements for a page of the review queue",
+            counts[0]
+        );
+        t.cleanup().await;
+    }
+}
+
+const AS_OF: &str = r#"query($n: Int, $d: Date) {
+  datasets(asOf: $d, first: $n, filter: { status: [WITHHELD] }) {
+    totalCount
+    nodes { title stateAsOf { status ground listed } institution { name } disclosure { status } history(first: 3) { toStatus } }
+  }
+  catalogChanges(from: "2023-01-01", to: $d) { totals { total } byInstitution(first: 20) { institution { name } changes { total } } }
+}"#;
+
+/// The catalog as of a day: one statement rebuilds the states (whatever the page size), one
+/// compares two days, and a page of the past list with its relations takes as many statements
+/// for 10 items as for 100.
+#[tokio::test]
+async fn as_of_pages_do_not_multiply_statements() {
+    for b in backends().await {
+        let t = with_demo(b, 0.01).await;
+        let vars = [
+            json!({ "n": 10, "d": "2025-06-30" }),
+            json!({ "n": 100, "d": "2025-06-30" }),
+            json!({ "n": 10, "d": "2025-06-30" }),
+            json!({ "n": 100, "d": "2025-06-30" }),
+        ];
+        let counts = count_statements(&t, AS_OF, &vars, |v| {
+            let nodes = v["data"]["datasets"]["nodes"].as_array().unwrap();
+            assert!(nodes.len() == 10 || nodes.len() == 100, "{v}");
+            assert!(nodes.iter().all(|n| n["stateAsOf"]["status"] == "WITHHELD"));
+        })
+        .await;
+        assert!(
+            counts.iter().all(|c| *c == counts[0]),
+            "{b:?}: statements per request vary with the page size: {counts:?}"
+        );
+        assert!(
+            counts[0] <= 6,
+            "{b:?}: {} statements for a past page and the changes",
+            counts[0]
+        );
+        println!(
+            "{b:?}: {} statements for a page as of a day and the changes",
             counts[0]
         );
         t.cleanup().await;

@@ -5,6 +5,8 @@
 //!   search bigram, copy-on-write parts);
 //! - [`load`]: reading it from the database, whole or the touched parts;
 //! - [`apply`]: which rows a batch of outbox events touched, and the next snapshot;
+//! - [`changes`]: what changed between two days, per bucket, institution and category (a
+//!   snapshot restated as of a past day is [`Snapshot::restated`]);
 //! - [`select`]: a filter and a resolved search as a [`Selection`] (bitmap operations), totals
 //!   and facet counts;
 //! - [`page`]: keyset pages (bounded heap), then the rows read by id in one statement;
@@ -31,6 +33,7 @@
 //! withheld) and compared with the request's today when asked ([`review`]).
 
 pub mod apply;
+pub mod changes;
 pub mod gate;
 pub mod institutions;
 pub mod load;

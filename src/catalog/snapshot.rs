@@ -16,6 +16,7 @@ use entity::enums::{
 use roaring::RoaringBitmap;
 use sea_orm::{ActiveEnum, Iterable};
 
+use crate::domain::as_of::State;
 use crate::domain::text;
 
 /// Rows per copy-on-write chunk.
@@ -176,6 +177,16 @@ pub struct Snapshot {
     /// Rows with at least one opening (the openings figure walks only these).
     pub opened: Arc<RoaringBitmap>,
     grams: Vec<Arc<HashMap<u64, Arc<RoaringBitmap>>>>,
+    /// Set on a copy restated as of a past day ([`Snapshot::restated`]).
+    pub as_of: Option<Arc<AsOf>>,
+}
+
+/// What a snapshot restated as of a past day changed: the day, and the state then of every
+/// dataset whose state differs from today's (`None`: it did not exist yet).
+#[derive(Debug, Clone, Default)]
+pub struct AsOf {
+    pub day: chrono::NaiveDate,
+    pub changes: HashMap<i64, Option<State>>,
 }
 
 fn bitmaps(n: usize) -> ValueBitmaps {
@@ -214,6 +225,7 @@ impl Snapshot {
             requested: Default::default(),
             opened: Default::default(),
             grams: (0..SHARDS).map(|_| Default::default()).collect(),
+            as_of: None,
         };
         s.set_institutions(insts);
         s
@@ -446,6 +458,112 @@ impl Snapshot {
         true
     }
 
+    /// A copy restated as of the end of `day`: each dataset of `changes` takes the status,
+    /// ground and listing it had then, or is left out (not alive) when it did not exist yet
+    /// (`None`); every other dataset is as today. Titles, institutions, categories and the
+    /// search index are today's.
+    ///
+    /// Only the `alive`, status, ground and listed bitmaps are rewritten (in bulk, one set
+    /// operation per bitmap touched); the rows themselves stay shared with `self`, so a row's
+    /// `status`, `ground` and `listed` fields still say today's state: read the restated state
+    /// with [`Snapshot::state`]. Bitmaps of other facets and the search postings may still hold
+    /// rows that are not alive in the copy, which no [`super::Selection`] sees (it starts from
+    /// `alive`). Rows that are not alive today stay so.
+    pub fn restated(
+        &self,
+        day: chrono::NaiveDate,
+        changes: HashMap<i64, Option<State>>,
+    ) -> Snapshot {
+        let mut s = self.clone();
+        let v = &self.vocab;
+        let status_code = |st: DisclosureStatus| code_of(&v.status, &st.to_value());
+        let ground_code = |g: WithholdingGround| code_of(&v.ground, &g.to_value());
+        let mut rows: Vec<(u32, Option<State>)> = changes
+            .iter()
+            .filter_map(|(id, st)| self.row_of(*id).map(|r| (r, *st)))
+            .filter(|(r, _)| self.row(*r).alive)
+            .collect();
+        rows.sort_unstable_by_key(|(r, _)| *r);
+        // Rows to take out of and put into each bitmap, ascending.
+        let mut status_out = vec![Vec::new(); v.status.len()];
+        let mut status_in = vec![Vec::new(); v.status.len()];
+        let mut ground_out = vec![Vec::new(); v.ground.len()];
+        let mut ground_in = vec![Vec::new(); v.ground.len()];
+        let (mut listed_out, mut listed_in, mut dead) = (Vec::new(), Vec::new(), Vec::new());
+        for (r, st) in rows {
+            let old = self.row(r);
+            let (status, ground, listed) = match st {
+                None => {
+                    dead.push(r);
+                    (None, None, false)
+                }
+                Some(st) => (
+                    status_code(st.status),
+                    st.ground.and_then(ground_code),
+                    st.listed,
+                ),
+            };
+            if status != Some(old.status) {
+                status_out[old.status as usize].push(r);
+                if let Some(c) = status {
+                    status_in[c as usize].push(r);
+                }
+            }
+            if ground != old.ground {
+                if let Some(g) = old.ground {
+                    ground_out[g as usize].push(r);
+                }
+                if let Some(g) = ground {
+                    ground_in[g as usize].push(r);
+                }
+            }
+            match (old.listed, listed) {
+                (true, false) => listed_out.push(r),
+                (false, true) => listed_in.push(r),
+                _ => {}
+            }
+        }
+        let bitmap =
+            |rows: Vec<u32>| RoaringBitmap::from_sorted_iter(rows).expect("ascending rows");
+        let apply = |b: &mut Arc<RoaringBitmap>, out: Vec<u32>, into: Vec<u32>| {
+            if !out.is_empty() {
+                *Arc::make_mut(b) -= bitmap(out);
+            }
+            if !into.is_empty() {
+                *Arc::make_mut(b) |= bitmap(into);
+            }
+        };
+        for (k, (out, into)) in status_out.into_iter().zip(status_in).enumerate() {
+            apply(&mut s.status[k], out, into);
+        }
+        for (k, (out, into)) in ground_out.into_iter().zip(ground_in).enumerate() {
+            apply(&mut s.ground[k], out, into);
+        }
+        apply(&mut s.listed, listed_out, listed_in);
+        apply(&mut s.alive, dead, Vec::new());
+        s.as_of = Some(Arc::new(AsOf { day, changes }));
+        s
+    }
+
+    /// The state of row `r`: as of the restated day on a restated copy, today's otherwise.
+    pub fn state(&self, r: u32) -> State {
+        let row = self.row(r);
+        if let Some(a) = &self.as_of
+            && let Some(Some(st)) = a.changes.get(&row.id)
+        {
+            return *st;
+        }
+        State {
+            status: DisclosureStatus::iter()
+                .nth(row.status as usize)
+                .expect("a status code"),
+            ground: row
+                .ground
+                .and_then(|g| WithholdingGround::iter().nth(g as usize)),
+            listed: row.listed,
+        }
+    }
+
     /// Marks the dataset of `id` as gone.
     pub fn remove(&mut self, id: i64) {
         if let Some(r) = self.row_of(id) {
@@ -599,5 +717,38 @@ mod tests {
         assert_eq!(moved.kind[3].len(), 2);
         assert!(moved.kind[0].is_empty());
         assert_eq!(next.kind[0].len(), 2);
+    }
+
+    #[test]
+    fn a_restated_copy_rewrites_states_and_leaves_the_original_alone() {
+        use crate::domain::as_of::State;
+        let base = Snapshot::build(
+            1,
+            vec![inst(7, 0)],
+            vec![row(1, 0, "버스"), row(5, 2, "지하철"), row(9, 0, "택시")],
+        );
+        let day: chrono::NaiveDate = "2024-01-01".parse().unwrap();
+        let withheld = State {
+            status: DisclosureStatus::Withheld,
+            ground: Some(WithholdingGround::BusinessSecret),
+            listed: false,
+        };
+        let then = base.restated(
+            day,
+            HashMap::from([(1, Some(withheld)), (9, None), (42, None)]),
+        );
+        assert_eq!(then.alive.iter().collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(then.status[0].iter().collect::<Vec<_>>(), Vec::<u32>::new());
+        assert_eq!(then.status[2].iter().collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(then.ground[6].iter().collect::<Vec<_>>(), [0]);
+        assert_eq!(then.listed.iter().collect::<Vec<_>>(), [1]);
+        assert_eq!(then.state(0), withheld);
+        assert_eq!(then.state(1).status, DisclosureStatus::Withheld);
+        assert_eq!(then.as_of.as_ref().map(|a| a.day), Some(day));
+        // The original is today's.
+        assert_eq!(base.alive.len(), 3);
+        assert_eq!(base.status[0].len(), 2);
+        assert_eq!(base.state(0).status, DisclosureStatus::Open);
+        assert!(base.ground[6].is_empty());
     }
 }

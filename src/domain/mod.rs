@@ -1,5 +1,6 @@
 //! Domain logic as plain async functions over a database connection. No GraphQL types here.
 
+pub mod as_of;
 pub mod bundles;
 pub mod datasets;
 pub mod deadlines;

@@ -159,12 +159,13 @@ impl<E> Coded<E> {
         if cost > super::MAX_COMPLEXITY {
             return refuse(format!(
                 "Query is too complex: its cost is {cost}, over the limit of {} (a list costs its \
-                 page size times the cost of one item, `stats` {} and `facets` {} besides their \
-                 fields, any other field 1, `__typename` and introspection included); ask for \
-                 smaller pages or fewer lists",
+                 page size times the cost of one item, `stats` {}, `facets` {}, `catalogChanges` \
+                 and `datasets(asOf:)` {} besides their fields, any other field 1, `__typename` \
+                 and introspection included); ask for smaller pages or fewer lists",
                 super::MAX_COMPLEXITY,
                 super::STATS_COST,
-                super::FACETS_COST
+                super::FACETS_COST,
+                super::AS_OF_COST
             ));
         }
         request.set_parsed_query(doc);

@@ -9,7 +9,9 @@
 //! plus 1, and so do `Institution.datasets`, `Institution.requests` and `Institution.reviewQueue`
 //! (`reviewQueue` adds [`super::REVIEW_QUEUE_COST`]); a nested list (`Dataset.history`, `Dataset.requests`, `CoreDataBundle.datasets`)
 //! `first` (default 20) times one item, plus 1; `stats` costs [`super::STATS_COST`] and a
-//! list's `facets` [`super::FACETS_COST`] besides their fields. Fragments count where they are
+//! list's `facets` [`super::FACETS_COST`] besides their fields; `datasets(asOf:)` adds
+//! [`super::AS_OF_COST`] to its page when `asOf` is given, and `catalogChanges` costs it besides
+//! its fields. Fragments count where they are
 //! spread. Unlike async-graphql's own count, `__typename` costs 1 too, and so does every
 //! introspection field (GraphiQL's schema query included): a request pays for everything it
 //! asks for.
@@ -29,7 +31,7 @@ use async_graphql::parser::types::{
 use async_graphql::{Name, Value};
 
 use super::pagination;
-use super::{FACETS_COST, MAX_PAGE_SIZE, REVIEW_QUEUE_COST, STATS_COST};
+use super::{AS_OF_COST, FACETS_COST, MAX_PAGE_SIZE, REVIEW_QUEUE_COST, STATS_COST};
 
 /// How a field's cost is computed, besides the default (1 plus what it selects).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,12 +45,16 @@ pub enum Rule {
     /// A root list that also passes over a large part of the inventory: [`Rule::Page`] plus a
     /// fixed cost.
     HeavyPage(usize),
+    /// A root list that costs a fixed amount more when the named argument is given (not null):
+    /// [`Rule::Page`], plus the cost then.
+    PageWhen(&'static str, usize),
 }
 
 /// The fields whose cost is not the default, as the schema's `complexity` attributes say
 /// (a test checks each against async-graphql's own figure).
-pub const RULES: [(&str, &str, Rule); 16] = [
-    ("Query", "datasets", Rule::Page),
+pub const RULES: [(&str, &str, Rule); 17] = [
+    ("Query", "datasets", Rule::PageWhen("asOf", AS_OF_COST)),
+    ("Query", "catalogChanges", Rule::Fixed(AS_OF_COST)),
     ("Query", "institutions", Rule::Page),
     ("Query", "coreDataBundles", Rule::Page),
     ("Query", "plans", Rule::Page),
@@ -219,7 +225,7 @@ impl<'a> Walk<'a> {
         let child_ty = key.as_ref().and_then(|k| self.costs.types.get(k)).cloned();
         let child = self.set(child_ty.as_deref(), &f.selection_set.node, depth + 1);
         match key.as_ref().and_then(|k| self.costs.rules.get(k)) {
-            Some(rule @ (Rule::Page | Rule::HeavyPage(_))) => {
+            Some(rule @ (Rule::Page | Rule::HeavyPage(_) | Rule::PageWhen(..))) => {
                 let arg = |name| {
                     self.int_arg(f, name)
                         .map(|n| n.clamp(i32::MIN.into(), i32::MAX.into()) as i32)
@@ -227,6 +233,7 @@ impl<'a> Walk<'a> {
                 let n = pagination::counted_page_size(arg("first"), arg("last")) as u64;
                 let extra = match rule {
                     Rule::HeavyPage(c) => *c as u64,
+                    Rule::PageWhen(arg, c) if self.given(f, arg) => *c as u64,
                     _ => 0,
                 };
                 n.saturating_mul(child)
@@ -256,6 +263,18 @@ impl<'a> Walk<'a> {
             Ok(Value::Number(n)) => n.as_i64(),
             _ => None,
         }
+    }
+
+    /// Whether an argument is given and not null (a literal, or a variable's value or default).
+    fn given(&self, f: &Field, name: &str) -> bool {
+        let Some((_, v)) = f.arguments.iter().find(|(n, _)| n.node.as_str() == name) else {
+            return false;
+        };
+        let value = v
+            .node
+            .clone()
+            .into_const_with(|var| self.variable(&var).ok_or(()));
+        !matches!(value, Ok(Value::Null) | Err(_))
     }
 
     /// A variable's value, or its default.
@@ -382,6 +401,22 @@ mod tests {
             ),
             (
                 "{ datasets(first: -3) { nodes { title } } }",
+                serde_json::json!({}),
+            ),
+            (
+                "{ datasets(first: 10, asOf: \"2024-01-01\") { totalCount nodes { stateAsOf { status } } } }",
+                serde_json::json!({}),
+            ),
+            (
+                "query($d: Date) { datasets(asOf: $d) { totalCount } }",
+                serde_json::json!({ "d": "2024-01-01" }),
+            ),
+            (
+                "query($d: Date) { datasets(asOf: $d) { totalCount } }",
+                serde_json::json!({}),
+            ),
+            (
+                "{ catalogChanges(from: \"2024-01-01\", to: \"2025-01-01\") { totals { opened } byInstitution(first: 5) { changes { total } } byCategory { category } } }",
                 serde_json::json!({}),
             ),
         ];

@@ -245,6 +245,35 @@ query ReviewQueue {
         variables: None,
     },
     Example {
+        title: "The catalog as of a day, and what changed since",
+        query: r#"# The inventory as it stood at the end of 2024 (Asia/Seoul), rebuilt from the history: what
+# was withheld then, with each entry's state that day (`stateAsOf`) beside today's
+# (`disclosure`), and the status facet of that day. Then what changed between the end of 2024 and
+# the end of 2025: each entry in at most one bucket, per institution and category (today's).
+# Titles, institutions and categories are today's values. Any day up to today works; a day before
+# the first recorded change gives an empty list. On a real import both are empty: the import
+# records every entry on the day it ran, so nothing existed at the end of 2024 and nothing changed
+# in 2025.
+query CatalogAsOf($day: Date!, $from: Date!, $to: Date!) {
+  withheldThen: datasets(asOf: $day, filter: { status: [WITHHELD, PARTIALLY_OPEN] }, first: 5) {
+    totalCount
+    facets { status { value count } }
+    nodes {
+      title
+      institution { name }
+      stateAsOf { day status ground listed }
+      disclosure { status }
+    }
+  }
+  catalogChanges(from: $from, to: $to) {
+    totals { opened newlyWithheld groundChanged listed delisted total }
+    byInstitution(first: 5) { institution { code name } changes { opened newlyWithheld total } }
+    byCategory { category label { labelKo } changes { opened newlyWithheld total } }
+  }
+}"#,
+        variables: Some(r#"{ "day": "2024-12-31", "from": "2024-12-31", "to": "2025-12-31" }"#),
+    },
+    Example {
         title: "Requests for data (anonymized)",
         query: r#"# Requests filed for data, without who filed them. On a real import the list is
 # empty until citizens file requests (fileRequest): the portal's file holds no request.

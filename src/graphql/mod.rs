@@ -57,6 +57,9 @@ pub const FACETS_COST: usize = 200;
 /// partially open entry (263,000 in the national demo), like `facets`. (`Institution.reviewQueue`
 /// passes over one institution's entries and costs its page only.)
 pub const REVIEW_QUEUE_COST: usize = 200;
+/// What `datasets(asOf:)` costs besides its page, and `catalogChanges` besides its fields: the
+/// history of every entry changed since the day, and the whole list restated, like `stats`.
+pub const AS_OF_COST: usize = STATS_COST;
 
 /// The schema with its limits and no data: enough for SDL export and tests without a database.
 /// (Served through [`api`], which codes async-graphql's own errors.)

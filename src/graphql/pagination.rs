@@ -261,6 +261,8 @@ pub async fn datasets(
                 Some((ids::encode_cursor(p), d))
             })
             .collect();
+        let mut rows = rows;
+        attach_as_of(snapshot, &mut rows);
         let info = page_info(&rows, ids.has_previous, ids.has_next);
         return Ok((rows, info));
     }
@@ -296,8 +298,25 @@ pub async fn datasets(
             (ids::encode_cursor(&p), d)
         })
         .collect();
+    let mut rows = rows;
+    attach_as_of(snapshot, &mut rows);
     let info = page_info(&rows, page.has_previous, page.has_next);
     Ok((rows, info))
+}
+
+/// On a snapshot restated as of a day (`datasets(asOf:)`), each item's state then.
+fn attach_as_of(snapshot: &Snapshot, rows: &mut [(String, Dataset)]) {
+    let Some(a) = &snapshot.as_of else {
+        return;
+    };
+    for (_, d) in rows {
+        if let Some(r) = snapshot.row_of(d.row_id) {
+            d.state_as_of = Some(super::types::as_of::DatasetStateAsOf::new(
+                a.day,
+                snapshot.state(r),
+            ));
+        }
+    }
 }
 
 /// The filter and page of an `Institution.requests` field: the list of `dataRequests` without

@@ -27,6 +27,10 @@ use super::types::request::{DataRequest, DataRequestFilter};
 use super::types::review::ReviewQueueConnection;
 use super::types::stats::Stats;
 
+use super::types::as_of::CatalogChanges;
+use super::types::date::Date;
+use crate::catalog::Catalog;
+use crate::domain::as_of;
 use crate::domain::datasets::DatasetQuery;
 use crate::domain::requests;
 use crate::error::ApiError;
@@ -140,8 +144,19 @@ impl QueryRoot {
     /// keywords, description, institution name (Korean or English) and the labels of category,
     /// type, status and ground; spacing and Unicode normalization do not matter, and every
     /// whitespace-separated term must match. See `DatasetOrder.RELEVANCE` for the ranking.
+    ///
+    /// With `asOf`, the list is the inventory as it stood at the end of that day (Asia/Seoul),
+    /// rebuilt from the history: each entry has the status, ground and listing of its last
+    /// change before the next day began (`Dataset.stateAsOf`), and the `status`, `ground` and
+    /// `listed` filters, the search's status and ground labels, `totalCount` and `facets` refer
+    /// to those. Entries registered later are left out, so a day before the first recorded
+    /// change gives an empty list. Title, description, institution, category and every other
+    /// field are today's values, not that day's. A day after today is `BAD_USER_INPUT`. Costs
+    /// 500 toward the complexity limit besides the page, like `stats`.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "pagination::complexity(first, last, child_complexity)")]
+    #[graphql(
+        complexity = "pagination::complexity(first, last, child_complexity) + if as_of.is_some() { super::AS_OF_COST } else { 0 }"
+    )]
     async fn datasets(
         &self,
         ctx: &Context<'_>,
@@ -154,10 +169,68 @@ impl QueryRoot {
         #[graphql(desc = "Items before this cursor (backward paging).")] before: Option<String>,
         #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(
+            desc = "The inventory as it stood at the end of this day (Asia/Seoul), not after today; today's when omitted."
+        )]
+        as_of: Option<Date>,
     ) -> Result<DatasetConnection> {
         let query = dataset_list::query(filter, search.as_deref(), order_by)?;
+        if let Some(day) = as_of {
+            dataset_list::check_past_day(ctx, "asOf", day)?;
+        }
         let args = PageArgs::new(after, before, first, last);
-        Ok(dataset_list::connection(ctx, query, args, false).await?)
+        Ok(dataset_list::connection_as_of(ctx, query, args, false, as_of.map(|d| d.0)).await?)
+    }
+
+    /// What changed in the inventory between the end of `from` and the end of `to` (Asia/Seoul),
+    /// comparing each entry's state on the two days as the history tells it. Each entry counts
+    /// in at most one kind of change, the first that applies of: `opened` (OPEN on `to`,
+    /// another status on `from`), `newlyWithheld` (WITHHELD or PARTIALLY_OPEN on `to`, neither
+    /// on `from`; entries registered in between that start so count here), `groundChanged`
+    /// (withheld or partially open on both days, on another ground), `listed` (listed on `to`,
+    /// not on `from`; entries registered in between and listed count here, e.g. one that starts
+    /// OPEN, which is not an opening), `delisted` (listed on `from`, not on `to`). Other moves
+    /// (to or from UNDER_REVIEW or SCHEDULED_TO_OPEN, between WITHHELD and PARTIALLY_OPEN on
+    /// the same ground, changes undone by the second day) count in none. Institutions and
+    /// categories are today's. `from` after `to`, or a day after today, is `BAD_USER_INPUT`.
+    /// Costs 500 toward the complexity limit besides its fields.
+    #[graphql(complexity = "super::AS_OF_COST + child_complexity")]
+    async fn catalog_changes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The first day (its end, Asia/Seoul).")] from: Date,
+        #[graphql(desc = "The second day (its end, Asia/Seoul), not before `from`.")] to: Date,
+    ) -> Result<CatalogChanges> {
+        if from > to {
+            return Err(ApiError::bad_input(format!(
+                "from ({from}) is after to ({to}): compare an earlier day with a later one"
+            ))
+            .into());
+        }
+        dataset_list::check_past_day(ctx, "to", to)?;
+        let catalog = ctx.data_unchecked::<Catalog>();
+        let snapshot = catalog.read().await.map_err(ApiError::from)?;
+        let db = ctx.data_unchecked::<DatabaseConnection>();
+        // Datasets without an event after `to` are at `to` as they are today: the catalog says.
+        let now = snapshot.clone();
+        let today = move |id| {
+            now.row_of(id)
+                .filter(|r| now.row(*r).alive)
+                .map(|r| now.state(r))
+        };
+        let changes = as_of::states_between(db, as_of::end_of(from.0), as_of::end_of(to.0), today)
+            .await
+            .map_err(ApiError::from)?;
+        let tally = catalog
+            .compute(move || crate::catalog::changes::tally(&snapshot, &changes))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(CatalogChanges {
+            from,
+            to,
+            totals: tally.totals.into(),
+            tally,
+        })
     }
 
     /// Dashboard statistics over the datasets chosen by `filter` and `search` (all when omitted).

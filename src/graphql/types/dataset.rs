@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use entity::{dataset, disclosure, institution};
 
+use super::as_of::DatasetStateAsOf;
 use super::bundle::CoreDataBundle;
 use super::disclosure::{Disclosure, DisclosureEvent};
 use super::enums::{Category, DatasetType, Provenance};
@@ -71,6 +72,10 @@ pub struct Dataset {
     pub source_file: Option<String>,
     /// When this row was last changed here.
     pub updated_at: DateTime<Utc>,
+    /// In `datasets(asOf: …)`: its status, ground and listing at the end of that day; null in
+    /// any other list or lookup. (Every other field, title, institution and category included,
+    /// is today's.)
+    pub state_as_of: Option<DatasetStateAsOf>,
     #[graphql(skip)]
     pub row_id: i64,
     #[graphql(skip)]
@@ -120,6 +125,7 @@ impl From<dataset::Model> for Dataset {
             provenance: m.provenance.into(),
             source_file: m.source_file,
             updated_at: m.updated_at,
+            state_as_of: None,
             row_id: m.id,
             institution_id: m.institution_id,
             attached: Attached::default(),

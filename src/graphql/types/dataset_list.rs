@@ -153,7 +153,8 @@ pub struct DatasetEdge {
     pub node: Dataset,
 }
 
-/// A page of datasets, with the total and the facets of the whole filtered list.
+/// A page of datasets, with the total and the facets of the whole filtered list (as of the
+/// list's `asOf` day when it has one).
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct DatasetConnection {
@@ -218,6 +219,43 @@ pub async fn select(
     Ok((snapshot, Arc::new(selection)))
 }
 
+/// As [`select`], on the catalog restated as of the end of `day` (Asia/Seoul): the datasets
+/// with a change since then take their state of that day, those that did not exist yet are
+/// left out ([`crate::domain::as_of`], one statement; [`Snapshot::restated`]). Heavy work: the
+/// restating and the selection run under the catalog's gate.
+pub async fn select_as_of(
+    ctx: &Context<'_>,
+    query: &DatasetQuery,
+    day: chrono::NaiveDate,
+) -> Result<(Arc<Snapshot>, Arc<Selection>), ApiError> {
+    let catalog = ctx.data_unchecked::<Catalog>();
+    let snapshot = catalog.read().await?;
+    check_institution_codes(&snapshot, &query.filter)?;
+    let db = ctx.data_unchecked::<sea_orm::DatabaseConnection>();
+    let changes = crate::domain::as_of::states_at(db, crate::domain::as_of::end_of(day)).await?;
+    let (filter, search) = (query.filter.clone(), query.search.clone());
+    let (restated, selection) = catalog
+        .compute(move || {
+            let restated = snapshot.restated(day, changes);
+            let resolved = Catalog::resolve(&restated, search.as_ref());
+            let selection = Selection::new(&restated, &filter, resolved.as_ref());
+            (restated, selection)
+        })
+        .await?;
+    Ok((Arc::new(restated), Arc::new(selection)))
+}
+
+/// A day asked about must not be after today (Asia/Seoul): the future has no history yet.
+pub fn check_past_day(ctx: &Context<'_>, what: &str, day: Date) -> Result<(), ApiError> {
+    let today = crate::clock::seoul_date(crate::graphql::context::now(ctx));
+    if day.0 > today {
+        return Err(ApiError::bad_input(format!(
+            "{what} ({day}) is after today ({today}, Asia/Seoul): the history does not reach the future"
+        )));
+    }
+    Ok(())
+}
+
 /// A filter's institution codes must exist: an unknown one is a mistake (a typo, a code of
 /// another scheme) that would otherwise answer as an empty list.
 pub fn check_institution_codes(snap: &Snapshot, f: &Filter) -> Result<(), ApiError> {
@@ -278,7 +316,23 @@ pub async fn connection(
     args: PageArgs,
     primed: bool,
 ) -> Result<DatasetConnection, ApiError> {
-    let (snapshot, selection) = select(ctx, &query).await?;
+    connection_as_of(ctx, query, args, primed, None).await
+}
+
+/// As [`connection`]; with `as_of`, on the catalog as of the end of that day
+/// ([`select_as_of`]): totals, facets and the `status`, `ground` and `listed` filters refer to
+/// that day's states, and each item carries its state then.
+pub async fn connection_as_of(
+    ctx: &Context<'_>,
+    query: DatasetQuery,
+    args: PageArgs,
+    primed: bool,
+    as_of: Option<chrono::NaiveDate>,
+) -> Result<DatasetConnection, ApiError> {
+    let (snapshot, selection) = match as_of {
+        Some(day) => select_as_of(ctx, &query, day).await?,
+        None => select(ctx, &query).await?,
+    };
     let (rows, page_info) =
         pagination::datasets(ctx, &query, &snapshot, &selection, args, primed).await?;
     // Items only where selected: `nodes`, `edges`, or (rarely) both.

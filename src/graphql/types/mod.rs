@@ -1,6 +1,7 @@
 //! GraphQL view types, one per file. They are built from storage rows but expose only chosen,
 //! documented fields: database models are never serialized to clients as they are.
 
+pub mod as_of;
 pub mod bundle;
 pub mod dataset;
 pub mod dataset_list;
