@@ -22,7 +22,8 @@
 //!   the outbox poll, the workflow's deadlines.
 //! - [`db`]: connecting, SQLite pragmas (WAL, `synchronous=FULL`, foreign keys), pools,
 //!   migrations on start, `BEGIN IMMEDIATE` write transactions; [`db::bulk`]: many rows per
-//!   statement as one JSON parameter (imports, the demo).
+//!   statement, as typed arrays on PostgreSQL and one JSON parameter on SQLite (imports, the
+//!   demo).
 //! - [`clock`]: the one injectable source of time.
 //! - [`error`]: the API's error (`ApiError`) and its `extensions.code`; the domain's one error
 //!   ([`domain::Error`]) maps into it in one place.
