@@ -186,20 +186,48 @@ pub async fn states_at<C: ConnectionTrait>(
     let backend = db.get_database_backend();
     let mut sql = Sql::new(backend);
     let p = sql.param(at);
-    let items = json_rows(
-        backend,
-        &["c.dataset_id", "a.to_status", "a.ground", "a.listed"],
-    );
+    // Most of these did not exist yet on a day long past: those travel apart, as bare ids.
+    let (absent, states) = match backend {
+        DbBackend::Postgres => (
+            "CAST(json_agg(c.dataset_id) FILTER (WHERE a.id IS NULL) AS TEXT)",
+            "CAST(json_agg(json_build_array(c.dataset_id, a.to_status, a.ground, a.listed)) \
+               FILTER (WHERE a.id IS NOT NULL) AS TEXT)",
+        ),
+        _ => (
+            "json_group_array(c.dataset_id) FILTER (WHERE a.id IS NULL)",
+            "json_group_array(json_array(c.dataset_id, a.to_status, a.ground, a.listed)) \
+               FILTER (WHERE a.id IS NOT NULL)",
+        ),
+    };
     let a = last_before("a", &p, None);
     sql.push(&format!(
-        "SELECT {items} FROM \
+        "SELECT {absent}, {states} FROM \
            (SELECT DISTINCT dataset_id FROM disclosure_event WHERE occurred_at >= {p}) c {a}"
     ));
-    type Row = (i64, Option<String>, Option<String>, serde_json::Value);
-    let rows: Vec<Row> = read_json_rows(db, sql).await?;
-    let mut out = HashMap::with_capacity(rows.len());
-    for (id, status, ground, listed) in rows {
-        out.insert(id, parse_state(status, ground, &listed)?);
+    let Some(row) = db.query_one_raw(sql.statement()).await? else {
+        return Ok(HashMap::new());
+    };
+    let bad = |e: serde_json::Error| DbErr::Custom(format!("reading the history's states: {e}"));
+    let absent: Option<String> = row.try_get_by_index(0)?;
+    let states: Option<String> = row.try_get_by_index(1)?;
+    let absent: Vec<i64> = match &absent {
+        Some(t) => serde_json::from_str(t).map_err(bad)?,
+        None => Vec::new(),
+    };
+    type Found<'a> = (i64, &'a str, Option<&'a str>, serde_json::Value);
+    let states: Vec<Found> = match &states {
+        Some(t) => serde_json::from_str(t).map_err(bad)?,
+        None => Vec::new(),
+    };
+    let mut out = HashMap::with_capacity(absent.len() + states.len());
+    out.extend(absent.into_iter().map(|id| (id, None)));
+    for (id, status, ground, listed) in states {
+        let state = parse_state(
+            Some(status.to_string()),
+            ground.map(str::to_string),
+            &listed,
+        )?;
+        out.insert(id, state);
     }
     Ok(out)
 }
