@@ -535,18 +535,7 @@ async fn the_demo_as_of_past_days_is_the_recount() {
     for b in backends().await {
         let t = with_demo(b, 0.01).await;
         let clock = Arc::new(ManualClock::new(inventory::demo::demo_now()));
-        let config = inventory::config::Config {
-            rate_limit: inventory::rate_limit::Settings {
-                enabled: false,
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let app = inventory::app(inventory::AppState::with_config(
-            t.db.clone(),
-            clock.clone(),
-            config,
-        ));
+        let app = common::app_without_rate_limit(&t.db, clock);
         let mut sizes = Vec::new();
         for d in ["2020-01-01", "2023-01-01", "2025-06-30"] {
             sizes.push(check_day(&app, &t.db, day(d)).await);

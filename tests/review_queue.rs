@@ -155,19 +155,7 @@ async fn the_queue_is_the_reference_on_every_day() {
     for b in backends().await {
         let t = with_demo(b, 0.01).await;
         let clock = Arc::new(ManualClock::new(inventory::demo::demo_now()));
-        // Paging through whole queues many times is more than one client's budget a minute.
-        let config = inventory::config::Config {
-            rate_limit: inventory::rate_limit::Settings {
-                enabled: false,
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let app = inventory::app(inventory::AppState::with_config(
-            t.db.clone(),
-            clock.clone(),
-            config,
-        ));
+        let app = common::app_without_rate_limit(&t.db, clock.clone());
         for day in ["2026-11-01", "2027-06-01", "2027-06-02", "2028-01-01"] {
             let today: NaiveDate = day.parse().unwrap();
             clock.set(inventory::clock::seoul_start(today) + chrono::Duration::hours(12));

@@ -221,6 +221,22 @@ pub fn state(db: &DatabaseConnection) -> inventory::AppState {
     inventory::AppState::new(db.clone(), clock)
 }
 
+/// The router over `db` with `clock` and no rate limit (for tests that page through whole lists
+/// many times, more than one client's budget a minute).
+pub fn app_without_rate_limit(
+    db: &DatabaseConnection,
+    clock: Arc<inventory::clock::ManualClock>,
+) -> axum::Router {
+    let config = inventory::config::Config {
+        rate_limit: inventory::rate_limit::Settings {
+            enabled: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    inventory::app(inventory::AppState::with_config(db.clone(), clock, config))
+}
+
 /// Sends a GraphQL POST through the router and returns the JSON response.
 pub async fn gql(
     app: &axum::Router,
